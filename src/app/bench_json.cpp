@@ -1,0 +1,178 @@
+#include "app/bench_service.hpp"
+#include "app/run_json.hpp"
+#include "util/json.hpp"
+
+namespace hb::app {
+
+using namespace hb::bench;
+
+namespace {
+
+Json
+gate_result_json(const GateResult& g)
+{
+  return Json{{"scenario_id", g.scenario_id},
+              {"metric", g.metric},
+              {"op", to_string(g.op)},
+              {"expected", g.expected},
+              {"actual", g.actual ? Json(*g.actual) : Json(nullptr)},
+              {"passed", g.passed},
+              {"source", g.source}};
+}
+
+Json
+budget_finding_json(const BudgetFinding& f)
+{
+  Json meta = Json::parse(f.metadata_json, nullptr, false);
+  Json out = {{"tool", f.tool}, {"message", f.message}, {"rule", f.rule},
+              {"category", f.category}, {"severity", f.severity},
+              {"fails_run", f.fails_run}};
+  if (!f.file.empty()) out["file"] = f.file;
+  if (f.line) out["line"] = *f.line;
+  if (f.column) out["column"] = *f.column;
+  if (!f.fingerprint.empty()) out["fingerprint"] = f.fingerprint;
+  if (!f.scenario_id.empty()) out["scenario_id"] = f.scenario_id;
+  out["metadata"] = meta.is_object() ? meta : Json::object();
+  return out;
+}
+
+Json
+comparison_json(const BaselineComparison& c)
+{
+  Json scenarios = Json::array();
+  for (const auto& s : c.scenarios) {
+    Json deltas = Json::array();
+    for (const auto& d : s.metric_deltas) {
+      Json row = {{"name", d.name},
+                  {"baseline_value", d.baseline_value},
+                  {"current_value", d.current_value},
+                  {"delta", d.delta},
+                  {"delta_pct", d.delta_pct ? Json(*d.delta_pct) : Json(nullptr)},
+                  {"direction", to_string(d.direction)},
+                  {"regression_test", to_string(d.regression_test)},
+                  {"baseline_samples", d.baseline_samples},
+                  {"current_samples", d.current_samples},
+                  {"statistic", d.statistic ? Json(*d.statistic) : Json(nullptr)},
+                  {"regression", d.regression},
+                  {"improvement", d.improvement}};
+      if (!d.note.empty()) row["note"] = d.note;
+      deltas.push_back(std::move(row));
+    }
+    scenarios.push_back({{"id", s.id}, {"metric_deltas", std::move(deltas)},
+                         {"regression", s.regression}, {"improvement", s.improvement}});
+  }
+  return Json{{"threshold_percent", c.threshold_percent},
+              {"scenarios", std::move(scenarios)},
+              {"new_scenario_ids", c.new_scenario_ids},
+              {"removed_scenario_ids", c.removed_scenario_ids},
+              {"regression", c.regression},
+              {"has_improvements", c.has_improvements},
+              {"reasons", c.reasons}};
+}
+
+Json
+persisted_json(const BenchReport& r)
+{
+  if (r.run_id.empty()) {
+    return nullptr;
+  }
+  return Json{{"run_id", r.run_id},
+              {"ref", run_ref(r.run_id)},
+              {"show_command", "homeboy runs show " + r.run_id},
+              {"artifacts_command", "homeboy runs artifacts " + r.run_id}};
+}
+
+} // namespace
+
+Json
+bench_payload(const BenchReport& r)
+{
+  Json gate_results = Json::array();
+  Json gate_failures = Json::array();
+  Json budget = Json::array();
+  if (r.results) {
+    for (const auto& g : r.results->gate_results) {
+      gate_results.push_back(gate_result_json(g));
+      if (!g.passed) gate_failures.push_back(gate_result_json(g));
+    }
+    for (const auto& f : r.results->budget_findings) {
+      budget.push_back(budget_finding_json(f));
+    }
+  }
+  Json artifacts = Json::array();
+  for (const auto& a : r.artifacts) {
+    artifacts.push_back(artifact_json(a));
+  }
+  // Failure details come before comparison data (bench.md "Semantic Gates").
+  Json out = {{"component", r.component_id},
+              {"exit_code", r.exit_code},
+              {"iterations", r.iterations},
+              {"passed", r.passed},
+              {"status", r.status()},
+              {"gate_results", std::move(gate_results)},
+              {"gate_failures", std::move(gate_failures)},
+              {"budget_findings", std::move(budget)},
+              {"results", r.results ? *r.results->document : Json(nullptr)},
+              {"baseline_comparison", r.comparison ? comparison_json(*r.comparison) : Json(nullptr)},
+              {"baseline", {{"key", r.baseline_key}, {"found", r.baseline_found},
+                            {"saved", r.baseline_saved}, {"ratcheted", r.ratcheted},
+                            {"notes", r.notes}}},
+              {"artifacts", std::move(artifacts)},
+              {"persisted_run", persisted_json(r)},
+              {"hints", r.hints}};
+  if (r.failure) {
+    out["failure"] = {{"code", r.failure->code}, {"message", r.failure->message}};
+  }
+  return out;
+}
+
+Json
+bench_summary_payload(const BenchReport& r)
+{
+  Json scenarios = Json::array();
+  if (r.results) {
+    for (const auto& s : r.results->scenarios) {
+      Json entry = {{"id", s.id}, {"passed", s.passed}};
+      const ScenarioComparison* cmp = r.comparison ? r.comparison->find(s.id) : nullptr;
+      entry["regression"] = cmp && cmp->regression;
+      entry["improvement"] = cmp && cmp->improvement;
+      Json metrics = Json::object();
+      for (const auto& m : s.metrics) metrics[m.name] = m.value;
+      entry["metrics"] = std::move(metrics);
+      scenarios.push_back(std::move(entry));
+    }
+  }
+  Json out = {{"component", r.component_id},
+              {"exit_code", r.exit_code},
+              {"passed", r.passed},
+              {"status", r.status()},
+              {"regression", r.comparison && r.comparison->regression},
+              {"has_improvements", r.comparison && r.comparison->has_improvements},
+              {"reasons", r.comparison ? Json(r.comparison->reasons) : Json::array()},
+              {"scenarios", std::move(scenarios)},
+              {"persisted_run", persisted_json(r)}};
+  if (r.failure) {
+    out["failure"] = {{"code", r.failure->code}, {"message", r.failure->message}};
+  }
+  return out;
+}
+
+Json
+scenario_list_payload(const ScenarioList& list)
+{
+  Json scenarios = Json::array();
+  for (const auto& s : list.inventory.scenarios) {
+    Json entry = {{"id", s.id}};
+    if (!s.file.empty()) entry["file"] = s.file;
+    if (!s.source.empty()) entry["source"] = s.source;
+    if (s.default_iterations) entry["default_iterations"] = *s.default_iterations;
+    if (!s.tags.empty()) entry["tags"] = s.tags;
+    scenarios.push_back(std::move(entry));
+  }
+  return Json{{"component", list.component_id},
+              {"component_id", list.component_id},
+              {"count", list.inventory.scenarios.size()},
+              {"scenarios", std::move(scenarios)}};
+}
+
+} // namespace hb::app

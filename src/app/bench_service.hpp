@@ -1,0 +1,92 @@
+#pragma once
+// `homeboy bench` as one service call: resolve the component and its runner,
+// record the run before the runner starts, run it under the supervisor,
+// validate its results, evaluate gates, compare with the baseline, save or
+// ratchet the baseline, and settle the run with all its evidence.
+
+#include "bench/compare.hpp"
+#include "bench/results/results.hpp"
+#include "model/run.hpp"
+#include "util/error.hpp"
+#include "util/json_fwd.hpp"
+#include "util/process.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hb::app {
+
+struct BenchRequest
+{
+  std::optional<std::string> component_id; // else detected from cwd
+  std::filesystem::path cwd;
+  std::optional<std::filesystem::path> path_override;     // --path
+  std::optional<std::filesystem::path> artifact_root;     // --artifact-root
+  std::uint64_t iterations = 10;
+  std::optional<std::uint64_t> warmup;
+  std::vector<std::string> scenarios;                     // --scenario, repeatable
+  bool save_baseline = false;                             // --baseline
+  bool ignore_baseline = false;
+  bool ratchet = false;
+  double regression_threshold = 5.0;
+  std::vector<std::pair<std::string, std::string>> settings;      // --setting k=v
+  std::vector<std::pair<std::string, std::string>> settings_json; // --setting-json k=json
+  std::vector<std::string> runner_args;                   // after --
+  std::string command_line;                               // recorded on the run
+  std::string homeboy_version;
+  /// Receives the runner's stdout and stderr as they arrive.
+  std::function<void(OutputStream, std::string_view)> on_runner_output;
+};
+
+struct BenchReport
+{
+  std::string component_id;
+  std::uint64_t iterations = 0;
+  int exit_code = 0;
+  bool passed = false;   // runner succeeded and every gate and budget passed
+  bool cancelled = false;
+  std::optional<bench::BenchResults> results;
+  std::optional<bench::BaselineComparison> comparison;
+  std::string baseline_key;
+  bool baseline_found = false;
+  bool baseline_saved = false;
+  bool ratcheted = false;
+  std::vector<std::string> notes; // baseline not saved because ..., etc.
+  std::vector<Artifact> artifacts;
+  std::string run_id;              // empty when nothing was recorded
+  std::optional<ProcessResult> process;
+  /// Set when the run failed for a reason other than its verdict (runner
+  /// crash, missing or invalid results, interruption). The run is recorded.
+  std::optional<Error> failure;
+  std::vector<std::string> hints;
+
+  const char* status() const { return passed ? "passed" : "failed"; }
+};
+
+/// Runs a bench. An error means nothing was run or recorded (unknown
+/// component, no runner, bad arguments, unusable store); once the run is
+/// recorded every outcome, failures included, comes back as a BenchReport.
+Result<BenchReport> run_bench(const BenchRequest& request);
+
+struct ScenarioList
+{
+  std::string component_id;
+  bench::BenchResults inventory;
+};
+
+/// `bench list`: asks the runner for its scenarios (HOMEBOY_BENCH_LIST_ONLY=1)
+/// without running any workload; nothing is recorded.
+Result<ScenarioList> list_scenarios(const BenchRequest& request);
+
+/// The `single` payload of compat.md's bench envelope.
+Json bench_payload(const BenchReport& report);
+/// The compact `comparison_summary` payload for --json-summary.
+Json bench_summary_payload(const BenchReport& report);
+Json scenario_list_payload(const ScenarioList& list);
+
+} // namespace hb::app

@@ -1,0 +1,102 @@
+#include "app/run_json.hpp"
+
+#include "util/json.hpp"
+
+namespace hb::app {
+
+namespace {
+
+Json
+text_or_null(const std::string& text)
+{
+  return text.empty() ? Json(nullptr) : Json(text);
+}
+
+Json
+object_or_empty(const std::string& text)
+{
+  Json parsed = Json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : Json::object();
+}
+
+} // namespace
+
+Json
+time_json(const std::optional<TimeMs>& ms)
+{
+  return ms ? Json(format_rfc3339(*ms)) : Json(nullptr);
+}
+
+Json
+run_summary_json(const Run& run)
+{
+  return Json{{"id", run.id},
+              {"kind", run.kind},
+              {"status", to_string(run.status)},
+              {"created_at", format_rfc3339(run.created_at)},
+              {"started_at", time_json(run.started_at)},
+              {"finished_at", time_json(run.finished_at)},
+              {"component_id", text_or_null(run.component_id)},
+              {"rig_id", text_or_null(run.rig_id)},
+              {"git_sha", text_or_null(run.git_sha)},
+              {"command", text_or_null(run.command)},
+              {"cwd", text_or_null(run.cwd)},
+              {"exit_code", run.exit_code ? Json(*run.exit_code) : Json(nullptr)},
+              {"terminal_reason", text_or_null(run.terminal_reason)}};
+}
+
+Json
+run_detail_json(const Run& run)
+{
+  Json out = run_summary_json(run);
+  out["homeboy_version"] = text_or_null(run.homeboy_version);
+  out["heartbeat_at"] = time_json(run.heartbeat_at);
+  out["lease_owner"] = text_or_null(run.lease_owner);
+  out["lease_epoch"] = run.lease_epoch;
+  out["deadline_at"] = time_json(run.deadline_at);
+  out["cancel_requested_at"] = time_json(run.cancel_requested_at);
+  out["owner_pid"] = run.owner_pid ? Json(*run.owner_pid) : Json(nullptr);
+  out["eligible_at"] = time_json(run.eligible_at);
+  out["retained_until"] = time_json(run.retained_until);
+  out["promoted_at"] = time_json(run.promoted_at);
+  out["metadata"] = object_or_empty(run.metadata_json);
+  return out;
+}
+
+Json
+artifact_json(const Artifact& a)
+{
+  return Json{{"id", a.id},
+              {"run_id", a.run_id},
+              {"kind", a.kind},
+              {"type", a.type},
+              {"path", text_or_null(a.path)},
+              {"url", text_or_null(a.url)},
+              {"label", text_or_null(a.label)},
+              {"sha256", text_or_null(a.sha256)},
+              {"size_bytes", a.size_bytes ? Json(*a.size_bytes) : Json(nullptr)},
+              {"mime", text_or_null(a.mime)},
+              {"created_at", format_rfc3339(a.created_at)},
+              {"ref_id", artifact_ref(a.run_id, a.id)},
+              {"metadata_json", object_or_empty(a.metadata_json)}};
+}
+
+Json
+finding_json(const Finding& f)
+{
+  return Json{{"id", f.id},
+              {"run_id", f.run_id},
+              {"tool", f.tool},
+              {"rule", text_or_null(f.rule)},
+              {"category", text_or_null(f.category)},
+              {"severity", text_or_null(f.severity)},
+              {"message", f.message},
+              {"file", text_or_null(f.file)},
+              {"line", f.line ? Json(*f.line) : Json(nullptr)},
+              {"column", f.column ? Json(*f.column) : Json(nullptr)},
+              {"fingerprint", text_or_null(f.fingerprint)},
+              {"metadata", object_or_empty(f.metadata_json)},
+              {"created_at", format_rfc3339(f.created_at)}};
+}
+
+} // namespace hb::app

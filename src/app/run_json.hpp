@@ -1,0 +1,19 @@
+#pragma once
+// JSON shapes of stored records, shared by the CLI and (later) the HTTP API.
+
+#include "model/run.hpp"
+#include "util/json_fwd.hpp"
+
+namespace hb::app {
+
+/// runs.list row: {id, kind, status, started_at, finished_at, component_id,
+/// rig_id, git_sha, command, cwd, ...lifecycle}.
+Json run_summary_json(const Run& run);
+/// runs.show: the summary plus metadata and every lifecycle field.
+Json run_detail_json(const Run& run);
+Json artifact_json(const Artifact& artifact);
+Json finding_json(const Finding& finding);
+/// RFC 3339 text, or null.
+Json time_json(const std::optional<TimeMs>& ms);
+
+} // namespace hb::app

@@ -1,0 +1,59 @@
+#pragma once
+// Saved baselines in the component's homeboy.json (compat.md "Baseline in
+// homeboy.json"): baselines["bench"], or baselines["bench.rig.<rig>"].
+
+#include "bench/results/results.hpp"
+#include "model/paths.hpp"
+#include "util/error.hpp"
+#include "util/time.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hb::bench {
+
+struct BaselineScenario
+{
+  std::string id;
+  std::vector<Metric> metrics;
+  std::vector<std::pair<std::string, std::vector<double>>> distributions;
+
+  const double* metric(std::string_view name) const;
+  const std::vector<double>* samples(std::string_view name) const;
+};
+
+struct Baseline
+{
+  std::string created_at;
+  std::string context_id;
+  std::uint64_t iterations = 0;
+  std::vector<BaselineScenario> scenarios;
+
+  const BaselineScenario* find(std::string_view scenario_id) const;
+};
+
+/// "bench" or "bench.rig.<rig id>".
+std::string baseline_key(const std::string& rig_id);
+
+/// Reads baselines[key] from `homeboy_json`. No file or no such key: nullopt.
+/// A malformed file or baseline is an error naming the file, the key and what
+/// is wrong (never a silent "no baseline"). Legacy snapshots that carry
+/// p95_ms/p50_ms/mean_ms directly on the scenario are read as metrics.
+Result<std::optional<Baseline>> read_baseline(const std::filesystem::path& homeboy_json,
+                                              std::string_view key);
+
+/// The snapshot of a run, as --baseline saves it.
+Baseline make_baseline(const BenchResults& results, TimeMs now);
+
+/// Replaces baselines[key] in `homeboy_json` under an exclusive lock, keeping
+/// every other key and its order, then atomically renames the new file into
+/// place. Creates the file ({"id": component_id, "baselines": {...}}) if
+/// needed.
+Result<void> write_baseline(const Paths& paths, const std::filesystem::path& homeboy_json,
+                            std::string_view key, const Baseline& baseline);
+
+} // namespace hb::bench

@@ -1,0 +1,132 @@
+#pragma once
+// The results contract: what a bench runner writes to
+// $HOMEBOY_BENCH_RESULTS_FILE, parsed and validated exactly as compat.md
+// ("Results file (BenchResults)") states it, with gates evaluated, presets
+// applied and implicit failures marked.
+
+#include "bench/results/policy.hpp"
+#include "util/error.hpp"
+#include "util/json_fwd.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hb::bench {
+
+enum class GateOp { eq, gte, lte };
+const char* to_string(GateOp op);
+
+struct Gate
+{
+  std::string metric;
+  GateOp op = GateOp::eq;
+  double value = 0;
+};
+
+struct GateResult
+{
+  std::string scenario_id;
+  std::string metric;
+  GateOp op = GateOp::eq;
+  double expected = 0;
+  std::optional<double> actual; // absent when the scenario lacks the metric
+  bool passed = false;
+  std::string source;           // "workload" or "preset:<preset name>"
+};
+
+struct Metric
+{
+  std::string name;
+  double value = 0;
+};
+
+/// A scenario artifact pointer (`artifacts{name: {...}}`).
+struct ArtifactRef
+{
+  std::string name;
+  std::string pointer_key; // path | url | preview_url | public_url | local_url
+  std::string pointer;
+  std::string kind;
+  std::string label;
+};
+
+struct BudgetFinding
+{
+  std::string tool;
+  std::string message;
+  std::string rule;     // `rule`, else the flat shape's `code`
+  std::string category;
+  std::string severity;
+  std::string file;
+  std::optional<std::int64_t> line;
+  std::optional<std::int64_t> column;
+  std::string fingerprint;
+  std::string scenario_id;   // set for findings made from failed gates
+  bool fails_run = false;    // severity == "error" or passed == false
+  std::string metadata_json; // JSON object text: metadata plus flat-shape fields
+};
+
+struct Scenario
+{
+  std::string id;
+  std::uint64_t iterations = 0;
+  std::vector<Metric> metrics; // document order; never contains "distributions"
+  std::vector<std::pair<std::string, std::vector<double>>> distributions;
+  std::vector<Gate> gates;     // workload gates plus preset gates
+  bool passed = true;          // after gates and implicit failure rules
+  std::vector<std::string> failure_reasons; // one sentence per reason passed is false
+  std::optional<std::uint64_t> peak_bytes;
+  std::vector<ArtifactRef> artifacts;
+  std::optional<std::uint64_t> default_iterations;
+  std::string file;
+  std::string source;
+  std::vector<std::string> tags;
+
+  const double* metric(std::string_view name) const;
+  const std::vector<double>* samples(std::string_view name) const;
+};
+
+struct BenchResults
+{
+  std::string component_id;
+  std::uint64_t iterations = 0;
+  std::vector<Scenario> scenarios;
+  /// Declared policies with presets resolved (explicit policy wins), in
+  /// document order.
+  std::vector<std::pair<std::string, MetricPolicy>> policies;
+  std::vector<GateResult> gate_results;      // every evaluated gate
+  std::vector<BudgetFinding> budget_findings; // declared ones, then one per failed gate
+  /// The normalised document: stripped keys removed, samples folded, ids
+  /// normalised, scenario `passed` and `gate_results` updated.
+  std::shared_ptr<const Json> document;
+
+  /// No failed scenario (gates, implicit failures) and no failing finding.
+  bool passed() const;
+  const MetricPolicy* policy(std::string_view metric) const;
+};
+
+struct ParseOptions
+{
+  /// Names the file in every error message.
+  std::string source_name = "results file";
+  /// Largest accepted file, in bytes (parse_results_file only).
+  std::uint64_t max_bytes = 64ull * 1024 * 1024;
+};
+
+/// Parses and validates a results document. Every error has code
+/// `results.invalid` and a message naming the file, the key or scenario, and
+/// what was expected; details carry {file, key?, scenario?}.
+Result<BenchResults> parse_results(std::string_view text, const ParseOptions& options);
+
+/// Reads then parses. Missing, empty and oversized files are errors with code
+/// `results.missing`, `results.empty`, `results.too_large`.
+Result<BenchResults> parse_results_file(const std::filesystem::path& path,
+                                        const ParseOptions& options);
+
+} // namespace hb::bench

@@ -1,0 +1,174 @@
+#include "cli/bench_report.hpp"
+
+#include "util/table.hpp"
+#include "util/term.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+namespace hb::cli {
+
+using namespace hb::bench;
+using term::Colour;
+using term::paint;
+
+std::vector<std::string> split_lines(const std::string& text);
+
+namespace {
+
+const MetricDelta*
+find_delta(const ScenarioComparison* cmp, const std::string& metric)
+{
+  if (!cmp) {
+    return nullptr;
+  }
+  for (const auto& d : cmp->metric_deltas) {
+    if (d.name == metric) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+std::string
+verdict(const MetricDelta& d, bool colour)
+{
+  if (d.regression) return paint("regressed", Colour::red, colour);
+  if (d.improvement) return paint("improved", Colour::green, colour);
+  return "unchanged";
+}
+
+std::string
+render_scenario(const Scenario& s, const ScenarioComparison* cmp, bool colour)
+{
+  std::string out;
+  std::string state = s.passed ? paint("passed", Colour::green, colour)
+                               : paint("FAILED", Colour::red, colour);
+  if (cmp && cmp->regression) {
+    state += ", " + paint("regressed", Colour::red, colour);
+  }
+  out += fmt::format("{}  {}  ({} iterations)\n", paint(s.id, Colour::bold, colour), state,
+                     s.iterations);
+  using A = TextTable::Align;
+  TextTable table({"metric", "baseline", "current", "delta", "n", "verdict"},
+                  {A::left, A::right, A::right, A::right, A::right, A::left});
+  for (const auto& m : s.metrics) {
+    const MetricDelta* d = find_delta(cmp, m.name);
+    const auto* samples = s.samples(m.name);
+    std::string n = samples ? std::to_string(samples->size()) : "";
+    if (d) {
+      std::string delta = d->delta_pct ? fmt::format("{:+.1f}%", *d->delta_pct)
+                                       : (d->delta >= 0 ? "+" : "") + format_value(d->delta);
+      std::string label = m.name;
+      if (d->regression_test != RegressionTest::point_delta) {
+        label += " (median)";
+      }
+      table.add_row({label, format_value(d->baseline_value), format_value(d->current_value),
+                     delta, n, verdict(*d, colour)});
+    } else {
+      table.add_row({m.name, "", format_value(m.value), "", n, ""});
+    }
+  }
+  for (const auto& line : split_lines(table.render())) {
+    out += "  " + line + "\n";
+  }
+  for (const auto& reason : s.failure_reasons) {
+    out += "  " + paint("✗ " + reason, Colour::red, colour) + "\n";
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<std::string>
+split_lines(const std::string& text)
+{
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) {
+      lines.push_back(text.substr(pos));
+      break;
+    }
+    lines.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return lines;
+}
+
+std::string
+render_bench_report(const app::BenchReport& r, bool colour)
+{
+  std::string out;
+  size_t count = r.results ? r.results->scenarios.size() : 0;
+  out += fmt::format("homeboy bench {}: {} scenario{}, {} iterations\n\n",
+                     paint(r.component_id, Colour::bold, colour), count, count == 1 ? "" : "s",
+                     r.iterations);
+  if (r.results) {
+    for (const auto& s : r.results->scenarios) {
+      const ScenarioComparison* cmp = r.comparison ? r.comparison->find(s.id) : nullptr;
+      out += render_scenario(s, cmp, colour) + "\n";
+    }
+    for (const auto& f : r.results->budget_findings) {
+      if (f.scenario_id.empty()) {
+        std::string mark = f.fails_run ? paint("✗", Colour::red, colour) : "•";
+        out += fmt::format("{} budget {}: {}\n", mark, f.rule.empty() ? f.tool : f.rule, f.message);
+      }
+    }
+  }
+  if (r.comparison) {
+    const auto& c = *r.comparison;
+    if (!c.new_scenario_ids.empty()) {
+      out += fmt::format("New scenarios (not in the baseline): {}\n", fmt::join(c.new_scenario_ids, ", "));
+    }
+    if (!c.removed_scenario_ids.empty()) {
+      out += fmt::format("Missing scenarios (in the baseline, not in this run): {}\n",
+                         fmt::join(c.removed_scenario_ids, ", "));
+    }
+    out += fmt::format("Baseline: compared with baselines.{} in homeboy.json\n", r.baseline_key);
+  } else if (r.results && !r.baseline_found && !r.baseline_saved) {
+    out += "Baseline: none saved yet, nothing compared\n";
+  }
+  if (r.baseline_saved) out += fmt::format("Baseline: saved this run as baselines.{}\n", r.baseline_key);
+  if (r.ratcheted) out += fmt::format("Baseline: ratcheted to this run (it improved)\n");
+  for (const auto& note : r.notes) out += fmt::format("Baseline: {}\n", note);
+
+  std::string verdict_line;
+  if (r.failure) {
+    verdict_line = paint(r.cancelled ? "CANCELLED" : "FAILED", Colour::red, colour) + ": "
+                   + r.failure->message;
+  } else if (!r.passed) {
+    verdict_line = paint("FAILED", Colour::red, colour) + ": gates or budgets failed";
+  } else if (r.comparison && r.comparison->regression) {
+    verdict_line = paint("REGRESSED", Colour::red, colour) + ": "
+                   + fmt::format("{}", fmt::join(r.comparison->reasons, "; "));
+  } else {
+    verdict_line = paint("PASSED", Colour::green, colour);
+    if (r.comparison && r.comparison->has_improvements) verdict_line += " (improved)";
+  }
+  out += fmt::format("\nResult: {} (exit {})\n", verdict_line, r.exit_code);
+  if (!r.run_id.empty()) {
+    out += fmt::format("Recorded as run {}\n", r.run_id);
+  }
+  for (const auto& hint : r.hints) {
+    out += paint("  " + hint, Colour::dim, colour) + "\n";
+  }
+  return out;
+}
+
+std::string
+render_scenario_list(const app::ScenarioList& list)
+{
+  TextTable table({"scenario", "file", "source", "default iterations", "tags"});
+  for (const auto& s : list.inventory.scenarios) {
+    table.add_row({s.id, s.file, s.source,
+                   s.default_iterations ? std::to_string(*s.default_iterations) : "",
+                   fmt::format("{}", fmt::join(s.tags, ","))});
+  }
+  size_t n = list.inventory.scenarios.size();
+  return fmt::format("{} scenario{} in {}\n\n", n, n == 1 ? "" : "s", list.component_id)
+         + (n ? table.render() : "");
+}
+
+} // namespace hb::cli

@@ -1,0 +1,192 @@
+// homeboy bench [component] and homeboy bench list [component].
+
+#include "app/bench_service.hpp"
+#include "cli/bench_report.hpp"
+#include "cli/commands.hpp"
+#include "util/term.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace hb::cli {
+
+namespace {
+
+struct BenchArgs
+{
+  std::string component;
+  std::string path;
+  std::string artifact_root;
+  std::uint64_t iterations = 10;
+  std::optional<std::uint64_t> warmup;
+  std::vector<std::string> scenarios;
+  bool baseline = false;
+  bool ignore_baseline = false;
+  bool ratchet = false;
+  double threshold = 5.0;
+  std::vector<std::string> settings;
+  std::vector<std::string> settings_json;
+  bool json_summary = false;
+  OutputOptions output;
+};
+
+Result<std::pair<std::string, std::string>>
+split_setting(const std::string& text, const char* flag)
+{
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("{} expects key=value, got `{}`", flag, text));
+  }
+  return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
+}
+
+Result<app::BenchRequest>
+make_request(const BenchArgs& a, const Invocation& inv)
+{
+  app::BenchRequest r;
+  if (!a.component.empty()) r.component_id = a.component;
+  std::error_code ec;
+  r.cwd = std::filesystem::current_path(ec);
+  if (!a.path.empty()) r.path_override = a.path;
+  if (!a.artifact_root.empty()) r.artifact_root = a.artifact_root;
+  r.iterations = a.iterations;
+  r.warmup = a.warmup;
+  r.scenarios = a.scenarios;
+  r.save_baseline = a.baseline;
+  r.ignore_baseline = a.ignore_baseline;
+  r.ratchet = a.ratchet;
+  r.regression_threshold = a.threshold;
+  for (const auto& s : a.settings) {
+    auto kv = split_setting(s, "--setting");
+    if (!kv) return Unexpected(kv.error());
+    r.settings.push_back(*kv);
+  }
+  for (const auto& s : a.settings_json) {
+    auto kv = split_setting(s, "--setting-json");
+    if (!kv) return Unexpected(kv.error());
+    r.settings_json.push_back(*kv);
+  }
+  r.runner_args = inv.passthrough;
+  r.command_line = inv.command_line;
+  r.homeboy_version = HOMEBOY_VERSION;
+  // Runner output goes to our stderr, so stdout stays the report or JSON.
+  r.on_runner_output = [](OutputStream, std::string_view chunk) {
+    std::fwrite(chunk.data(), 1, chunk.size(), stderr);
+    std::fflush(stderr);
+  };
+  return r;
+}
+
+void
+add_common(CLI::App* cmd, BenchArgs& a)
+{
+  cmd->add_option("component", a.component,
+                  "Component id (default: detected from the current directory)");
+  cmd->add_option("--path", a.path, "Use this directory as the component's local_path for this run");
+  cmd->add_option("--setting", a.settings, "Override a component setting: key=value (repeatable)");
+  cmd->add_option("--setting-json", a.settings_json,
+                  "Override a component setting with a JSON value: key=json (repeatable)");
+  cmd->add_option("--scenario", a.scenarios,
+                  "Only this scenario id (repeatable; validated against the runner's inventory)");
+  cmd->add_option("--iterations", a.iterations, "Iterations per scenario")
+    ->default_val(10)
+    ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1'000'000)));
+  add_output_options(cmd, a.output);
+}
+
+} // namespace
+
+void
+add_output_options(CLI::App* command, OutputOptions& options)
+{
+  command->add_flag("--json", options.json, "Print the JSON envelope instead of the human report");
+  command->add_option("--output", options.output_file,
+                      "Also write the full JSON envelope to this file");
+}
+
+void
+add_bench_commands(CLI::App& app, Invocation& inv)
+{
+  auto args = std::make_shared<BenchArgs>();
+  auto* bench = app.add_subcommand("bench", "Run a component's benchmarks, compare them with the "
+                                            "saved baseline, and record the run");
+  bench->footer("Arguments after `--` go to the bench runner verbatim.\n"
+                "Exit codes: the runner's own non-zero code; 1 for a failed gate, budget or "
+                "regression; 0 otherwise.");
+  add_common(bench, *args);
+  bench->add_option("--warmup", args->warmup,
+                    "Warmup iterations per scenario (HOMEBOY_BENCH_WARMUP_ITERATIONS)");
+  bench->add_flag("--baseline", args->baseline, "Save this run as the component's baseline");
+  bench->add_flag("--ignore-baseline", args->ignore_baseline, "Do not compare with the baseline");
+  bench->add_flag("--ratchet", args->ratchet,
+                  "Move the baseline to this run when it improved and nothing regressed");
+  bench->add_option("--regression-threshold", args->threshold,
+                    "Tolerance in percent for p95_ms when the runner declares no metric_policies")
+    ->default_val(5.0)
+    ->check(CLI::Range(0.0, 1e9));
+  bench->add_option("--artifact-root", args->artifact_root, "Where run artifacts are stored");
+  bench->add_flag("--json-summary", args->json_summary,
+                  "Print the compact comparison_summary envelope (for CI wrappers)");
+  bench->excludes(bench->get_option("--baseline"));
+  bench->get_option("--baseline")->excludes("--ignore-baseline");
+
+  auto list_args = std::make_shared<BenchArgs>();
+  auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");
+  add_common(list, *list_args);
+
+  bench->callback([args, &inv, bench] {
+    if (bench->got_subcommand("list")) {
+      return;
+    }
+    auto request = make_request(*args, inv);
+    if (!request) {
+      inv.exit_code = emit_error(args->output, request.error(), 2);
+      return;
+    }
+    if (args->json_summary) {
+      args->output.json = true;
+    }
+    auto report = app::run_bench(*request);
+    if (!report) {
+      inv.exit_code = emit_error(args->output, report.error());
+      return;
+    }
+    Json payload = args->json_summary ? app::bench_summary_payload(*report)
+                                      : app::bench_payload(*report);
+    std::string variant = args->json_summary ? "comparison_summary" : "single";
+    if (report->failure && !args->output.json) {
+      fmt::print(stderr, "error: {}\n", report->failure->message);
+    }
+    std::string human = render_bench_report(*report, term::colour_enabled(stdout));
+    OutputOptions to_stdout = args->output;
+    to_stdout.output_file.reset();
+    inv.exit_code = emit(to_stdout, variant, payload, human, report->exit_code);
+    // --output always gets the full `single` envelope, whatever stdout shows.
+    if (args->output.output_file
+        && !write_envelope_file(*args->output.output_file, "single", app::bench_payload(*report))
+        && inv.exit_code == 0) {
+      inv.exit_code = 1;
+    }
+  });
+
+  list->callback([list_args, &inv] {
+    auto request = make_request(*list_args, inv);
+    if (!request) {
+      inv.exit_code = emit_error(list_args->output, request.error(), 2);
+      return;
+    }
+    auto listed = app::list_scenarios(*request);
+    if (!listed) {
+      inv.exit_code = emit_error(list_args->output, listed.error());
+      return;
+    }
+    inv.exit_code = emit(list_args->output, "list", app::scenario_list_payload(*listed),
+                         render_scenario_list(*listed));
+  });
+}
+
+} // namespace hb::cli

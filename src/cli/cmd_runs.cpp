@@ -1,0 +1,572 @@
+// homeboy runs: list, show, latest-run, artifacts, artifact get, findings,
+// finding, latest-finding.
+
+#include "app/run_json.hpp"
+#include "app/runs_service.hpp"
+#include "cli/commands.hpp"
+#include "util/fs.hpp"
+#include "util/table.hpp"
+#include "util/term.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdio>
+
+namespace hb::cli {
+
+namespace {
+
+using app::artifact_json;
+using app::finding_json;
+using app::run_detail_json;
+using app::run_summary_json;
+
+struct RunFilterArgs
+{
+  std::string kind, component, rig, scenario, status, since, until, after;
+  std::size_t limit = 20;
+};
+
+void
+add_filter_options(CLI::App* cmd, RunFilterArgs& f, bool paged)
+{
+  cmd->add_option("--kind", f.kind, "Only runs of this kind (bench, task, ...)");
+  cmd->add_option("--component", f.component, "Only runs of this component");
+  cmd->add_option("--rig", f.rig, "Only runs pinned to this rig");
+  cmd->add_option("--status", f.status,
+                  "Only runs in this status (queued, running, succeeded, failed, timed_out, "
+                  "cancelled, ...; pass/fail also work)");
+  cmd->add_option("--since", f.since, "Only runs created since: a duration (24h, 7d) or a timestamp");
+  cmd->add_option("--until", f.until, "Only runs created before: a duration or a timestamp");
+  if (paged) {
+    cmd->add_option("--scenario", f.scenario, "Only bench runs that measured this scenario");
+    cmd->add_option("--limit", f.limit, "At most this many runs")
+      ->check(CLI::Range(std::size_t(1), std::size_t(100000)));
+    cmd->add_option("--after", f.after, "Continue after this cursor (printed by the previous page)");
+  }
+}
+
+Result<RunFilter>
+make_filter(const RunFilterArgs& a)
+{
+  RunFilter f;
+  if (!a.kind.empty()) f.kind = a.kind;
+  if (!a.component.empty()) f.component_id = a.component;
+  if (!a.rig.empty()) f.rig_id = a.rig;
+  if (!a.scenario.empty()) f.scenario_id = a.scenario;
+  if (!a.status.empty()) {
+    auto statuses = parse_status_filter(a.status);
+    if (!statuses) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("unknown status `{}`; use queued, booting, running, "
+                                    "collecting_artifacts, succeeded, failed, timed_out, "
+                                    "cancelled, active or terminal (pass, fail, error and stale "
+                                    "are accepted too)",
+                                    a.status));
+    }
+    f.statuses = *statuses;
+  }
+  TimeMs now = now_ms();
+  if (!a.since.empty()) {
+    auto t = parse_time_point(a.since, now);
+    if (!t) return Unexpected(t.error());
+    f.since = *t;
+  }
+  if (!a.until.empty()) {
+    auto t = parse_time_point(a.until, now);
+    if (!t) return Unexpected(t.error());
+    f.until = *t;
+  }
+  f.limit = a.limit;
+  if (!a.after.empty()) f.after = a.after;
+  return f;
+}
+
+std::string
+short_id(const std::string& id)
+{
+  return id.substr(0, 8);
+}
+
+std::string
+status_text(RunStatus status, bool colour)
+{
+  using term::Colour;
+  switch (status) {
+  case RunStatus::succeeded: return term::paint(to_string(status), Colour::green, colour);
+  case RunStatus::failed:
+  case RunStatus::timed_out: return term::paint(to_string(status), Colour::red, colour);
+  case RunStatus::cancelled: return term::paint(to_string(status), Colour::yellow, colour);
+  default: return to_string(status);
+  }
+}
+
+std::string
+duration_text(const Run& run)
+{
+  if (!run.started_at) return "";
+  TimeMs end = run.finished_at.value_or(now_ms());
+  return format_duration_ms(end - *run.started_at);
+}
+
+std::string
+size_text(std::optional<std::uint64_t> size)
+{
+  if (!size) return "";
+  double s = static_cast<double>(*size);
+  if (s < 1024) return fmt::format("{} B", *size);
+  if (s < 1024 * 1024) return fmt::format("{:.1f} KiB", s / 1024);
+  return fmt::format("{:.1f} MiB", s / (1024 * 1024));
+}
+
+template <class Fn>
+void
+with_store(OutputOptions& out, int& exit_code, Fn&& fn)
+{
+  auto opened = app::open_store();
+  if (!opened) {
+    exit_code = emit_error(out, opened.error());
+    return;
+  }
+  fn(*opened);
+}
+
+std::string
+render_show(const Run& run, const std::vector<Artifact>& artifacts,
+            const std::vector<MetricRow>& metrics, const std::vector<Finding>& findings, bool colour)
+{
+  std::string out;
+  out += fmt::format("run        {}\n", run.id);
+  out += fmt::format("kind       {}\n", run.kind);
+  std::string status = status_text(run.status, colour);
+  if (!run.terminal_reason.empty()) status += " (" + run.terminal_reason + ")";
+  if (run.exit_code) status += fmt::format(", exit {}", *run.exit_code);
+  out += fmt::format("status     {}\n", status);
+  if (!run.component_id.empty()) out += fmt::format("component  {}\n", run.component_id);
+  if (!run.rig_id.empty()) out += fmt::format("rig        {}\n", run.rig_id);
+  if (!run.git_sha.empty()) out += fmt::format("git sha    {}\n", run.git_sha);
+  out += fmt::format("created    {}\n", format_rfc3339(run.created_at));
+  if (run.started_at) out += fmt::format("started    {}\n", format_rfc3339(*run.started_at));
+  if (run.finished_at) {
+    out += fmt::format("finished   {} ({})\n", format_rfc3339(*run.finished_at), duration_text(run));
+  }
+  if (!run.command.empty()) out += fmt::format("command    {}\n", run.command);
+  if (!run.cwd.empty()) out += fmt::format("cwd        {}\n", run.cwd);
+  Json meta = Json::parse(run.metadata_json, nullptr, false);
+  if (meta.is_object() && meta.contains("failure")) {
+    out += fmt::format("failure    {}\n", meta["failure"].value("message", ""));
+  }
+  if (meta.is_object() && meta.contains("regression_reasons")) {
+    for (const auto& reason : meta["regression_reasons"]) {
+      out += fmt::format("regressed  {}\n", reason.get<std::string>());
+    }
+  }
+  if (!metrics.empty()) {
+    out += "\nmetrics\n";
+    using A = TextTable::Align;
+    TextTable table({"scenario", "metric", "value", "samples"}, {A::left, A::left, A::right, A::right});
+    for (const auto& m : metrics) {
+      table.add_row({m.scenario_id, m.name, fmt::format("{:g}", m.value),
+                     m.samples.empty() ? "" : std::to_string(m.samples.size())});
+    }
+    std::string rendered = table.render();
+    size_t pos = 0;
+    while (pos < rendered.size()) {
+      size_t end = rendered.find('\n', pos);
+      out += "  " + rendered.substr(pos, end - pos) + "\n";
+      pos = end + 1;
+    }
+  }
+  if (!findings.empty()) {
+    out += fmt::format("\nfindings ({})\n", findings.size());
+    for (const auto& f : findings) {
+      out += fmt::format("  {} {} {}: {}\n", short_id(f.id), f.severity, f.rule.empty() ? f.tool : f.rule,
+                         f.message);
+    }
+  }
+  out += fmt::format("\nartifacts ({})\n", artifacts.size());
+  for (const auto& a : artifacts) {
+    out += fmt::format("  {}  {} {}  {}\n", short_id(a.id), a.kind, size_text(a.size_bytes),
+                       a.label.empty() ? a.path : a.label);
+    if (a.type == "url") {
+      out += fmt::format("      {}\n", a.url);
+    } else {
+      out += fmt::format("      homeboy runs artifact get {} {}\n", run.id, a.id);
+    }
+  }
+  return out;
+}
+
+Json
+show_payload(const Run& run, const std::vector<Artifact>& artifacts,
+             const std::vector<MetricRow>& metrics, const std::vector<std::string>& scenarios,
+             const char* command)
+{
+  Json detail = run_detail_json(run);
+  Json list = Json::array();
+  for (const auto& a : artifacts) list.push_back(artifact_json(a));
+  detail["artifacts"] = std::move(list);
+  detail["scenario_ids"] = scenarios;
+  Json scenario_metrics = Json::array();
+  for (const auto& id : scenarios) {
+    Json values = Json::object();
+    Json samples = Json::object();
+    for (const auto& m : metrics) {
+      if (m.scenario_id == id) {
+        values[m.name] = m.value;
+        if (!m.samples.empty()) samples[m.name] = m.samples;
+      }
+    }
+    scenario_metrics.push_back({{"scenario_id", id}, {"metrics", values}, {"distributions", samples}});
+  }
+  detail["scenario_metrics"] = std::move(scenario_metrics);
+  return Json{{"command", command}, {"run", std::move(detail)}};
+}
+
+// Loads everything `runs show` needs and emits it.
+int
+emit_show(const OutputOptions& out, Store& store, const Run& run, const char* command,
+          const char* variant)
+{
+  auto artifacts = store.run_artifacts(run.id);
+  auto metrics = store.run_metrics(run.id);
+  auto scenarios = store.run_scenarios(run.id);
+  FindingFilter ff;
+  ff.run_id = run.id;
+  auto findings = store.list_findings(ff);
+  for (const Error* e : {artifacts ? nullptr : &artifacts.error(), metrics ? nullptr : &metrics.error(),
+                         scenarios ? nullptr : &scenarios.error(), findings ? nullptr : &findings.error()}) {
+    if (e) return emit_error(out, *e);
+  }
+  return emit(out, variant, show_payload(run, *artifacts, *metrics, *scenarios, command),
+              render_show(run, *artifacts, *metrics, *findings, term::colour_enabled(stdout)));
+}
+
+std::string
+render_findings(const std::vector<Finding>& findings)
+{
+  if (findings.empty()) return "No findings.\n";
+  TextTable table({"id", "run", "severity", "tool", "rule", "message"});
+  for (const auto& f : findings) {
+    table.add_row({short_id(f.id), short_id(f.run_id), f.severity, f.tool, f.rule, f.message});
+  }
+  return table.render();
+}
+
+std::string
+render_finding(const Finding& f)
+{
+  std::string out = fmt::format("finding    {}\nrun        {}\ntool       {}\n", f.id, f.run_id, f.tool);
+  if (!f.rule.empty()) out += fmt::format("rule       {}\n", f.rule);
+  if (!f.severity.empty()) out += fmt::format("severity   {}\n", f.severity);
+  if (!f.file.empty()) {
+    out += fmt::format("file       {}{}\n", f.file, f.line ? fmt::format(":{}", *f.line) : "");
+  }
+  out += fmt::format("message    {}\nmetadata   {}\n", f.message, f.metadata_json);
+  return out;
+}
+
+} // namespace
+
+void
+add_runs_commands(CLI::App& app, Invocation& inv)
+{
+  auto* runs = app.add_subcommand("runs", "Inspect recorded runs, their artifacts and findings");
+  runs->require_subcommand(1);
+
+  // runs list
+  struct ListArgs { RunFilterArgs filter; OutputOptions output; };
+  auto list_args = std::make_shared<ListArgs>();
+  auto* list = runs->add_subcommand("list", "List runs, newest first");
+  add_filter_options(list, list_args->filter, true);
+  add_output_options(list, list_args->output);
+  list->callback([list_args, &inv] {
+    auto filter = make_filter(list_args->filter);
+    if (!filter) {
+      inv.exit_code = emit_error(list_args->output, filter.error(), 2);
+      return;
+    }
+    with_store(list_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto page = s.store->list_runs(*filter);
+      if (!page) {
+        inv.exit_code = emit_error(list_args->output, page.error());
+        return;
+      }
+      Json items = Json::array();
+      bool colour = term::colour_enabled(stdout);
+      using A = TextTable::Align;
+      TextTable table({"id", "kind", "status", "component", "started", "duration", "exit"},
+                      {A::left, A::left, A::left, A::left, A::left, A::right, A::right});
+      for (const auto& run : page->runs) {
+        items.push_back(run_summary_json(run));
+        table.add_row({short_id(run.id), run.kind, status_text(run.status, colour), run.component_id,
+                       run.started_at ? format_rfc3339(*run.started_at) : "(" + std::string(to_string(run.status)) + ")",
+                       duration_text(run), run.exit_code ? std::to_string(*run.exit_code) : ""});
+      }
+      Json payload = {{"command", "runs.list"}, {"runs", std::move(items)},
+                      {"next_cursor", page->next_cursor ? Json(*page->next_cursor) : Json(nullptr)}};
+      std::string human = page->runs.empty() ? "No runs match.\n" : table.render();
+      if (page->next_cursor) {
+        human += fmt::format("\nMore runs: add --after {}\n", *page->next_cursor);
+      }
+      inv.exit_code = emit(list_args->output, "list", payload, human);
+    });
+  });
+
+  // runs show
+  struct IdArgs { std::string id; OutputOptions output; };
+  auto show_args = std::make_shared<IdArgs>();
+  auto* show = runs->add_subcommand("show", "Show one run: identity, status, metrics, findings, artifacts");
+  show->add_option("run-id", show_args->id, "Run id (or a unique prefix of at least 4 characters)")->required();
+  add_output_options(show, show_args->output);
+  show->callback([show_args, &inv] {
+    with_store(show_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, show_args->id);
+      if (!run) {
+        inv.exit_code = emit_error(show_args->output, run.error());
+        return;
+      }
+      inv.exit_code = emit_show(show_args->output, *s.store, *run, "runs.show", "show");
+    });
+  });
+
+  // runs latest-run
+  struct LatestArgs { RunFilterArgs filter; OutputOptions output; };
+  auto latest_args = std::make_shared<LatestArgs>();
+  auto* latest = runs->add_subcommand("latest-run", "Show the newest run that matches the filters");
+  add_filter_options(latest, latest_args->filter, false);
+  latest->add_option("--scenario", latest_args->filter.scenario, "Only bench runs that measured this scenario");
+  add_output_options(latest, latest_args->output);
+  latest->callback([latest_args, &inv] {
+    latest_args->filter.limit = 1;
+    auto filter = make_filter(latest_args->filter);
+    if (!filter) {
+      inv.exit_code = emit_error(latest_args->output, filter.error(), 2);
+      return;
+    }
+    with_store(latest_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto page = s.store->list_runs(*filter);
+      if (!page) {
+        inv.exit_code = emit_error(latest_args->output, page.error());
+        return;
+      }
+      if (page->runs.empty()) {
+        inv.exit_code = emit_error(latest_args->output,
+                                   Error{"run.not_found", "no run matches these filters", "{}"});
+        return;
+      }
+      inv.exit_code = emit_show(latest_args->output, *s.store, page->runs.front(), "runs.latest-run",
+                                "latest_run");
+    });
+  });
+
+  // runs artifacts
+  auto artifacts_args = std::make_shared<IdArgs>();
+  auto* artifacts = runs->add_subcommand("artifacts", "List a run's artifacts");
+  artifacts->add_option("run-id", artifacts_args->id, "Run id (or unique prefix)")->required();
+  add_output_options(artifacts, artifacts_args->output);
+  artifacts->callback([artifacts_args, &inv] {
+    with_store(artifacts_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, artifacts_args->id);
+      if (!run) {
+        inv.exit_code = emit_error(artifacts_args->output, run.error());
+        return;
+      }
+      auto list = s.store->run_artifacts(run->id);
+      if (!list) {
+        inv.exit_code = emit_error(artifacts_args->output, list.error());
+        return;
+      }
+      Json items = Json::array();
+      TextTable table({"id", "kind", "type", "size", "label", "path"});
+      for (const auto& a : *list) {
+        items.push_back(artifact_json(a));
+        table.add_row({a.id, a.kind, a.type, size_text(a.size_bytes), a.label, a.path});
+      }
+      std::string human = list->empty() ? "No artifacts.\n"
+                                        : table.render() + fmt::format("\nFetch one: homeboy runs artifact get {} <id> --output PATH\n", run->id);
+      inv.exit_code = emit(artifacts_args->output, "artifacts",
+                           Json{{"command", "runs.artifacts"}, {"run_id", run->id}, {"artifacts", items}},
+                           human);
+    });
+  });
+
+  // runs artifact get
+  auto* artifact = runs->add_subcommand("artifact", "Work with one artifact");
+  artifact->require_subcommand(1);
+  struct GetArgs { std::string run_id, artifact_id, dest; OutputOptions output; };
+  auto get_args = std::make_shared<GetArgs>();
+  auto* get = artifact->add_subcommand("get", "Copy an artifact's file to --output, or print it");
+  get->add_option("run-id", get_args->run_id, "Run id (or unique prefix)")->required();
+  get->add_option("artifact-id", get_args->artifact_id, "Artifact id")->required();
+  get->add_option("--output", get_args->dest, "Copy the file here (default: print its content)");
+  get->add_flag("--json", get_args->output.json, "Print the JSON envelope (requires --output)");
+  get->callback([get_args, &inv] {
+    auto& out = get_args->output;
+    with_store(out, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, get_args->run_id);
+      if (!run) {
+        inv.exit_code = emit_error(out, run.error());
+        return;
+      }
+      auto found = s.store->get_artifact(run->id, get_args->artifact_id);
+      if (!found) {
+        inv.exit_code = emit_error(out, found.error());
+        return;
+      }
+      if (!*found) {
+        inv.exit_code = emit_error(out, Error{"artifact.not_found",
+                                              fmt::format("run {} has no artifact `{}`; `homeboy runs artifacts {}` lists them",
+                                                          run->id, get_args->artifact_id, run->id),
+                                              "{}"});
+        return;
+      }
+      const Artifact& a = **found;
+      Json payload = {{"command", "runs.artifact.get"}, {"run_id", run->id}, {"artifact", artifact_json(a)}};
+      if (a.type == "url") {
+        inv.exit_code = emit(out, "artifact_get", payload, a.url + "\n");
+        return;
+      }
+      if (a.type == "metadata-only") {
+        inv.exit_code = emit_error(out, Error{"artifact.bytes_unavailable",
+                                              fmt::format("artifact {} is metadata-only (imported without its bytes); nothing to fetch", a.id),
+                                              "{}"});
+        return;
+      }
+      std::error_code ec;
+      if (a.type != "file" || !std::filesystem::is_regular_file(a.path, ec)) {
+        inv.exit_code = emit_error(out, Error{"artifact.missing",
+                                              fmt::format("artifact {}'s file {} no longer exists or is not a regular file", a.id, a.path),
+                                              "{}"});
+        return;
+      }
+      if (get_args->dest.empty()) {
+        if (out.json) {
+          inv.exit_code = emit_error(out, Error{"validation.invalid_argument",
+                                                "--json needs --output PATH (the content cannot share stdout with JSON)", "{}"}, 2);
+          return;
+        }
+        auto content = fs::read_file(a.path);
+        if (!content) {
+          inv.exit_code = emit_error(out, content.error());
+          return;
+        }
+        std::fwrite(content->data(), 1, content->size(), stdout);
+        return;
+      }
+      std::filesystem::path dest = get_args->dest;
+      if (std::filesystem::is_directory(dest, ec)) dest /= std::filesystem::path(a.path).filename();
+      if (auto copied = fs::copy_file(a.path, dest); !copied) {
+        inv.exit_code = emit_error(out, copied.error());
+        return;
+      }
+      payload["output_path"] = dest.string();
+      inv.exit_code = emit(out, "artifact_get", payload, fmt::format("Copied {} to {}\n", a.id, dest.string()));
+    });
+  });
+
+  // runs findings
+  struct FindingsArgs { std::string run_id, tool, file, fingerprint; std::size_t limit = 100; OutputOptions output; };
+  auto findings_args = std::make_shared<FindingsArgs>();
+  auto* findings = runs->add_subcommand("findings", "List a run's findings");
+  findings->add_option("run-id", findings_args->run_id, "Run id (or unique prefix)")->required();
+  findings->add_option("--tool", findings_args->tool, "Only findings of this tool");
+  findings->add_option("--file", findings_args->file, "Only findings about this file");
+  findings->add_option("--fingerprint", findings_args->fingerprint, "Only findings with this fingerprint");
+  findings->add_option("--limit", findings_args->limit, "At most this many")->check(CLI::Range(std::size_t(1), std::size_t(100000)));
+  add_output_options(findings, findings_args->output);
+  findings->callback([findings_args, &inv] {
+    auto& a = *findings_args;
+    with_store(a.output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, a.run_id);
+      if (!run) {
+        inv.exit_code = emit_error(a.output, run.error());
+        return;
+      }
+      FindingFilter f;
+      f.run_id = run->id;
+      if (!a.tool.empty()) f.tool = a.tool;
+      if (!a.file.empty()) f.file = a.file;
+      if (!a.fingerprint.empty()) f.fingerprint = a.fingerprint;
+      f.limit = a.limit;
+      auto list = s.store->list_findings(f);
+      if (!list) {
+        inv.exit_code = emit_error(a.output, list.error());
+        return;
+      }
+      Json items = Json::array();
+      for (const auto& x : *list) items.push_back(finding_json(x));
+      inv.exit_code = emit(a.output, "findings",
+                           Json{{"command", "runs.findings"}, {"run_id", run->id}, {"findings", items}},
+                           render_findings(*list));
+    });
+  });
+
+  // runs finding
+  auto finding_args = std::make_shared<IdArgs>();
+  auto* finding = runs->add_subcommand("finding", "Show one finding");
+  finding->add_option("finding-id", finding_args->id, "Finding id")->required();
+  add_output_options(finding, finding_args->output);
+  finding->callback([finding_args, &inv] {
+    with_store(finding_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto found = s.store->get_finding(finding_args->id);
+      if (!found) {
+        inv.exit_code = emit_error(finding_args->output, found.error());
+        return;
+      }
+      if (!*found) {
+        inv.exit_code = emit_error(finding_args->output,
+                                   Error{"finding.not_found",
+                                         fmt::format("no finding `{}`; `homeboy runs findings <run-id>` lists a run's findings", finding_args->id),
+                                         "{}"});
+        return;
+      }
+      inv.exit_code = emit(finding_args->output, "finding",
+                           Json{{"command", "runs.finding"}, {"finding", finding_json(**found)}},
+                           render_finding(**found));
+    });
+  });
+
+  // runs latest-finding
+  struct LatestFindingArgs { RunFilterArgs filter; std::string tool, file; OutputOptions output; };
+  auto lf_args = std::make_shared<LatestFindingArgs>();
+  auto* latest_finding = runs->add_subcommand("latest-finding", "Show the newest finding that matches");
+  add_filter_options(latest_finding, lf_args->filter, false);
+  latest_finding->add_option("--tool", lf_args->tool, "Only findings of this tool");
+  latest_finding->add_option("--file", lf_args->file, "Only findings about this file");
+  add_output_options(latest_finding, lf_args->output);
+  latest_finding->callback([lf_args, &inv] {
+    auto run_filter = make_filter(lf_args->filter);
+    if (!run_filter) {
+      inv.exit_code = emit_error(lf_args->output, run_filter.error(), 2);
+      return;
+    }
+    with_store(lf_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      FindingFilter f;
+      f.kind = run_filter->kind;
+      f.component_id = run_filter->component_id;
+      f.rig_id = run_filter->rig_id;
+      f.statuses = run_filter->statuses;
+      f.since = run_filter->since;
+      f.until = run_filter->until;
+      if (!lf_args->tool.empty()) f.tool = lf_args->tool;
+      if (!lf_args->file.empty()) f.file = lf_args->file;
+      f.limit = 1;
+      auto list = s.store->list_findings(f);
+      if (!list) {
+        inv.exit_code = emit_error(lf_args->output, list.error());
+        return;
+      }
+      if (list->empty()) {
+        inv.exit_code = emit_error(lf_args->output, Error{"finding.not_found", "no finding matches these filters", "{}"});
+        return;
+      }
+      inv.exit_code = emit(lf_args->output, "latest_finding",
+                           Json{{"command", "runs.latest-finding"}, {"finding", finding_json(list->front())}},
+                           render_finding(list->front()));
+    });
+  });
+}
+
+} // namespace hb::cli

@@ -1,0 +1,32 @@
+#pragma once
+// Command registration. Each command group lives in its own cmd_*.cpp and
+// only parses, calls one service function and renders.
+
+#include "cli/output.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace hb::cli {
+
+struct Invocation
+{
+  std::vector<std::string> passthrough; // everything after the first `--`
+  std::string command_line;             // the whole command, for the run record
+  int exit_code = 0;
+};
+
+/// Adds --json and --output FILE to a command.
+void add_output_options(CLI::App* command, OutputOptions& options);
+
+void add_bench_commands(CLI::App& app, Invocation& invocation);
+void add_component_commands(CLI::App& app, Invocation& invocation);
+void add_runs_commands(CLI::App& app, Invocation& invocation);
+void add_runtime_commands(CLI::App& app, Invocation& invocation);
+
+} // namespace hb::cli

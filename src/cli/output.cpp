@@ -1,0 +1,83 @@
+#include "cli/output.hpp"
+
+#include "util/fs.hpp"
+
+#include <cstdio>
+#include <fmt/core.h>
+
+namespace hb::cli {
+
+Json
+success_envelope(const std::string& variant, const Json& payload)
+{
+  return Json{{"success", true}, {"data", {{"variant", variant}, {"payload", payload}}}};
+}
+
+Json
+error_envelope(const Error& error)
+{
+  return Json{{"success", false},
+              {"error", {{"code", error.code}, {"message", error.message},
+                         {"details", details_json(error)}}}};
+}
+
+namespace {
+
+bool
+write_json_file(const std::filesystem::path& path, const Json& envelope)
+{
+  auto written = fs::write_file_atomic(path, dump_json(envelope, 2) + "\n");
+  if (!written) {
+    fmt::print(stderr, "error: cannot write --output file: {}\n", written.error().message);
+    return false;
+  }
+  return true;
+}
+
+bool
+write_output_file(const OutputOptions& options, const Json& envelope)
+{
+  return !options.output_file || write_json_file(*options.output_file, envelope);
+}
+
+} // namespace
+
+bool
+write_envelope_file(const std::filesystem::path& path, const std::string& variant,
+                    const Json& payload)
+{
+  return write_json_file(path, success_envelope(variant, payload));
+}
+
+int
+emit(const OutputOptions& options, const std::string& variant, const Json& payload,
+     const std::string& human, int exit_code)
+{
+  Json envelope = success_envelope(variant, payload);
+  if (options.json) {
+    fmt::print("{}\n", dump_json(envelope, 2));
+  } else {
+    fmt::print("{}", human);
+  }
+  std::fflush(stdout);
+  if (!write_output_file(options, envelope)) {
+    return exit_code ? exit_code : 1;
+  }
+  return exit_code;
+}
+
+int
+emit_error(const OutputOptions& options, const Error& error, int exit_code)
+{
+  Json envelope = error_envelope(error);
+  if (options.json) {
+    fmt::print("{}\n", dump_json(envelope, 2));
+    std::fflush(stdout);
+  } else {
+    fmt::print(stderr, "error: {}\n", error.message);
+  }
+  write_output_file(options, envelope);
+  return exit_code;
+}
+
+} // namespace hb::cli

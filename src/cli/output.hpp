@@ -1,0 +1,39 @@
+#pragma once
+// How commands speak: a human rendering on stdout by default, or with --json
+// the envelope {"success": true, "data": {"variant", "payload"}} (errors:
+// {"success": false, "error": {code, message, details}}). Errors always also
+// go to stderr in plain words when stdout is not JSON.
+
+#include "util/error.hpp"
+#include "util/json.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace hb::cli {
+
+struct OutputOptions
+{
+  bool json = false;
+  std::optional<std::filesystem::path> output_file; // --output: always the full JSON
+};
+
+/// Prints a success envelope (JSON mode) or `human` (otherwise), and writes
+/// the envelope to --output when given. Returns `exit_code`, or 1 when the
+/// output file cannot be written.
+int emit(const OutputOptions& options, const std::string& variant, const Json& payload,
+         const std::string& human, int exit_code = 0);
+
+/// Writes a success envelope to `path`; false (with a message on stderr) on
+/// failure.
+bool write_envelope_file(const std::filesystem::path& path, const std::string& variant,
+                         const Json& payload);
+
+/// Reports an error; returns `exit_code`.
+int emit_error(const OutputOptions& options, const Error& error, int exit_code = 1);
+
+Json success_envelope(const std::string& variant, const Json& payload);
+Json error_envelope(const Error& error);
+
+} // namespace hb::cli

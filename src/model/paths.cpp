@@ -1,0 +1,74 @@
+#include "model/paths.hpp"
+
+#include "util/fs.hpp"
+#include "util/json.hpp"
+
+#include <cstdlib>
+
+namespace hb {
+
+namespace {
+
+std::optional<std::string>
+env_value(const char* name)
+{
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+} // namespace
+
+Result<Paths>
+resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override)
+{
+  auto home = env_value("HOME");
+  Paths paths;
+  if (home) {
+    paths.config_root = std::filesystem::path(*home) / ".config" / "homeboy";
+  } else {
+    return make_error("config.no_home",
+                      "cannot find the config directory ~/.config/homeboy: HOME is not set");
+  }
+
+  if (auto dir = env_value("HOMEBOY_DATA_DIR")) {
+    paths.data_root = *dir;
+  } else if (auto xdg = env_value("XDG_DATA_HOME")) {
+    paths.data_root = std::filesystem::path(*xdg) / "homeboy";
+  } else if (home) {
+    paths.data_root = std::filesystem::path(*home) / ".local" / "share" / "homeboy";
+  } else {
+    return make_error("config.no_home",
+                      "cannot find the data directory: set HOMEBOY_DATA_DIR or HOME");
+  }
+  paths.store_path = paths.data_root / "homeboy.sqlite";
+
+  if (artifact_root_override) {
+    paths.artifact_root = *artifact_root_override;
+  } else if (auto dir = env_value("HOMEBOY_ARTIFACT_ROOT")) {
+    paths.artifact_root = *dir;
+  } else {
+    paths.artifact_root = paths.data_root / "artifacts";
+    auto global = fs::read_file(paths.config_root / "homeboy.json");
+    if (global) {
+      auto doc = parse_json(*global, (paths.config_root / "homeboy.json").string());
+      if (!doc) {
+        return Unexpected(doc.error());
+      }
+      if (doc->is_object() && doc->contains("artifact_root")) {
+        const Json& root = (*doc)["artifact_root"];
+        if (!root.is_string() || root.get<std::string>().empty()) {
+          return make_error("config.invalid",
+                            (paths.config_root / "homeboy.json").string()
+                              + ": artifact_root must be a non-empty string (a directory path)");
+        }
+        paths.artifact_root = root.get<std::string>();
+      }
+    }
+  }
+  return paths;
+}
+
+} // namespace hb

@@ -1,0 +1,28 @@
+#pragma once
+// Where homeboy keeps things (compat.md, "Paths").
+
+#include "util/error.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace hb {
+
+struct Paths
+{
+  std::filesystem::path config_root;   // ~/.config/homeboy
+  std::filesystem::path data_root;     // $HOMEBOY_DATA_DIR | $XDG_DATA_HOME/homeboy | ~/.local/share/homeboy
+  std::filesystem::path store_path;    // <data root>/homeboy.sqlite
+  std::filesystem::path artifact_root; // --artifact-root | $HOMEBOY_ARTIFACT_ROOT | config | <data root>/artifacts
+
+  std::filesystem::path components_dir() const { return config_root / "components"; }
+  std::filesystem::path extensions_dir() const { return config_root / "extensions"; }
+  std::filesystem::path runtime_dir() const { return config_root / "runtime"; }
+};
+
+/// Resolves every root from the environment and the global config file.
+/// Fails with `config.no_home` when neither HOME nor an override says where.
+Result<Paths> resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override);
+
+} // namespace hb

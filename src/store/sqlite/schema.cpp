@@ -1,0 +1,177 @@
+#include "store/sqlite/schema.hpp"
+
+#include <fmt/core.h>
+
+namespace hb::sqlite {
+
+namespace {
+
+// Each entry moves the schema from version i to i + 1. Never edit a shipped
+// entry: append a new one.
+const char* const k_migrations[] = {
+  // 1: runs of every kind with lifecycle and retention columns, and their
+  // evidence. Times are integer ms since the epoch (UTC).
+  R"sql(
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  component_id TEXT,
+  rig_id TEXT,
+  command TEXT,
+  cwd TEXT,
+  git_sha TEXT,
+  homeboy_version TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  heartbeat_at INTEGER,
+  lease_owner TEXT,
+  lease_epoch INTEGER NOT NULL DEFAULT 0,
+  deadline_at INTEGER,
+  cancel_requested_at INTEGER,
+  terminal_reason TEXT,
+  exit_code INTEGER,
+  owner_pid INTEGER,
+  owner_start_time INTEGER,
+  eligible_at INTEGER,
+  retained_until INTEGER,
+  promoted_at INTEGER,
+  metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX runs_by_time ON runs (created_at DESC, id DESC);
+CREATE INDEX runs_by_kind ON runs (kind, created_at DESC, id DESC);
+CREATE INDEX runs_by_component ON runs (component_id, created_at DESC, id DESC);
+CREATE INDEX runs_by_rig ON runs (rig_id, created_at DESC, id DESC);
+CREATE INDEX runs_by_status ON runs (status, created_at DESC, id DESC);
+
+CREATE TABLE run_scenarios (
+  scenario_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  PRIMARY KEY (scenario_id, created_at, run_id)
+) WITHOUT ROWID;
+CREATE INDEX run_scenarios_by_run ON run_scenarios (run_id);
+
+CREATE TABLE metrics (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  scenario_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  samples BLOB,
+  PRIMARY KEY (run_id, scenario_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE artifacts (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  type TEXT NOT NULL,
+  path TEXT,
+  url TEXT,
+  sha256 TEXT,
+  size_bytes INTEGER,
+  mime TEXT,
+  label TEXT,
+  created_at INTEGER NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX artifacts_by_run ON artifacts (run_id, created_at);
+
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  tool TEXT NOT NULL,
+  rule TEXT,
+  category TEXT,
+  severity TEXT,
+  message TEXT NOT NULL,
+  file TEXT,
+  line INTEGER,
+  column_number INTEGER,
+  fingerprint TEXT,
+  created_at INTEGER NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX findings_by_run ON findings (run_id, created_at);
+CREATE INDEX findings_by_time ON findings (created_at DESC, id DESC);
+
+CREATE TABLE trace_spans (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  span_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  duration_ms REAL,
+  from_event TEXT,
+  to_event TEXT,
+  message TEXT,
+  created_at INTEGER NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX trace_spans_by_run ON trace_spans (run_id);
+
+CREATE TABLE events (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+)sql",
+};
+
+constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));
+
+} // namespace
+
+int
+schema_version()
+{
+  return k_version;
+}
+
+Result<void>
+migrate(Db& db)
+{
+  auto read_version = [&]() -> Result<int> {
+    auto stmt = db.prepare("PRAGMA user_version");
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    auto row = stmt->step();
+    if (!row) {
+      return Unexpected(row.error());
+    }
+    return static_cast<int>(stmt->int64(0));
+  };
+  auto current = read_version();
+  if (!current) {
+    return Unexpected(current.error());
+  }
+  if (*current == k_version) {
+    return {};
+  }
+  if (*current > k_version) {
+    return make_error("store.too_new",
+                      fmt::format("observation store {} has schema version {}, newer than this "
+                                  "homeboy understands ({}); upgrade homeboy",
+                                  db.path().string(), *current, k_version));
+  }
+  // Migrate under the write lock; re-read the version inside, since another
+  // process may have migrated while we waited.
+  return db.write_transaction([&]() -> Result<void> {
+    auto version = read_version();
+    if (!version) {
+      return Unexpected(version.error());
+    }
+    for (int v = *version; v < k_version; ++v) {
+      if (auto ok = db.exec(k_migrations[v]); !ok) {
+        return ok;
+      }
+    }
+    return db.exec(fmt::format("PRAGMA user_version = {}", k_version));
+  });
+}
+
+} // namespace hb::sqlite

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "store/sqlite/db.hpp"
+
+namespace hb::sqlite {
+
+/// The schema version this build writes.
+int schema_version();
+
+/// Brings the database to schema_version(), one migration at a time, inside a
+/// write transaction; a database newer than this build is an error.
+Result<void> migrate(Db& db);
+
+} // namespace hb::sqlite

@@ -1,0 +1,666 @@
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/store.hpp"
+#include "util/fs.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace hb {
+
+namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+constexpr const char* k_run_columns =
+  "id, kind, status, component_id, rig_id, command, cwd, git_sha, homeboy_version, created_at, "
+  "started_at, finished_at, heartbeat_at, lease_owner, lease_epoch, deadline_at, "
+  "cancel_requested_at, terminal_reason, exit_code, owner_pid, owner_start_time, eligible_at, "
+  "retained_until, promoted_at, metadata";
+
+Run
+read_run(const Stmt& s)
+{
+  Run run;
+  run.id = s.text(0);
+  run.kind = s.text(1);
+  run.status = parse_run_status(s.text(2)).value_or(RunStatus::failed);
+  run.component_id = s.text(3);
+  run.rig_id = s.text(4);
+  run.command = s.text(5);
+  run.cwd = s.text(6);
+  run.git_sha = s.text(7);
+  run.homeboy_version = s.text(8);
+  run.created_at = s.int64(9);
+  run.started_at = s.opt_int64(10);
+  run.finished_at = s.opt_int64(11);
+  run.heartbeat_at = s.opt_int64(12);
+  run.lease_owner = s.text(13);
+  run.lease_epoch = s.int64(14);
+  run.deadline_at = s.opt_int64(15);
+  run.cancel_requested_at = s.opt_int64(16);
+  run.terminal_reason = s.text(17);
+  if (auto code = s.opt_int64(18)) {
+    run.exit_code = static_cast<int>(*code);
+  }
+  if (auto pid = s.opt_int64(19)) {
+    run.owner_pid = static_cast<int>(*pid);
+  }
+  if (auto start = s.opt_int64(20)) {
+    run.owner_start_time = static_cast<std::uint64_t>(*start);
+  }
+  run.eligible_at = s.opt_int64(21);
+  run.retained_until = s.opt_int64(22);
+  run.promoted_at = s.opt_int64(23);
+  run.metadata_json = s.text(24);
+  return run;
+}
+
+constexpr const char* k_artifact_columns =
+  "id, run_id, kind, type, path, url, sha256, size_bytes, mime, label, created_at, metadata";
+
+Artifact
+read_artifact(const Stmt& s)
+{
+  Artifact a;
+  a.id = s.text(0);
+  a.run_id = s.text(1);
+  a.kind = s.text(2);
+  a.type = s.text(3);
+  a.path = s.text(4);
+  a.url = s.text(5);
+  a.sha256 = s.text(6);
+  if (auto size = s.opt_int64(7)) {
+    a.size_bytes = static_cast<std::uint64_t>(*size);
+  }
+  a.mime = s.text(8);
+  a.label = s.text(9);
+  a.created_at = s.int64(10);
+  a.metadata_json = s.text(11);
+  return a;
+}
+
+constexpr const char* k_finding_columns =
+  "f.id, f.run_id, f.tool, f.rule, f.category, f.severity, f.message, f.file, f.line, "
+  "f.column_number, f.fingerprint, f.created_at, f.metadata";
+
+Finding
+read_finding(const Stmt& s)
+{
+  Finding f;
+  f.id = s.text(0);
+  f.run_id = s.text(1);
+  f.tool = s.text(2);
+  f.rule = s.text(3);
+  f.category = s.text(4);
+  f.severity = s.text(5);
+  f.message = s.text(6);
+  f.file = s.text(7);
+  f.line = s.opt_int64(8);
+  f.column = s.opt_int64(9);
+  f.fingerprint = s.text(10);
+  f.created_at = s.int64(11);
+  f.metadata_json = s.text(12);
+  return f;
+}
+
+std::string
+encode_samples(const std::vector<double>& samples)
+{
+  std::string blob(samples.size() * sizeof(double), '\0');
+  if (!samples.empty()) {
+    std::memcpy(blob.data(), samples.data(), blob.size());
+  }
+  return blob;
+}
+
+std::vector<double>
+decode_samples(std::string_view blob)
+{
+  std::vector<double> out(blob.size() / sizeof(double));
+  if (!out.empty()) {
+    std::memcpy(out.data(), blob.data(), out.size() * sizeof(double));
+  }
+  return out;
+}
+
+struct Cursor
+{
+  TimeMs created_at;
+  std::string id;
+};
+
+std::string
+encode_cursor(const Run& run)
+{
+  return fmt::format("{}:{}", run.created_at, run.id);
+}
+
+Result<Cursor>
+decode_cursor(const std::string& text)
+{
+  auto colon = text.find(':');
+  char* end = nullptr;
+  long long created = colon == std::string::npos ? 0 : std::strtoll(text.c_str(), &end, 10);
+  if (colon == std::string::npos || end != text.c_str() + colon || colon + 1 >= text.size()) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("`{}` is not a page cursor; pass the next_cursor value from a "
+                                  "previous page",
+                                  text));
+  }
+  return Cursor{created, text.substr(colon + 1)};
+}
+
+class SqliteStore final : public Store
+{
+public:
+  explicit SqliteStore(Db db) : m_db(std::move(db)) {}
+
+  Result<void> insert_run(const Run& run) override
+  {
+    return m_db.write_transaction([&]() -> Result<void> {
+      auto stmt = m_db.prepare(fmt::format(
+        "INSERT INTO runs ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        k_run_columns));
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      stmt->bind(1, run.id)
+        .bind(2, run.kind)
+        .bind(3, to_string(run.status))
+        .bind_text_or_null(4, run.component_id)
+        .bind_text_or_null(5, run.rig_id)
+        .bind_text_or_null(6, run.command)
+        .bind_text_or_null(7, run.cwd)
+        .bind_text_or_null(8, run.git_sha)
+        .bind_text_or_null(9, run.homeboy_version)
+        .bind(10, static_cast<std::int64_t>(run.created_at))
+        .bind_opt(11, run.started_at)
+        .bind_opt(12, run.finished_at)
+        .bind_opt(13, run.heartbeat_at)
+        .bind_text_or_null(14, run.lease_owner)
+        .bind(15, run.lease_epoch)
+        .bind_opt(16, run.deadline_at)
+        .bind_opt(17, run.cancel_requested_at)
+        .bind_text_or_null(18, run.terminal_reason)
+        .bind_opt(19, run.exit_code ? std::optional<std::int64_t>(*run.exit_code) : std::nullopt)
+        .bind_opt(20, run.owner_pid ? std::optional<std::int64_t>(*run.owner_pid) : std::nullopt)
+        .bind_opt(21, run.owner_start_time
+                        ? std::optional<std::int64_t>(static_cast<std::int64_t>(*run.owner_start_time))
+                        : std::nullopt)
+        .bind_opt(22, run.eligible_at)
+        .bind_opt(23, run.retained_until)
+        .bind_opt(24, run.promoted_at)
+        .bind(25, run.metadata_json);
+      auto done = stmt->run();
+      if (!done && done.error().message.find("UNIQUE") != std::string::npos) {
+        return make_error("store.conflict", fmt::format("a run with id {} already exists", run.id));
+      }
+      return done;
+    });
+  }
+
+  Result<void> settle_run(const std::string& run_id, RunStatus expected,
+                          std::int64_t expected_epoch, const RunOutcome& outcome) override
+  {
+    if (!transition_allowed(expected, outcome.status)) {
+      return make_error("store.invalid_transition",
+                        fmt::format("run {} cannot move from {} to {}", run_id,
+                                    to_string(expected), to_string(outcome.status)));
+    }
+    return m_db.write_transaction([&]() -> Result<void> {
+      auto update = m_db.prepare(
+        "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
+        "metadata = ? WHERE id = ? AND status = ? AND lease_epoch = ?");
+      if (!update) {
+        return Unexpected(update.error());
+      }
+      update->bind(1, to_string(outcome.status))
+        .bind_text_or_null(2, outcome.terminal_reason)
+        .bind_opt(3, outcome.exit_code ? std::optional<std::int64_t>(*outcome.exit_code)
+                                       : std::nullopt)
+        .bind(4, static_cast<std::int64_t>(outcome.finished_at))
+        .bind(5, outcome.metadata_json)
+        .bind(6, run_id)
+        .bind(7, to_string(expected))
+        .bind(8, expected_epoch);
+      if (auto ok = update->run(); !ok) {
+        return ok;
+      }
+      if (update->changes() != 1) {
+        return make_error("store.conflict",
+                          fmt::format("run {} is no longer {} (epoch {}); it was settled or taken "
+                                      "over by another process",
+                                      run_id, to_string(expected), expected_epoch));
+      }
+      return write_evidence(run_id, outcome);
+    });
+  }
+
+  Result<std::optional<Run>> get_run(const std::string& run_id) override
+  {
+    auto stmt = m_db.prepare(fmt::format("SELECT {} FROM runs WHERE id = ?", k_run_columns));
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, run_id);
+    auto row = stmt->step();
+    if (!row) {
+      return Unexpected(row.error());
+    }
+    if (!*row) {
+      return std::optional<Run>();
+    }
+    return std::optional<Run>(read_run(*stmt));
+  }
+
+  Result<std::optional<std::string>> resolve_run_id(const std::string& prefix) override
+  {
+    if (prefix.size() < 4) {
+      return std::optional<std::string>();
+    }
+    // Range scan on the primary key: ids with this prefix sort between the
+    // prefix and the prefix followed by the highest byte.
+    auto stmt = m_db.prepare("SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2");
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, prefix).bind(2, prefix + "\xff");
+    std::vector<std::string> ids;
+    while (true) {
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        break;
+      }
+      ids.push_back(stmt->text(0));
+    }
+    if (ids.size() > 1) {
+      return make_error("validation.ambiguous_id",
+                        fmt::format("run id prefix `{}` matches more than one run ({}, {}, ...); "
+                                    "give more characters",
+                                    prefix, ids[0], ids[1]));
+    }
+    return ids.empty() ? std::optional<std::string>() : std::optional<std::string>(ids[0]);
+  }
+
+  Result<RunPage> list_runs(const RunFilter& filter) override
+  {
+    // One indexed predicate leads (scenario, component, kind, ...); the
+    // keyset condition and the order follow that index, so a page costs
+    // O(limit) rows whatever the store's size.
+    std::string from = "runs r";
+    std::string time_col = "r.created_at";
+    std::string id_col = "r.id";
+    std::vector<std::string> where;
+    std::vector<std::function<void(Stmt&, int&)>> binds;
+    auto add_text = [&](const std::string& clause, const std::string& value) {
+      where.push_back(clause);
+      binds.push_back([value](Stmt& s, int& i) { s.bind(i++, value); });
+    };
+    if (filter.scenario_id) {
+      from = "run_scenarios s JOIN runs r ON r.id = s.run_id";
+      time_col = "s.created_at";
+      id_col = "s.run_id";
+      add_text("s.scenario_id = ?", *filter.scenario_id);
+    }
+    if (filter.kind) add_text("r.kind = ?", *filter.kind);
+    if (filter.component_id) add_text("r.component_id = ?", *filter.component_id);
+    if (filter.rig_id) add_text("r.rig_id = ?", *filter.rig_id);
+    if (!filter.statuses.empty()) {
+      std::string in = "r.status IN (";
+      for (size_t i = 0; i < filter.statuses.size(); ++i) {
+        in += i ? ",?" : "?";
+        std::string name = to_string(filter.statuses[i]);
+        binds.push_back([name](Stmt& s, int& idx) { s.bind(idx++, name); });
+      }
+      where.push_back(in + ")");
+    }
+    if (filter.since) {
+      where.push_back(time_col + " >= ?");
+      std::int64_t v = *filter.since;
+      binds.push_back([v](Stmt& s, int& i) { s.bind(i++, v); });
+    }
+    if (filter.until) {
+      where.push_back(time_col + " < ?");
+      std::int64_t v = *filter.until;
+      binds.push_back([v](Stmt& s, int& i) { s.bind(i++, v); });
+    }
+    if (filter.after) {
+      auto cursor = decode_cursor(*filter.after);
+      if (!cursor) {
+        return Unexpected(cursor.error());
+      }
+      where.push_back(fmt::format("({0} < ? OR ({0} = ? AND {1} < ?))", time_col, id_col));
+      Cursor c = *cursor;
+      binds.push_back([c](Stmt& s, int& i) {
+        s.bind(i++, static_cast<std::int64_t>(c.created_at));
+        s.bind(i++, static_cast<std::int64_t>(c.created_at));
+        s.bind(i++, c.id);
+      });
+    }
+    std::string columns;
+    for (std::string_view col : {"id", "kind", "status", "component_id", "rig_id", "command",
+                                 "cwd", "git_sha", "homeboy_version", "created_at", "started_at",
+                                 "finished_at", "heartbeat_at", "lease_owner", "lease_epoch",
+                                 "deadline_at", "cancel_requested_at", "terminal_reason",
+                                 "exit_code", "owner_pid", "owner_start_time", "eligible_at",
+                                 "retained_until", "promoted_at", "metadata"}) {
+      columns += (columns.empty() ? "r." : ", r.") + std::string(col);
+    }
+    std::string sql = fmt::format("SELECT {} FROM {}", columns, from);
+    if (!where.empty()) {
+      sql += " WHERE " + fmt::format("{}", fmt::join(where, " AND "));
+    }
+    sql += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", time_col, id_col);
+    auto stmt = m_db.prepare(sql);
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    int index = 1;
+    for (auto& bind : binds) {
+      bind(*stmt, index);
+    }
+    stmt->bind(index, static_cast<std::int64_t>(filter.limit + 1));
+    RunPage page;
+    while (true) {
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        break;
+      }
+      page.runs.push_back(read_run(*stmt));
+    }
+    if (page.runs.size() > filter.limit) {
+      page.runs.pop_back();
+      page.next_cursor = encode_cursor(page.runs.back());
+    }
+    return page;
+  }
+
+  Result<std::vector<std::string>> run_scenarios(const std::string& run_id) override
+  {
+    std::vector<std::string> out;
+    auto ok = query("SELECT scenario_id FROM run_scenarios WHERE run_id = ? ORDER BY scenario_id",
+                    run_id, [&](const Stmt& s) { out.push_back(s.text(0)); });
+    if (!ok) {
+      return Unexpected(ok.error());
+    }
+    return out;
+  }
+
+  Result<std::vector<MetricRow>> run_metrics(const std::string& run_id) override
+  {
+    std::vector<MetricRow> out;
+    auto ok = query("SELECT scenario_id, name, value, samples FROM metrics WHERE run_id = ? "
+                    "ORDER BY scenario_id, name",
+                    run_id, [&](const Stmt& s) {
+                      out.push_back({s.text(0), s.text(1), s.real(2), decode_samples(s.blob(3))});
+                    });
+    if (!ok) {
+      return Unexpected(ok.error());
+    }
+    return out;
+  }
+
+  Result<std::vector<Artifact>> run_artifacts(const std::string& run_id) override
+  {
+    std::vector<Artifact> out;
+    auto ok = query(fmt::format("SELECT {} FROM artifacts WHERE run_id = ? ORDER BY created_at, id",
+                                k_artifact_columns),
+                    run_id, [&](const Stmt& s) { out.push_back(read_artifact(s)); });
+    if (!ok) {
+      return Unexpected(ok.error());
+    }
+    return out;
+  }
+
+  Result<std::optional<Artifact>> get_artifact(const std::string& run_id,
+                                               const std::string& artifact_id) override
+  {
+    auto stmt = m_db.prepare(
+      fmt::format("SELECT {} FROM artifacts WHERE run_id = ? AND id = ?", k_artifact_columns));
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, run_id).bind(2, artifact_id);
+    auto row = stmt->step();
+    if (!row) {
+      return Unexpected(row.error());
+    }
+    return *row ? std::optional<Artifact>(read_artifact(*stmt)) : std::optional<Artifact>();
+  }
+
+  Result<std::vector<Finding>> list_findings(const FindingFilter& filter) override
+  {
+    std::string sql = fmt::format("SELECT {} FROM findings f", k_finding_columns);
+    std::vector<std::string> where;
+    std::vector<std::string> values;
+    bool join_runs = filter.kind || filter.component_id || filter.rig_id || !filter.statuses.empty();
+    if (join_runs) {
+      sql += " JOIN runs r ON r.id = f.run_id";
+    }
+    auto add = [&](const char* clause, const std::optional<std::string>& value) {
+      if (value) {
+        where.push_back(clause);
+        values.push_back(*value);
+      }
+    };
+    add("f.run_id = ?", filter.run_id);
+    add("f.tool = ?", filter.tool);
+    add("f.file = ?", filter.file);
+    add("f.fingerprint = ?", filter.fingerprint);
+    add("r.kind = ?", filter.kind);
+    add("r.component_id = ?", filter.component_id);
+    add("r.rig_id = ?", filter.rig_id);
+    if (!filter.statuses.empty()) {
+      std::string in = "r.status IN (";
+      for (size_t i = 0; i < filter.statuses.size(); ++i) {
+        in += i ? ",?" : "?";
+        values.push_back(to_string(filter.statuses[i]));
+      }
+      where.push_back(in + ")");
+    }
+    if (filter.since) {
+      where.push_back("f.created_at >= ?");
+    }
+    if (filter.until) {
+      where.push_back("f.created_at < ?");
+    }
+    if (!where.empty()) {
+      sql += " WHERE " + fmt::format("{}", fmt::join(where, " AND "));
+    }
+    sql += filter.run_id ? " ORDER BY f.created_at, f.id" : " ORDER BY f.created_at DESC, f.id DESC";
+    sql += " LIMIT ?";
+    auto stmt = m_db.prepare(sql);
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    int i = 1;
+    for (const auto& value : values) {
+      stmt->bind(i++, value);
+    }
+    if (filter.since) stmt->bind(i++, static_cast<std::int64_t>(*filter.since));
+    if (filter.until) stmt->bind(i++, static_cast<std::int64_t>(*filter.until));
+    stmt->bind(i, static_cast<std::int64_t>(filter.limit));
+    std::vector<Finding> out;
+    while (true) {
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        break;
+      }
+      out.push_back(read_finding(*stmt));
+    }
+    return out;
+  }
+
+  Result<std::optional<Finding>> get_finding(const std::string& finding_id) override
+  {
+    auto stmt = m_db.prepare(fmt::format("SELECT {} FROM findings f WHERE f.id = ?", k_finding_columns));
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, finding_id);
+    auto row = stmt->step();
+    if (!row) {
+      return Unexpected(row.error());
+    }
+    return *row ? std::optional<Finding>(read_finding(*stmt)) : std::optional<Finding>();
+  }
+
+  Result<void> append_event(const std::string& run_id, const std::string& type,
+                            const std::string& data_json) override
+  {
+    return m_db.write_transaction([&]() -> Result<void> {
+      auto stmt = m_db.prepare(
+        "INSERT INTO events (run_id, seq, at, type, data) VALUES (?, (SELECT COALESCE(MAX(seq), "
+        "0) + 1 FROM events WHERE run_id = ?), ?, ?, ?)");
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      stmt->bind(1, run_id).bind(2, run_id).bind(3, static_cast<std::int64_t>(now_ms()))
+        .bind(4, type).bind(5, data_json);
+      return stmt->run();
+    });
+  }
+
+private:
+  Result<void> query(const std::string& sql, const std::string& arg,
+                     const std::function<void(const Stmt&)>& each)
+  {
+    auto stmt = m_db.prepare(sql);
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, arg);
+    while (true) {
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        return {};
+      }
+      each(*stmt);
+    }
+  }
+
+  Result<void> write_evidence(const std::string& run_id, const RunOutcome& outcome)
+  {
+    auto created = m_db.prepare("SELECT created_at FROM runs WHERE id = ?");
+    if (!created) {
+      return Unexpected(created.error());
+    }
+    created->bind(1, run_id);
+    if (auto row = created->step(); !row || !*row) {
+      return row ? make_error("store.failed", "run vanished while settling") : Unexpected(row.error());
+    }
+    std::int64_t created_at = created->int64(0);
+
+    if (!outcome.scenario_ids.empty()) {
+      auto stmt = m_db.prepare(
+        "INSERT OR IGNORE INTO run_scenarios (scenario_id, created_at, run_id) VALUES (?, ?, ?)");
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      for (const auto& id : outcome.scenario_ids) {
+        auto& s = *stmt;
+        s.bind(1, id).bind(2, created_at).bind(3, run_id);
+        if (auto ok = s.run(); !ok) {
+          return ok;
+        }
+        s.reset();
+      }
+    }
+    if (!outcome.metrics.empty()) {
+      auto stmt = m_db.prepare("INSERT OR REPLACE INTO metrics (run_id, scenario_id, name, value, "
+                               "samples) VALUES (?, ?, ?, ?, ?)");
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      for (const auto& metric : outcome.metrics) {
+        stmt->bind(1, run_id).bind(2, metric.scenario_id).bind(3, metric.name).bind(4, metric.value);
+        if (metric.samples.empty()) {
+          stmt->bind_null(5);
+        } else {
+          std::string blob = encode_samples(metric.samples);
+          stmt->bind_blob(5, blob.data(), blob.size());
+        }
+        if (auto ok = stmt->run(); !ok) {
+          return ok;
+        }
+        stmt->reset();
+      }
+    }
+    for (const auto& a : outcome.artifacts) {
+      auto stmt = m_db.prepare(fmt::format(
+        "INSERT INTO artifacts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", k_artifact_columns));
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      stmt->bind(1, a.id).bind(2, run_id).bind(3, a.kind).bind(4, a.type)
+        .bind_text_or_null(5, a.path).bind_text_or_null(6, a.url).bind_text_or_null(7, a.sha256)
+        .bind_opt(8, a.size_bytes ? std::optional<std::int64_t>(static_cast<std::int64_t>(*a.size_bytes))
+                                  : std::nullopt)
+        .bind_text_or_null(9, a.mime).bind_text_or_null(10, a.label)
+        .bind(11, static_cast<std::int64_t>(a.created_at)).bind(12, a.metadata_json);
+      if (auto ok = stmt->run(); !ok) {
+        return ok;
+      }
+    }
+    for (const auto& f : outcome.findings) {
+      auto stmt = m_db.prepare(
+        "INSERT INTO findings (id, run_id, tool, rule, category, severity, message, file, line, "
+        "column_number, fingerprint, created_at, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      stmt->bind(1, f.id).bind(2, run_id).bind(3, f.tool).bind_text_or_null(4, f.rule)
+        .bind_text_or_null(5, f.category).bind_text_or_null(6, f.severity).bind(7, f.message)
+        .bind_text_or_null(8, f.file).bind_opt(9, f.line).bind_opt(10, f.column)
+        .bind_text_or_null(11, f.fingerprint).bind(12, static_cast<std::int64_t>(f.created_at))
+        .bind(13, f.metadata_json);
+      if (auto ok = stmt->run(); !ok) {
+        return ok;
+      }
+    }
+    return {};
+  }
+
+  Db m_db;
+};
+
+} // namespace
+
+Result<std::unique_ptr<Store>>
+open_sqlite_store(const std::filesystem::path& path)
+{
+  if (auto made = fs::create_directories(path.parent_path()); !made) {
+    return make_error("store.unwritable",
+                      fmt::format("cannot create the data directory for the observation store: "
+                                  "{} (set HOMEBOY_DATA_DIR to a writable directory)",
+                                  made.error().message));
+  }
+  auto db = Db::open(path);
+  if (!db) {
+    Error err = db.error();
+    err.message += " (check that the directory is writable, or set HOMEBOY_DATA_DIR)";
+    return Unexpected(err);
+  }
+  if (auto migrated = sqlite::migrate(*db); !migrated) {
+    return Unexpected(migrated.error());
+  }
+  return std::unique_ptr<Store>(new SqliteStore(std::move(*db)));
+}
+
+} // namespace hb
