@@ -3,6 +3,7 @@
 #include "bench/baseline.hpp"
 #include "bench/runner.hpp"
 #include "bench/runtime_helpers.hpp"
+#include "bench/verdict.hpp"
 #include "model/component.hpp"
 #include "model/paths.hpp"
 #include "store/store.hpp"
@@ -533,7 +534,7 @@ run_bench(const BenchRequest& request)
       final_status = RunStatus::cancelled;
       if (parsed) report.results = std::move(*parsed);
     } else if (proc.shell_exit_code() != 0) {
-      report.exit_code = proc.shell_exit_code();
+      report.exit_code = bench_exit_code(proc.shell_exit_code(), false, false);
       std::string hint;
       if (proc.exit_code == 126) hint = " (a command was not executable: check its permissions)";
       if (proc.exit_code == 127) hint = " (a command was not found: check scripts.bench)";
@@ -566,7 +567,7 @@ run_bench(const BenchRequest& request)
           compare_to_baseline(*baseline, results, CompareOptions{request.regression_threshold});
       }
       bool regression = report.comparison && report.comparison->regression;
-      report.exit_code = !report.passed ? 1 : regression ? 1 : 0;
+      report.exit_code = bench_exit_code(0, report.passed, regression);
       terminal_reason = !report.passed ? "gate_failed" : regression ? "regression" : "";
       final_status = report.exit_code == 0 ? RunStatus::succeeded : RunStatus::failed;
 

@@ -50,13 +50,17 @@ render_scenario(const Scenario& s, const ScenarioComparison* cmp, bool colour)
   out += fmt::format("{}  {}  ({} iterations)\n", paint(s.id, Colour::bold, colour), state,
                      s.iterations);
   using A = TextTable::Align;
-  TextTable table({"metric", "baseline", "current", "delta", "n", "verdict"},
-                  {A::left, A::right, A::right, A::right, A::right, A::left});
+  // Without a baseline only the values are worth columns.
+  TextTable table = cmp ? TextTable({"metric", "baseline", "current", "delta", "n", "verdict"},
+                                    {A::left, A::right, A::right, A::right, A::right, A::left})
+                        : TextTable({"metric", "value", "n"}, {A::left, A::right, A::right});
   for (const auto& m : s.metrics) {
     const MetricDelta* d = find_delta(cmp, m.name);
     const auto* samples = s.samples(m.name);
     std::string n = samples ? std::to_string(samples->size()) : "";
-    if (d) {
+    if (!cmp) {
+      table.add_row({m.name, format_value(m.value), n});
+    } else if (d) {
       std::string delta = d->delta_pct ? fmt::format("{:+.1f}%", *d->delta_pct)
                                        : (d->delta >= 0 ? "+" : "") + format_value(d->delta);
       std::string label = m.name;

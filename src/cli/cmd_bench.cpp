@@ -131,7 +131,6 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   bench->add_option("--artifact-root", args->artifact_root, "Where run artifacts are stored");
   bench->add_flag("--json-summary", args->json_summary,
                   "Print the compact comparison_summary envelope (for CI wrappers)");
-  bench->excludes(bench->get_option("--baseline"));
   bench->get_option("--baseline")->excludes("--ignore-baseline");
 
   auto list_args = std::make_shared<BenchArgs>();

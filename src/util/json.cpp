@@ -19,6 +19,14 @@ parse_json(std::string_view text, std::string_view what)
     return make_error("validation.invalid_json",
                       std::string(what) + " is not valid JSON: " + reason,
                       details.dump());
+  } catch (const Json::exception& e) {
+    // e.g. out_of_range for a number that overflows a double (1e999).
+    std::string reason = e.what();
+    if (auto pos = reason.find("] "); pos != std::string::npos) {
+      reason = reason.substr(pos + 2);
+    }
+    return make_error("validation.invalid_json",
+                      std::string(what) + " is not valid JSON: " + reason);
   }
 }
 

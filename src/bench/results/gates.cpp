@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 
 namespace hb::bench {
 
@@ -27,6 +28,15 @@ to_string(GateOp op)
 namespace hb::bench::detail {
 
 namespace {
+
+// Budget finding keys whose value, when given, must be a string.
+constexpr std::array<std::string_view, 13> k_finding_string_keys = {
+  "tool",   "message", "rule", "category", "severity", "file",         "fingerprint",
+  "producer", "source", "code", "unit",     "subject",  "context_label"};
+
+// The fields of bench.md's flat finding shape; they go to the metadata.
+constexpr std::array<std::string_view, 7> k_flat_keys = {
+  "code", "actual", "expected", "unit", "subject", "context_label", "passed"};
 
 std::optional<GateOp>
 parse_gate_op(const Json& value)
@@ -150,11 +160,6 @@ add_implicit_failures(Scenario& scenario)
       "metric passed_count is 0 while adapter_count is {}", format_number(*adapters)));
   }
 }
-
-constexpr std::array<std::string_view, 9> k_finding_string_keys = {
-  "tool", "message", "rule", "category", "severity", "fingerprint", "producer", "source", "code"};
-constexpr std::array<std::string_view, 7> k_flat_keys = {
-  "code", "actual", "expected", "unit", "subject", "context_label", "passed"};
 
 bool
 has_gate_on(const std::vector<Gate>& gates, std::size_t count, const std::string& metric)
@@ -297,15 +302,14 @@ read_finding(const std::string& file, std::size_t index, const Json& entry)
     if (value.is_null()) {
       continue;
     }
-    const bool string_key = contains(k_finding_string_keys, key) || key == "unit"
-                            || key == "subject" || key == "context_label" || key == "file";
-    if (string_key && !value.is_string()) {
+    if (contains(k_finding_string_keys, key) && !value.is_string()) {
       return wrong_type(key, "a string", value);
     }
-    if ((key == "line" || key == "column")
-        && !(value.is_number_integer()
-             && (!value.is_number_unsigned()
-                 || value.get<std::uint64_t>() <= std::uint64_t(INT64_MAX)))) {
+    const bool fits_int64 =
+      value.is_number_integer()
+      && !(value.is_number_unsigned()
+           && value.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max()));
+    if ((key == "line" || key == "column") && !fits_int64) {
       return wrong_type(key, "an integer", value);
     }
     if ((key == "fixable" || key == "passed") && !value.is_boolean()) {

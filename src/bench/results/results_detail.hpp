@@ -1,8 +1,8 @@
 #pragma once
-// Internals shared by results.cpp, policy.cpp and gates.cpp: how errors name
-// the file, the JSON type checks every part of the contract uses, and the
-// steps parse_results delegates. Includes nlohmann: include only from this
-// folder's .cpp files.
+// Internals shared by results.cpp, scenario.cpp, policy.cpp and gates.cpp:
+// how errors name the file, the JSON type checks every part of the contract
+// uses, and the steps parse_results delegates. Includes nlohmann: include only
+// from this folder's .cpp files.
 
 #include "bench/results/results.hpp"
 #include "util/json.hpp"

@@ -143,11 +143,14 @@ TEST(ResultsGates, GatesAreStrict)
     {{{"metric", "p95_ms"}, {"op", "lte"}, {"value", 1}, {"unit", "ms"}},
      "gates[0]: unknown key \"unit\"; allowed keys: metric, op, value"},
     {{{"op", "lte"}, {"value", 1}}, "gates[0]: \"metric\" must be a non-empty string, got nothing"},
-    {{{"metric", ""}, {"op", "lte"}, {"value", 1}}, "gates[0]: \"metric\" must be a non-empty string"},
+    {{{"metric", ""}, {"op", "lte"}, {"value", 1}},
+     "gates[0]: \"metric\" must be a non-empty string"},
     {{{"metric", "p95_ms"}, {"op", "lt"}, {"value", 1}},
      "gates[0]: \"op\" must be one of eq, gte, lte, got string \"lt\""},
-    {{{"metric", "p95_ms"}, {"value", 1}}, "gates[0]: \"op\" must be one of eq, gte, lte, got nothing"},
-    {{{"metric", "p95_ms"}, {"op", "eq"}}, "gates[0]: \"value\" must be a finite number, got nothing"},
+    {{{"metric", "p95_ms"}, {"value", 1}},
+     "gates[0]: \"op\" must be one of eq, gte, lte, got nothing"},
+    {{{"metric", "p95_ms"}, {"op", "eq"}},
+     "gates[0]: \"value\" must be a finite number, got nothing"},
     {{{"metric", "p95_ms"}, {"op", "eq"}, {"value", "1"}},
      "gates[0]: \"value\" must be a finite number, got string \"1\""},
   };
@@ -236,7 +239,8 @@ TEST(ResultsImplicitFailures, EveryReasonIsListed)
   document["scenarios"][0]["metrics"]["failed_count"] = 1;
   BenchResults results = parse_ok(document);
   EXPECT_THAT(results.scenarios[0].failure_reasons,
-              ElementsAre("the runner reported \"passed\": false", "metric failed_count is 1 (must be 0)",
+              ElementsAre("the runner reported \"passed\": false",
+                          "metric failed_count is 1 (must be 0)",
                           "gate failed: p95_ms lte 250 (actual 262.4)"));
 }
 

@@ -39,6 +39,9 @@ TEST(ResultsJson, MinimalDocumentParses)
   EXPECT_TRUE(results.policies.empty());
   ASSERT_NE(results.document, nullptr);
   EXPECT_EQ((*results.document)["component_id"], "studio");
+  // Every scenario of the document carries its verdict and gate results.
+  EXPECT_EQ((*results.document)["scenarios"][0]["passed"], true);
+  EXPECT_EQ((*results.document)["scenarios"][0]["gate_results"], Json::array());
 }
 
 TEST(ResultsJson, EmptyScenarioListIsValid)
@@ -85,8 +88,9 @@ TEST(ResultsJson, TruncatedDocumentSaysItEndedEarly)
 
 TEST(ResultsJson, NaNIsNamedExplicitly)
 {
-  Error error = text_error("{\"component_id\": \"c\",\n \"iterations\": 1,\n \"scenarios\": [{\"id\": "
-                           "\"a\", \"iterations\": 1, \"metrics\": {\"p95_ms\": NaN}}]}");
+  Error error = text_error("{\"component_id\": \"c\",\n \"iterations\": 1,\n"
+                           " \"scenarios\": [{\"id\": \"a\", \"iterations\": 1,"
+                           " \"metrics\": {\"p95_ms\": NaN}}]}");
   EXPECT_THAT(error.message, HasSubstr("NaN and Infinity are not valid JSON numbers"));
   EXPECT_THAT(error.message, HasSubstr("found NaN at line 3, column"));
   EXPECT_THAT(error.message, HasSubstr("omit the metric"));
@@ -548,7 +552,8 @@ TEST(ResultsMetrics, BadSamplesAreRefused)
     const char* message;
   };
   const std::vector<Case> cases = {
-    {R"({"samples": [1, 2]})", "metric \"wall_ms\" samples must be an object {mean, values}, got array"},
+    {R"({"samples": [1, 2]})",
+     "metric \"wall_ms\" samples must be an object {mean, values}, got array"},
     {R"({"samples": {"values": [1]}})",
      "metric \"wall_ms\" samples.mean must be a finite number, got nothing"},
     {R"({"samples": {"mean": "1", "values": [1]}})",

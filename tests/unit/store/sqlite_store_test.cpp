@@ -1,0 +1,263 @@
+// The SQLite store: inserts, compare-and-set settling with its evidence,
+// keyset paging and every list filter, and concurrent writers.
+
+#include "store/store.hpp"
+#include "util/fs.hpp"
+#include "util/id.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace hb;
+
+namespace {
+
+class StoreTest : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-store-");
+    ASSERT_TRUE(dir);
+    m_dir.emplace(std::move(*dir));
+    auto store = open_sqlite_store(path());
+    ASSERT_TRUE(store) << store.error().message;
+    m_store = std::move(*store);
+  }
+  std::filesystem::path path() const { return m_dir->path() / "data" / "homeboy.sqlite"; }
+
+  hb::Run make_run(const std::string& kind, const std::string& component, TimeMs created)
+  {
+    hb::Run run;
+    run.id = new_uuid_v4();
+    run.kind = kind;
+    run.status = RunStatus::running;
+    run.component_id = component;
+    run.created_at = created;
+    run.started_at = created;
+    return run;
+  }
+
+  std::optional<fs::TempDir> m_dir;
+  std::unique_ptr<Store> m_store;
+};
+
+} // namespace
+
+TEST_F(StoreTest, InsertSettleAndReadBack)
+{
+  hb::Run run = make_run("bench", "demo", 1000);
+  run.git_sha = "abc";
+  ASSERT_TRUE(m_store->insert_run(run));
+
+  RunOutcome outcome;
+  outcome.status = RunStatus::succeeded;
+  outcome.exit_code = 0;
+  outcome.finished_at = 2000;
+  outcome.metadata_json = R"({"iterations":3})";
+  outcome.scenario_ids = {"cold", "warm"};
+  outcome.metrics = {{"cold", "p95_ms", 12.5, {12, 13, 12.5}}, {"warm", "p95_ms", 3, {}}};
+  Artifact a;
+  a.id = "art-1";
+  a.kind = "bench_results";
+  a.type = "file";
+  a.path = "/x/bench-results.json";
+  a.size_bytes = 42;
+  a.created_at = 2000;
+  outcome.artifacts = {a};
+  Finding f;
+  f.id = "f-1";
+  f.tool = "budget";
+  f.rule = "bench.gate.p95_ms";
+  f.severity = "error";
+  f.message = "gate failed";
+  f.created_at = 2000;
+  outcome.findings = {f};
+  ASSERT_TRUE(m_store->settle_run(run.id, RunStatus::running, 0, outcome));
+
+  auto got = m_store->get_run(run.id);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->status, RunStatus::succeeded);
+  EXPECT_EQ((*got)->finished_at, 2000);
+  EXPECT_EQ((*got)->git_sha, "abc");
+  EXPECT_EQ((*got)->metadata_json, R"({"iterations":3})");
+  auto metrics = m_store->run_metrics(run.id);
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->size(), 2u);
+  EXPECT_EQ((*metrics)[0].samples, (std::vector<double>{12, 13, 12.5}));
+  EXPECT_TRUE((*metrics)[1].samples.empty());
+  auto artifacts = m_store->run_artifacts(run.id);
+  ASSERT_TRUE(artifacts);
+  ASSERT_EQ(artifacts->size(), 1u);
+  EXPECT_EQ((*artifacts)[0].size_bytes, 42u);
+  FindingFilter ff;
+  ff.run_id = run.id;
+  auto findings = m_store->list_findings(ff);
+  ASSERT_TRUE(findings);
+  ASSERT_EQ(findings->size(), 1u);
+  EXPECT_EQ((*findings)[0].rule, "bench.gate.p95_ms");
+  auto scen = m_store->run_scenarios(run.id);
+  EXPECT_EQ(*scen, (std::vector<std::string>{"cold", "warm"}));
+}
+
+TEST_F(StoreTest, SettleIsCompareAndSet)
+{
+  hb::Run run = make_run("bench", "demo", 1000);
+  ASSERT_TRUE(m_store->insert_run(run));
+  RunOutcome done;
+  done.status = RunStatus::failed;
+  done.finished_at = 1;
+  ASSERT_TRUE(m_store->settle_run(run.id, RunStatus::running, 0, done));
+  done.status = RunStatus::succeeded;
+  auto again = m_store->settle_run(run.id, RunStatus::running, 0, done);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, "store.conflict")
+    << "running->succeeded is legal, but the row is no longer running";
+  EXPECT_EQ((*m_store->get_run(run.id))->status, RunStatus::failed);
+}
+
+TEST_F(StoreTest, StaleEpochCannotWrite)
+{
+  hb::Run run = make_run("task", "", 1000);
+  run.lease_epoch = 2;
+  ASSERT_TRUE(m_store->insert_run(run));
+  RunOutcome done;
+  done.status = RunStatus::succeeded;
+  auto stale = m_store->settle_run(run.id, RunStatus::running, 1, done);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, "store.conflict");
+  auto got = m_store->get_run(run.id);
+  EXPECT_EQ((*got)->status, RunStatus::running);
+}
+
+TEST_F(StoreTest, TerminalRunsNeverMove)
+{
+  hb::Run run = make_run("bench", "", 1);
+  ASSERT_TRUE(m_store->insert_run(run));
+  RunOutcome done;
+  done.status = RunStatus::cancelled;
+  ASSERT_TRUE(m_store->settle_run(run.id, RunStatus::running, 0, done));
+  auto moved = m_store->settle_run(run.id, RunStatus::cancelled, 0, done);
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, "store.invalid_transition");
+}
+
+TEST_F(StoreTest, DuplicateIdIsAConflict)
+{
+  hb::Run run = make_run("bench", "demo", 1);
+  ASSERT_TRUE(m_store->insert_run(run));
+  auto dup = m_store->insert_run(run);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, "store.conflict");
+}
+
+TEST_F(StoreTest, ListNewestFirstWithFiltersAndPaging)
+{
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) {
+    hb::Run run = make_run(i % 2 ? "bench" : "task", i % 3 ? "a" : "b", 1000 + i);
+    ids.push_back(run.id);
+    ASSERT_TRUE(m_store->insert_run(run));
+    if (i % 5 == 0) {
+      RunOutcome o;
+      o.status = RunStatus::succeeded;
+      o.scenario_ids = {"cold"};
+      ASSERT_TRUE(m_store->settle_run(run.id, RunStatus::running, 0, o));
+    }
+  }
+  RunFilter f;
+  f.limit = 10;
+  auto page1 = m_store->list_runs(f);
+  ASSERT_TRUE(page1);
+  ASSERT_EQ(page1->runs.size(), 10u);
+  EXPECT_EQ(page1->runs[0].id, ids[24]);
+  ASSERT_TRUE(page1->next_cursor);
+  f.after = page1->next_cursor;
+  auto page2 = m_store->list_runs(f);
+  EXPECT_EQ(page2->runs[0].id, ids[14]);
+  f.after = page2->next_cursor;
+  auto page3 = m_store->list_runs(f);
+  EXPECT_EQ(page3->runs.size(), 5u);
+  EXPECT_FALSE(page3->next_cursor);
+
+  RunFilter kind;
+  kind.kind = "bench";
+  kind.limit = 100;
+  EXPECT_EQ(m_store->list_runs(kind)->runs.size(), 12u);
+  RunFilter comp;
+  comp.component_id = "b";
+  comp.limit = 100;
+  EXPECT_EQ(m_store->list_runs(comp)->runs.size(), 9u);
+  RunFilter status;
+  status.statuses = {RunStatus::succeeded};
+  status.limit = 100;
+  EXPECT_EQ(m_store->list_runs(status)->runs.size(), 5u);
+  RunFilter scen;
+  scen.scenario_id = "cold";
+  scen.limit = 2;
+  auto sp = m_store->list_runs(scen);
+  ASSERT_EQ(sp->runs.size(), 2u);
+  EXPECT_EQ(sp->runs[0].id, ids[20]);
+  scen.after = sp->next_cursor;
+  EXPECT_EQ(m_store->list_runs(scen)->runs.size(), 2u);
+  RunFilter window;
+  window.since = 1010;
+  window.until = 1015;
+  window.limit = 100;
+  EXPECT_EQ(m_store->list_runs(window)->runs.size(), 5u);
+}
+
+TEST_F(StoreTest, BadCursorIsAnError)
+{
+  RunFilter f;
+  f.after = "garbage";
+  auto page = m_store->list_runs(f);
+  ASSERT_FALSE(page);
+  EXPECT_NE(page.error().message.find("cursor"), std::string::npos);
+}
+
+TEST_F(StoreTest, ResolvesUniquePrefixes)
+{
+  hb::Run a = make_run("bench", "", 1);
+  a.id = "abcd1111-0000-4000-8000-000000000000";
+  hb::Run b = make_run("bench", "", 2);
+  b.id = "abcd2222-0000-4000-8000-000000000000";
+  ASSERT_TRUE(m_store->insert_run(a));
+  ASSERT_TRUE(m_store->insert_run(b));
+  EXPECT_EQ(**m_store->resolve_run_id("abcd1"), a.id);
+  EXPECT_FALSE(m_store->resolve_run_id("abcd"));
+  EXPECT_FALSE(m_store->resolve_run_id("ffff")->has_value());
+}
+
+TEST_F(StoreTest, ConcurrentWritersAllLand)
+{
+  constexpr int k_threads = 4;
+  constexpr int k_runs = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < k_threads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = open_sqlite_store(path());
+      ASSERT_TRUE(store);
+      for (int i = 0; i < k_runs; ++i) {
+        hb::Run run = make_run("bench", "c" + std::to_string(t), i);
+        ASSERT_TRUE((*store)->insert_run(run));
+        RunOutcome o;
+        o.status = RunStatus::succeeded;
+        o.scenario_ids = {"s"};
+        ASSERT_TRUE((*store)->settle_run(run.id, RunStatus::running, 0, o));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  RunFilter f;
+  f.limit = 1000;
+  EXPECT_EQ(m_store->list_runs(f)->runs.size(), static_cast<size_t>(k_threads * k_runs));
+}
+
+TEST(StoreOpen, UnwritableDirectoryIsAClearError)
+{
+  auto store = open_sqlite_store("/dev/null/sub/homeboy.sqlite");
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("HOMEBOY_DATA_DIR"), std::string::npos);
+}
