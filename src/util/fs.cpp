@@ -1,7 +1,8 @@
 #include "util/fs.hpp"
 
+#include "util/sha256.hpp"
+
 #include <fmt/core.h>
-#include <openssl/evp.h>
 
 #include <cerrno>
 #include <chrono>
@@ -132,35 +133,6 @@ copy_file(const stdfs::path& from, const stdfs::path& to)
   }
   return {};
 }
-
-namespace {
-
-class Sha256
-{
-public:
-  Sha256() : m_ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(m_ctx); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(const void* data, size_t size) { EVP_DigestUpdate(m_ctx, data, size); }
-  std::string hex()
-  {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(m_ctx, digest, &length);
-    std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-      out += fmt::format("{:02x}", digest[i]);
-    }
-    return out;
-  }
-
-private:
-  EVP_MD_CTX* m_ctx;
-};
-
-} // namespace
 
 std::string
 sha256_hex(std::string_view data)
