@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <unistd.h>
 
 namespace hb::app {
@@ -95,6 +96,16 @@ prepare(const BenchRequest& request)
   return p;
 }
 
+ParseOptions
+results_parse_options()
+{
+  ParseOptions options;
+  if (const char* limit = std::getenv("HOMEBOY_BENCH_MAX_RESULTS_BYTES"); limit && *limit) {
+    options.max_bytes = std::strtoull(limit, nullptr, 10);
+  }
+  return options;
+}
+
 bool
 interrupted()
 {
@@ -142,7 +153,7 @@ discover(const Prepared& p, const BenchRequest& request)
                                   "(HOMEBOY_BENCH_LIST_ONLY=1): {}",
                                   p.runner.description, exit->process.describe()));
   }
-  ParseOptions options;
+  ParseOptions options = results_parse_options();
   options.source_name = fmt::format("scenario inventory from {}", p.runner.description);
   auto parsed = parse_results_file(inv.results_file, options);
   if (!parsed && parsed.error().code == "results.missing") {
@@ -515,7 +526,7 @@ run_bench(const BenchRequest& request)
   } else {
     report.process = exit->process;
     const auto& proc = exit->process;
-    ParseOptions options;
+    ParseOptions options = results_parse_options();
     options.source_name = fmt::format("results file {}", inv.results_file.string());
     std::error_code ec;
     bool have_results = stdfs::exists(inv.results_file, ec);

@@ -489,8 +489,11 @@ parse_results_file(const std::filesystem::path& path, const ParseOptions& option
   }
   if (size > named.max_bytes) {
     return make_error("results.too_large",
-                      fmt::format("{} is {} bytes, more than the limit of {} bytes", file, size,
-                                  named.max_bytes),
+                      fmt::format("{} is {} bytes, more than the limit of {} bytes; keep raw data "
+                                  "in scenario artifacts and only summaries and samples in the "
+                                  "results, or raise the limit with "
+                                  "HOMEBOY_BENCH_MAX_RESULTS_BYTES",
+                                  file, size, named.max_bytes),
                       details({{"size", size}, {"limit", named.max_bytes}}));
   }
   std::ifstream in(path, std::ios::binary);

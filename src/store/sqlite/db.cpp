@@ -3,7 +3,9 @@
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -181,7 +183,10 @@ Db::open(const std::filesystem::path& path)
     return Unexpected(err);
   }
   Db db(handle, path);
-  sqlite3_busy_timeout(handle, 5000);
+  if (const char* timeout = std::getenv("HOMEBOY_STORE_BUSY_TIMEOUT_MS"); timeout && *timeout) {
+    db.m_busy_timeout_ms = std::max(0, std::atoi(timeout));
+  }
+  sqlite3_busy_timeout(handle, std::min(5000, db.m_busy_timeout_ms));
   // Each homeboy process is usually the only connection. By default the last
   // connection to close checkpoints and deletes the WAL, which costs every
   // command two fsyncs; keep the WAL and let the automatic checkpoint (every
@@ -244,7 +249,7 @@ Result<void>
 Db::write_transaction(const std::function<Result<void>()>& body)
 {
   using namespace std::chrono;
-  auto deadline = steady_clock::now() + seconds(30);
+  auto deadline = steady_clock::now() + milliseconds(m_busy_timeout_ms);
   std::mt19937 rng{std::random_device{}()};
   int backoff_ms = 5;
   while (true) {
@@ -268,8 +273,9 @@ Db::write_transaction(const std::function<Result<void>()>& body)
     if (steady_clock::now() >= deadline) {
       return make_error("store.busy",
                         fmt::format("observation store {} stayed locked by another writer for "
-                                    "30 s; try again, or find the process holding it (fuser {})",
-                                    m_path.string(), m_path.string()));
+                                    "{} ms; nothing was recorded or run. Try again, or find the "
+                                    "process holding it (fuser {})",
+                                    m_path.string(), m_busy_timeout_ms, m_path.string()));
     }
     std::this_thread::sleep_for(milliseconds(backoff_ms + static_cast<int>(rng() % 5)));
     backoff_ms = std::min(backoff_ms * 2, 200);

@@ -61,7 +61,11 @@ public:
   /// Opens or creates the database with WAL, synchronous=NORMAL,
   /// foreign_keys=ON and a busy timeout.
   static Result<Db> open(const std::filesystem::path& path);
-  Db(Db&& other) noexcept : m_db(other.m_db), m_path(std::move(other.m_path)) { other.m_db = nullptr; }
+  Db(Db&& other) noexcept
+    : m_db(other.m_db), m_path(std::move(other.m_path)), m_busy_timeout_ms(other.m_busy_timeout_ms)
+  {
+    other.m_db = nullptr;
+  }
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
   ~Db();
@@ -70,7 +74,8 @@ public:
   Result<Stmt> prepare(std::string_view sql);
   /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, retrying the whole
   /// transaction with backoff while the database is locked by another writer
-  /// (up to ~30 s); rolls back when `body` fails.
+  /// (up to $HOMEBOY_STORE_BUSY_TIMEOUT_MS, default 30 s); rolls back when
+  /// `body` fails.
   Result<void> write_transaction(const std::function<Result<void>()>& body);
 
   const std::filesystem::path& path() const { return m_path; }
@@ -80,6 +85,7 @@ private:
   Error error(std::string_view what) const;
   sqlite3* m_db;
   std::filesystem::path m_path;
+  int m_busy_timeout_ms = 30'000;
 };
 
 } // namespace hb::sqlite
