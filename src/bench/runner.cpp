@@ -13,6 +13,47 @@ namespace hb::bench {
 
 namespace stdfs = std::filesystem;
 
+namespace {
+
+// The first word of a scripts.bench command, when it names a file by path
+// (./bench.sh, bin/run), must be executable: catching it here gives a fix
+// instead of a shell's "exit 126" after a run was recorded.
+Result<void>
+check_script_program(const Component& component, const std::string& command)
+{
+  size_t start = command.find_first_not_of(" \t");
+  if (start == std::string::npos) {
+    return {};
+  }
+  size_t end = command.find_first_of(" \t;&|<>()$`\"'", start);
+  std::string program = command.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (program.find('/') == std::string::npos) {
+    return {}; // looked up in PATH, or a shell builtin
+  }
+  stdfs::path path = program;
+  if (path.is_relative()) {
+    path = component.local_path / path;
+  }
+  std::error_code ec;
+  if (!stdfs::exists(path, ec)) {
+    return make_error("runner.not_found",
+                      fmt::format("bench command `{}` of component `{}` names {}, which does not "
+                                  "exist (fix `scripts.bench` in {})",
+                                  command, component.id, path.lexically_normal().string(),
+                                  (component.local_path / "homeboy.json").string()));
+  }
+  if (stdfs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) != 0) {
+    return make_error("runner.not_executable",
+                      fmt::format("bench runner {} of component `{}` is not executable; run "
+                                  "`chmod +x {}`",
+                                  path.lexically_normal().string(), component.id,
+                                  path.lexically_normal().string()));
+  }
+  return {};
+}
+
+} // namespace
+
 Result<Runner>
 resolve_runner(const Paths& paths, const Component& component,
                const std::vector<std::string>& runner_args)
@@ -22,6 +63,9 @@ resolve_runner(const Paths& paths, const Component& component,
     runner.extension_id = "component-script";
     runner.extension_path = component.local_path;
     for (const auto& script : component.bench_scripts) {
+      if (auto checked = check_script_program(component, script); !checked) {
+        return Unexpected(checked.error());
+      }
       // Passthrough args reach a script command as "$@" (appended when
       // present) and always as HOMEBOY_BENCH_ARGS_JSON.
       std::string command = runner_args.empty() ? script : script + " \"$@\"";
@@ -169,6 +213,9 @@ invoke_runner(const Runner& runner, const Component& component, const Environmen
     auto result = run_process(spec);
     if (!result) {
       return Unexpected(result.error());
+    }
+    if (argv.front() == "/bin/sh") {
+      result->interpret_shell_status();
     }
     exit.process = *result;
     ++exit.commands_run;

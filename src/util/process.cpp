@@ -146,6 +146,15 @@ ProcessResult::shell_exit_code() const
   return 128 + signal.value_or(0);
 }
 
+void
+ProcessResult::interpret_shell_status()
+{
+  if (exit_code && *exit_code > 128 && *exit_code < 128 + NSIG && sigabbrev_np(*exit_code - 128)) {
+    signal = *exit_code - 128;
+    exit_code.reset();
+  }
+}
+
 std::string
 ProcessResult::describe() const
 {

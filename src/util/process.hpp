@@ -65,6 +65,10 @@ struct ProcessResult
 
   /// The exit code a shell would report: the code, or 128 + signal.
   int shell_exit_code() const;
+  /// For a child that is itself a shell (`sh -c`): an exit code of 128 + n
+  /// means the command it ran was killed by signal n. Moves that into
+  /// `signal` so callers see what happened.
+  void interpret_shell_status();
   /// "exited with code 3", "killed by SIGKILL", ...
   std::string describe() const;
 };

@@ -253,16 +253,17 @@ read_json(std::string_view text, const std::string& file)
     return invalid(file, "the document is empty; a results file must hold a JSON object "
                          "{component_id, iterations, scenarios}");
   }
-  std::optional<Result<Json>> parsed;
-  try {
-    parsed = parse_json(text, file);
-  } catch (const Json::out_of_range& e) {
-    // nlohmann refuses numbers such as 1e999 that overflow a double, with an
-    // exception parse_json does not turn into an error.
-    std::string what = e.what();
-    auto first = what.find('\'');
-    auto last = what.rfind('\'');
-    std::string token = first < last ? what.substr(first + 1, last - first - 1) : "";
+  Result<Json> parsed = parse_json(text, file);
+  if (parsed) {
+    return std::move(*parsed);
+  }
+  // nlohmann refuses numbers such as 1e999 that overflow a double; say where
+  // the number is and why it matters.
+  const std::string& reason = parsed.error().message;
+  if (auto at = reason.find("number overflow parsing '"); at != std::string::npos) {
+    auto first = reason.find('\'', at);
+    auto last = reason.rfind('\'');
+    std::string token = first < last ? reason.substr(first + 1, last - first - 1) : "";
     auto found = find_bare_token(text, [&](std::string_view t) { return t == token; });
     return make_error("results.invalid",
                       fmt::format("{} is not valid JSON: the number {}{} overflows a double; "
@@ -272,13 +273,10 @@ read_json(std::string_view text, const std::string& file)
                                         : ""),
                       dump_json(Json{{"file", file}}));
   }
-  if (*parsed) {
-    return std::move(**parsed);
-  }
-  Json details = details_json(parsed->error());
+  Json details = details_json(parsed.error());
   details["file"] = file;
   const std::size_t byte = details.value("byte", std::size_t{0});
-  std::string message = parsed->error().message;
+  std::string message = parsed.error().message;
   auto literal = find_bare_token(text, is_non_finite_literal);
   const std::size_t literal_offset = literal ? literal->data() - text.data() : 0;
   if (literal && literal_offset < byte) {

@@ -197,10 +197,24 @@ Db::open(const std::filesystem::path& path)
   sqlite3_extended_result_codes(handle, 1);
   // journal_mode=WAL needs a write lock the first time; the busy timeout
   // covers a concurrent first open.
+  // Switching a new database to WAL can fail with SQLITE_BUSY at once (no
+  // busy handler: SQLite avoids a deadlock) while another process does the
+  // same; retry like any writer.
+  using namespace std::chrono;
+  auto deadline = steady_clock::now() + milliseconds(db.m_busy_timeout_ms);
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
-    if (auto ok = db.exec(pragma); !ok) {
-      return Unexpected(ok.error());
+    int backoff_ms = 2;
+    while (true) {
+      auto ok = db.exec(pragma);
+      if (ok) {
+        break;
+      }
+      if (ok.error().code != "store.busy" || steady_clock::now() >= deadline) {
+        return Unexpected(ok.error());
+      }
+      std::this_thread::sleep_for(milliseconds(backoff_ms));
+      backoff_ms = std::min(backoff_ms * 2, 100);
     }
   }
   return db;

@@ -654,7 +654,9 @@ open_sqlite_store(const std::filesystem::path& path)
   auto db = Db::open(path);
   if (!db) {
     Error err = db.error();
-    err.message += " (check that the directory is writable, or set HOMEBOY_DATA_DIR)";
+    if (err.code != "store.busy") {
+      err.message += " (check that the directory is writable, or set HOMEBOY_DATA_DIR)";
+    }
     return Unexpected(err);
   }
   if (auto migrated = sqlite::migrate(*db); !migrated) {

@@ -86,7 +86,9 @@ TEST_F(ResultsFile, TooLargeFile)
   EXPECT_EQ(parsed.error().code, "results.too_large");
   EXPECT_EQ(parsed.error().message, "results file " + path.string() + " is "
                                       + std::to_string(size)
-                                      + " bytes, more than the limit of 64 bytes");
+                                      + " bytes, more than the limit of 64 bytes; keep raw data in scenario artifacts and only "
+              "summaries and samples in the results, or raise the limit with "
+              "HOMEBOY_BENCH_MAX_RESULTS_BYTES");
   EXPECT_EQ(details(parsed.error())["size"], size);
   EXPECT_EQ(details(parsed.error())["limit"], 64);
 
