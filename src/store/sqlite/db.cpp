@@ -28,6 +28,19 @@ make_sqlite_error(sqlite3* db, int rc, std::string_view what, const std::filesys
   return Error{code, fmt::format("observation store {}: {}: {}", path.string(), what, detail), "{}"};
 }
 
+constexpr int k_wal_truncate_pages = 256; // 1 MiB with 4 KiB pages
+
+int
+truncate_long_wal(void*, sqlite3* db, const char* schema, int pages)
+{
+  if (pages >= k_wal_truncate_pages) {
+    // Best effort: with readers active the checkpoint is partial, and the
+    // next commit tries again.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
 } // namespace
 
 Stmt::~Stmt()
@@ -189,11 +202,14 @@ Db::open(const std::filesystem::path& path)
   sqlite3_busy_timeout(handle, std::min(5000, db.m_busy_timeout_ms));
   // Each homeboy process is usually the only connection. By default the last
   // connection to close checkpoints and deletes the WAL, which costs every
-  // command two fsyncs; keep the WAL and let the automatic checkpoint (every
-  // 1000 pages) do that work instead. Durability is unchanged.
+  // command two fsyncs; keep the WAL instead. But the first connection to
+  // open a database rebuilds the WAL index by scanning the whole WAL, so keep
+  // it short: a commit that leaves more than k_wal_truncate_pages in it
+  // checkpoints and truncates it. Durability is unchanged.
   int persist = 1;
   sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
   sqlite3_db_config(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_wal_hook(handle, truncate_long_wal, nullptr);
   sqlite3_extended_result_codes(handle, 1);
   // journal_mode=WAL needs a write lock the first time; the busy timeout
   // covers a concurrent first open.

@@ -261,3 +261,19 @@ TEST(StoreOpen, UnwritableDirectoryIsAClearError)
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().message.find("HOMEBOY_DATA_DIR"), std::string::npos);
 }
+
+TEST_F(StoreTest, WalStaysShortAcrossManyCommits)
+{
+  // Every process that opens the store first scans the WAL; it must not grow
+  // with the number of commits.
+  for (int i = 0; i < 600; ++i) {
+    hb::Run run = make_run("bench", "wal", i);
+    run.metadata_json = std::string(2000, ' ') + "{}"; // about a page per run
+    ASSERT_TRUE(m_store->insert_run(run));
+  }
+  auto wal = path();
+  wal += "-wal";
+  std::error_code ec;
+  auto size = std::filesystem::file_size(wal, ec);
+  EXPECT_LT(size, 2u * 1024 * 1024) << "WAL of " << size << " bytes after 600 commits";
+}
