@@ -27,7 +27,7 @@ declare -A commands=(
 )
 
 policies='"metric_policies": {
-    "wall_ms": {"direction": "lower_is_better", "regression_threshold_percent": 5.0,
+    "wall_ms": {"direction": "lower_is_better", "regression_threshold_percent": 10.0,
                 "variance_aware": true, "min_iterations_for_variance": 5,
                 "regression_test": "mann_whitney_u"}
   }'
