@@ -13,28 +13,6 @@ namespace hb::bench {
 
 namespace stdfs = std::filesystem;
 
-const double*
-BaselineScenario::metric(std::string_view name) const
-{
-  for (const auto& m : metrics) {
-    if (m.name == name) {
-      return &m.value;
-    }
-  }
-  return nullptr;
-}
-
-const std::vector<double>*
-BaselineScenario::samples(std::string_view name) const
-{
-  for (const auto& [metric, values] : distributions) {
-    if (metric == name) {
-      return &values;
-    }
-  }
-  return nullptr;
-}
-
 const BaselineScenario*
 Baseline::find(std::string_view scenario_id) const
 {

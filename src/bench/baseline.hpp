@@ -20,10 +20,13 @@ struct BaselineScenario
 {
   std::string id;
   std::vector<Metric> metrics;
-  std::vector<std::pair<std::string, std::vector<double>>> distributions;
+  Distributions distributions;
 
-  const double* metric(std::string_view name) const;
-  const std::vector<double>* samples(std::string_view name) const;
+  const double* metric(std::string_view name) const { return find_metric(metrics, name); }
+  const std::vector<double>* samples(std::string_view name) const
+  {
+    return find_samples(distributions, name);
+  }
 };
 
 struct Baseline

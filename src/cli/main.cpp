@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace {
@@ -55,6 +56,10 @@ main(int argc, char** argv)
   hb::cli::add_runs_commands(app, invocation);
   hb::cli::add_runtime_commands(app, invocation);
 
+  if (args.empty() && invocation.passthrough.empty()) {
+    std::fputs(app.help().c_str(), stdout); // a bare `homeboy` asks what it can do
+    return 0;
+  }
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <random>
 #include <sys/file.h>
 #include <thread>
@@ -49,8 +50,11 @@ write_all(int fd, std::string_view data, const stdfs::path& path)
 
 } // namespace
 
-Result<std::string>
-read_file(const stdfs::path& path)
+namespace {
+
+// Reads a file in chunks, handing each to `consume`.
+Result<void>
+read_chunks(const stdfs::path& path, const std::function<void(std::string_view)>& consume)
 {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -58,14 +62,13 @@ read_file(const stdfs::path& path)
     return make_error(err == ENOENT ? "fs.not_found" : "fs.read_failed",
                       fmt::format("cannot read {}: {}", path.string(), errno_text(err)));
   }
-  std::string content;
   char buffer[65536];
   while (true) {
     ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
       int err = errno;
       ::close(fd);
       return make_error("fs.read_failed",
@@ -74,9 +77,22 @@ read_file(const stdfs::path& path)
     if (n == 0) {
       break;
     }
-    content.append(buffer, static_cast<size_t>(n));
+    consume(std::string_view(buffer, static_cast<size_t>(n)));
   }
   ::close(fd);
+  return {};
+}
+
+} // namespace
+
+Result<std::string>
+read_file(const stdfs::path& path)
+{
+  std::string content;
+  auto read = read_chunks(path, [&](std::string_view chunk) { content.append(chunk); });
+  if (!read) {
+    return Unexpected(read.error());
+  }
   return content;
 }
 
@@ -145,32 +161,15 @@ sha256_hex(std::string_view data)
 Result<FileDigest>
 digest_file(const stdfs::path& path)
 {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return make_error("fs.read_failed",
-                      fmt::format("cannot read {}: {}", path.string(), errno_text(errno)));
-  }
   Sha256 sha;
   FileDigest digest;
-  char buffer[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return make_error("fs.read_failed",
-                        fmt::format("cannot read {}: {}", path.string(), errno_text(err)));
-    }
-    if (n == 0) {
-      break;
-    }
-    sha.update(buffer, static_cast<size_t>(n));
-    digest.size += static_cast<std::uint64_t>(n);
+  auto read = read_chunks(path, [&](std::string_view chunk) {
+    sha.update(chunk.data(), chunk.size());
+    digest.size += chunk.size();
+  });
+  if (!read) {
+    return Unexpected(read.error());
   }
-  ::close(fd);
   digest.sha256 = sha.hex();
   return digest;
 }

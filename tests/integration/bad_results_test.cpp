@@ -29,6 +29,12 @@ valid_with(const std::string& scenarios)
   return R"({"component_id": "bad", "iterations": 2, "scenarios": )" + scenarios + "}";
 }
 
+void
+PrintTo(const BadResults& c, std::ostream* os)
+{
+  *os << c.name;
+}
+
 class BadResultsTest : public HomeboyTest, public ::testing::WithParamInterface<BadResults>
 {
 };

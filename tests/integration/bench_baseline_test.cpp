@@ -261,6 +261,12 @@ struct MalformedCase
   const char* mentions;   // a phrase the error must contain
 };
 
+void
+PrintTo(const MalformedCase& c, std::ostream* os)
+{
+  *os << c.name;
+}
+
 class MalformedBaseline : public BenchBaseline, public ::testing::WithParamInterface<MalformedCase>
 {};
 

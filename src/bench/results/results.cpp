@@ -20,7 +20,7 @@
 namespace hb::bench {
 
 const double*
-Scenario::metric(std::string_view name) const
+find_metric(const std::vector<Metric>& metrics, std::string_view name)
 {
   for (const auto& metric : metrics) {
     if (metric.name == name) {
@@ -31,7 +31,7 @@ Scenario::metric(std::string_view name) const
 }
 
 const std::vector<double>*
-Scenario::samples(std::string_view name) const
+find_samples(const Distributions& distributions, std::string_view name)
 {
   for (const auto& [metric, values] : distributions) {
     if (metric == name) {

@@ -46,6 +46,13 @@ struct Metric
   double value = 0;
 };
 
+using Distributions = std::vector<std::pair<std::string, std::vector<double>>>;
+
+/// The value of `name` in `metrics`, or null.
+const double* find_metric(const std::vector<Metric>& metrics, std::string_view name);
+/// The samples of `name` in `distributions`, or null.
+const std::vector<double>* find_samples(const Distributions& distributions, std::string_view name);
+
 /// A scenario artifact pointer (`artifacts{name: {...}}`).
 struct ArtifactRef
 {
@@ -77,7 +84,7 @@ struct Scenario
   std::string id;
   std::uint64_t iterations = 0;
   std::vector<Metric> metrics; // document order; never contains "distributions"
-  std::vector<std::pair<std::string, std::vector<double>>> distributions;
+  Distributions distributions;
   std::vector<Gate> gates;     // workload gates plus preset gates
   bool passed = true;          // after gates and implicit failure rules
   std::vector<std::string> failure_reasons; // one sentence per reason passed is false
@@ -88,8 +95,11 @@ struct Scenario
   std::string source;
   std::vector<std::string> tags;
 
-  const double* metric(std::string_view name) const;
-  const std::vector<double>* samples(std::string_view name) const;
+  const double* metric(std::string_view name) const { return find_metric(metrics, name); }
+  const std::vector<double>* samples(std::string_view name) const
+  {
+    return find_samples(distributions, name);
+  }
 };
 
 struct BenchResults
