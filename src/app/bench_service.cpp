@@ -584,12 +584,17 @@ run_bench(const BenchRequest& request)
 
       if (request.save_baseline || request.ratchet) {
         bool improved = report.comparison && report.comparison->has_improvements && !regression;
-        if (request.save_baseline && !report.passed) {
-          report.notes.push_back("baseline not saved: gates or budgets failed");
+        if (!report.passed) {
+          report.notes.push_back(request.save_baseline
+                                   ? "baseline not saved: gates or budgets failed"
+                                   : "baseline not ratcheted: gates or budgets failed");
         } else if (request.ratchet && !request.save_baseline && !improved) {
-          report.notes.push_back(regression ? "baseline not ratcheted: the run regressed"
-                                            : "baseline not ratcheted: nothing improved");
-        } else if (report.passed) {
+          report.notes.push_back(!report.comparison
+                                   ? "baseline not ratcheted: there is no baseline to improve "
+                                     "on yet (save one with --baseline)"
+                                 : regression ? "baseline not ratcheted: the run regressed"
+                                              : "baseline not ratcheted: nothing improved");
+        } else {
           auto written = write_baseline(p.paths, baseline_file, report.baseline_key,
                                         make_baseline(results, now_ms()));
           if (!written) {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
@@ -151,7 +152,9 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     }
     auto report = app::run_bench(*request);
     if (!report) {
-      inv.exit_code = emit_error(args->output, report.error());
+      // Interrupted before anything ran: exit as an interrupted program does.
+      int code = report.error().code == "bench.interrupted" ? 128 + SIGINT : 1;
+      inv.exit_code = emit_error(args->output, report.error(), code);
       return;
     }
     Json payload = args->json_summary ? app::bench_summary_payload(*report)

@@ -350,3 +350,29 @@ TEST_F(BenchBaseline, HomeboyJsonThatIsNotJsonIsAClearError)
 }
 
 } // namespace
+
+namespace {
+
+class RatchetNotes : public BenchBaseline
+{
+};
+
+TEST_F(RatchetNotes, RatchetWithoutABaselineSaysSoAndSavesNothing)
+{
+  fs::path dir = make_component("fresh", "two_scenarios.sh");
+  auto r = run({"bench", "fresh", "--iterations", "2", "--ratchet"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_THAT(r.out, ::testing::HasSubstr("there is no baseline to improve on yet"));
+  EXPECT_FALSE(homeboy_json(dir).contains("baselines"));
+}
+
+TEST_F(RatchetNotes, RatchetWithFailingGatesSaysWhy)
+{
+  fs::path dir = make_component("gated", "gate_failure.sh");
+  auto r = run({"bench", "gated", "--iterations", "2", "--ratchet"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_THAT(r.out, ::testing::HasSubstr("baseline not ratcheted: gates or budgets failed"));
+  EXPECT_FALSE(homeboy_json(dir).contains("baselines"));
+}
+
+} // namespace
