@@ -1,5 +1,8 @@
 #include "app/runs_service.hpp"
 
+#include "analysis/jsonpath.hpp"
+#include "util/json.hpp"
+
 #include <fmt/core.h>
 
 namespace hb::app {
@@ -45,6 +48,27 @@ find_run(Store& store, const std::string& id_or_prefix)
                     fmt::format("no run `{}` in the observation store; `homeboy runs list` shows "
                                 "recorded runs",
                                 id_or_prefix));
+}
+
+Result<Json>
+select_field(const Json& document, const std::string& query)
+{
+  auto path = analysis::JsonPath::parse(query);
+  if (!path) {
+    return Unexpected(path.error());
+  }
+  auto nodes = path->select(document);
+  if (nodes.empty()) {
+    return Json(nullptr);
+  }
+  if (nodes.size() == 1) {
+    return *nodes.front();
+  }
+  Json all = Json::array();
+  for (const Json* node : nodes) {
+    all.push_back(*node);
+  }
+  return all;
 }
 
 } // namespace hb::app

@@ -6,6 +6,7 @@
 #include "model/run.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
+#include "util/json_fwd.hpp"
 
 #include <memory>
 #include <string>
@@ -22,5 +23,10 @@ Result<OpenStore> open_store();
 
 /// The run with this id or unique id prefix; `run.not_found` otherwise.
 Result<Run> find_run(Store& store, const std::string& id_or_prefix);
+
+/// Applies a JSONPath query to a document the way `--field` does (compat.md):
+/// no match gives null, one match the value, several an array of them.
+/// Errors: `validation.invalid_jsonpath`, naming the column.
+Result<Json> select_field(const Json& document, const std::string& query);
 
 } // namespace hb::app

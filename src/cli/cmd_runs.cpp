@@ -224,10 +224,16 @@ show_payload(const Run& run, const std::vector<Artifact>& artifacts,
   return Json{{"command", command}, {"run", std::move(detail)}};
 }
 
-// Loads everything `runs show` needs and emits it.
-int
-emit_show(const OutputOptions& out, Store& store, const Run& run, const char* command,
-          const char* variant)
+struct RunEvidence
+{
+  std::vector<Artifact> artifacts;
+  std::vector<MetricRow> metrics;
+  std::vector<std::string> scenarios;
+  std::vector<Finding> findings;
+};
+
+Result<RunEvidence>
+load_evidence(Store& store, const Run& run)
 {
   auto artifacts = store.run_artifacts(run.id);
   auto metrics = store.run_metrics(run.id);
@@ -237,10 +243,62 @@ emit_show(const OutputOptions& out, Store& store, const Run& run, const char* co
   auto findings = store.list_findings(ff);
   for (const Error* e : {artifacts ? nullptr : &artifacts.error(), metrics ? nullptr : &metrics.error(),
                          scenarios ? nullptr : &scenarios.error(), findings ? nullptr : &findings.error()}) {
-    if (e) return emit_error(out, *e);
+    if (e) return Unexpected(*e);
   }
-  return emit(out, variant, show_payload(run, *artifacts, *metrics, *scenarios, command),
-              render_show(run, *artifacts, *metrics, *findings, term::colour_enabled(stdout)));
+  return RunEvidence{std::move(*artifacts), std::move(*metrics), std::move(*scenarios),
+                     std::move(*findings)};
+}
+
+Result<Json>
+show_detail(Store& store, const Run& run)
+{
+  auto evidence = load_evidence(store, run);
+  if (!evidence) return Unexpected(evidence.error());
+  return show_payload(run, evidence->artifacts, evidence->metrics, evidence->scenarios, "runs.show");
+}
+
+// Loads everything `runs show` needs and emits it.
+int
+emit_show(const OutputOptions& out, Store& store, const Run& run, const char* command,
+          const char* variant)
+{
+  auto evidence = load_evidence(store, run);
+  if (!evidence) {
+    return emit_error(out, evidence.error());
+  }
+  const RunEvidence& e = *evidence;
+  return emit(out, variant, show_payload(run, e.artifacts, e.metrics, e.scenarios, command),
+              render_show(run, e.artifacts, e.metrics, e.findings, term::colour_enabled(stdout)));
+}
+
+// `runs show --field`: one query prints its value (a string as plain text);
+// several print one `query<TAB>json` line each.
+int
+emit_fields(const OutputOptions& out, const std::string& run_id, const Json& run_json,
+            const std::vector<std::string>& queries)
+{
+  Json values = Json::object();
+  for (const auto& query : queries) {
+    auto value = app::select_field(run_json, query);
+    if (!value) {
+      return emit_error(out, value.error(), 2);
+    }
+    values[query] = std::move(*value);
+  }
+  Json payload = {{"command", "runs.show"}, {"run_id", run_id}};
+  std::string human;
+  if (queries.size() == 1) {
+    const Json& value = values[queries.front()];
+    payload["field"] = queries.front();
+    payload["value"] = value;
+    human = (value.is_string() ? value.get<std::string>() : dump_json(value, 2)) + "\n";
+  } else {
+    payload["fields"] = values;
+    for (const auto& [query, value] : values.items()) {
+      human += query + "\t" + dump_json(value) + "\n";
+    }
+  }
+  return emit(out, "show", payload, human);
 }
 
 std::string
@@ -316,9 +374,13 @@ add_runs_commands(CLI::App& app, Invocation& inv)
 
   // runs show
   struct IdArgs { std::string id; OutputOptions output; };
-  auto show_args = std::make_shared<IdArgs>();
+  struct ShowArgs { std::string id; std::vector<std::string> fields; OutputOptions output; };
+  auto show_args = std::make_shared<ShowArgs>();
   auto* show = runs->add_subcommand("show", "Show one run: identity, status, metrics, findings, artifacts");
   show->add_option("run-id", show_args->id, "Run id (or a unique prefix of at least 4 characters)")->required();
+  show->add_option("-q,--field", show_args->fields,
+                   "Print only what this JSONPath selects from the run's JSON (repeatable), e.g. "
+                   "'$.status' or '$.scenario_metrics[*].metrics.p95_ms'");
   add_output_options(show, show_args->output);
   show->callback([show_args, &inv] {
     with_store(show_args->output, inv.exit_code, [&](app::OpenStore& s) {
@@ -327,7 +389,16 @@ add_runs_commands(CLI::App& app, Invocation& inv)
         inv.exit_code = emit_error(show_args->output, run.error());
         return;
       }
-      inv.exit_code = emit_show(show_args->output, *s.store, *run, "runs.show", "show");
+      if (show_args->fields.empty()) {
+        inv.exit_code = emit_show(show_args->output, *s.store, *run, "runs.show", "show");
+        return;
+      }
+      auto detail = show_detail(*s.store, *run);
+      if (!detail) {
+        inv.exit_code = emit_error(show_args->output, detail.error());
+        return;
+      }
+      inv.exit_code = emit_fields(show_args->output, run->id, (*detail)["run"], show_args->fields);
     });
   });
 

@@ -376,3 +376,48 @@ TEST_F(RunsReaders, EmptyStoreReadsCleanly)
 }
 
 } // namespace
+
+namespace {
+
+class RunsShowField : public RunsReaders
+{
+};
+
+TEST_F(RunsShowField, SelectsWithJsonPath)
+{
+  auto ids = populate();
+  // One match: the value itself, a string printed as plain text.
+  auto status = run({"runs", "show", ids[0], "--field", "$.status"});
+  ASSERT_EQ(status.exit_code, 0) << status.describe();
+  EXPECT_EQ(status.out, "succeeded\n");
+
+  // Several matches: an array; no match: null (compat.md).
+  auto json = run({"runs", "show", ids[0], "-q", "$.artifacts[*].kind", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.describe();
+  Json p = json.payload();
+  EXPECT_EQ(p["field"], "$.artifacts[*].kind");
+  ASSERT_TRUE(p["value"].is_array()) << p.dump(2);
+  EXPECT_EQ(p["value"][0], "bench_results");
+  auto missing = run({"runs", "show", ids[0], "-q", "$.no_such_key", "--json"});
+  EXPECT_TRUE(missing.payload()["value"].is_null());
+
+  // Filters reach into the scenario metrics.
+  auto metric = run({"runs", "show", ids[0], "-q",
+                     "$.scenario_metrics[?@.scenario_id=='cold_start'].metrics.p95_ms"});
+  ASSERT_EQ(metric.exit_code, 0) << metric.describe();
+  EXPECT_EQ(metric.out, "10.0\n");
+
+  // Several queries: one line each.
+  auto both = run({"runs", "show", ids[0], "-q", "$.status", "-q", "$.kind"});
+  EXPECT_EQ(both.out, "$.status\t\"succeeded\"\n$.kind\t\"bench\"\n");
+}
+
+TEST_F(RunsShowField, InvalidQueryIsAUsageErrorNamingTheColumn)
+{
+  auto ids = populate();
+  auto r = run({"runs", "show", ids[0], "--field", "$.scenarios[?"});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("invalid JSONPath at column"));
+}
+
+} // namespace

@@ -413,7 +413,7 @@ public:
   Result<std::vector<Artifact>> run_artifacts(const std::string& run_id) override
   {
     std::vector<Artifact> out;
-    auto ok = query(fmt::format("SELECT {} FROM artifacts WHERE run_id = ? ORDER BY created_at, id",
+    auto ok = query(fmt::format("SELECT {} FROM artifacts WHERE run_id = ? ORDER BY created_at, rowid",
                                 k_artifact_columns),
                     run_id, [&](const Stmt& s) { out.push_back(read_artifact(s)); });
     if (!ok) {
