@@ -57,7 +57,7 @@ row_bounds(std::span<const double> b, std::span<const double> c, double pivot,
 // Candidates sampled per round of kth_difference: enough that two sample
 // quantiles around the target bracket it tightly (about 1/40 of the candidates
 // stay).
-constexpr size_t kPivotSample = 16384;
+constexpr size_t k_pivot_sample = 16384;
 
 // The k-th smallest (from 0) of the differences c[j] - b[i] of ascending b and
 // c, without forming all of them (in the spirit of Monahan 1984 for
@@ -84,10 +84,10 @@ kth_difference(std::span<const double> b, std::span<const double> c, std::uint64
   // A round costs O(rows + cols) and the final selection O(rows + active), so
   // narrow until the candidates are about as many as the values, and not at
   // all for small problems.
-  const std::uint64_t enough = std::max<std::uint64_t>(rows + cols, 4 * kPivotSample);
+  const std::uint64_t enough = std::max<std::uint64_t>(rows + cols, 4 * k_pivot_sample);
   while (active > enough) {
-    picks.resize(kPivotSample);
-    sample.resize(kPivotSample);
+    picks.resize(k_pivot_sample);
+    sample.resize(k_pivot_sample);
     for (auto& pick : picks) {
       pick = rng() % active;
     }
@@ -95,7 +95,7 @@ kth_difference(std::span<const double> b, std::span<const double> c, std::uint64
     std::sort(picks.begin(), picks.end());
     size_t row = 0;
     std::uint64_t row_start = 0, row_end = hi[0] - lo[0];
-    for (size_t s = 0; s < kPivotSample; ++s) {
+    for (size_t s = 0; s < k_pivot_sample; ++s) {
       while (picks[s] >= row_end) {
         row_start = row_end;
         ++row;
@@ -107,10 +107,10 @@ kth_difference(std::span<const double> b, std::span<const double> c, std::uint64
     // The target's quantile among the candidates, three standard errors of a
     // sample quantile either side.
     const double q = (static_cast<double>(k - skipped) + 0.5) / static_cast<double>(active);
-    const double at = q * kPivotSample;
-    const double margin = 3 * std::sqrt(kPivotSample * q * (1 - q)) + 1;
+    const double at = q * k_pivot_sample;
+    const double margin = 3 * std::sqrt(k_pivot_sample * q * (1 - q)) + 1;
     const auto sample_at = [&](double x) {
-      return sample[static_cast<size_t>(std::clamp(x, 0.0, double{kPivotSample - 1}))];
+      return sample[static_cast<size_t>(std::clamp(x, 0.0, double{k_pivot_sample - 1}))];
     };
     const double low_pivot = sample_at(at - margin);
     const double high_pivot = sample_at(at + margin);
@@ -223,7 +223,7 @@ hodges_lehmann(std::span<const double> baseline, std::span<const double> current
   const double tail = tail_probability(confidence);
   const std::uint64_t middle = (pairs + 1) / 2;
   std::uint64_t k = 1;
-  if (pairs <= kMannWhitneyExactMaxPairs) {
+  if (pairs <= k_mwu_exact_max_pairs) {
     // cdf[j] = P(U <= j); order k + 1 is allowed while P(U <= k) <= tail.
     const auto cdf = mann_whitney_null_cdf(b.size(), c.size(), pairs / 2);
     while (k < middle && cdf[k] <= tail) {

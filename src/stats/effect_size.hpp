@@ -24,7 +24,7 @@ struct ShiftEstimate
 /// pairwise differences D, k the largest order with P(U <= k - 1) <= (1 -
 /// confidence) / 2 under Mann-Whitney's null (at least 1, so tiny samples get
 /// the full range and a coverage below `confidence`). k from the exact
-/// distribution ("exact") when n1 n2 <= kMannWhitneyExactMaxPairs, else from
+/// distribution ("exact") when n1 n2 <= k_mwu_exact_max_pairs, else from
 /// the normal approximation ("normal"); with ties the coverage is approximate.
 /// Selects order statistics without forming the n1 n2 differences: O(n)
 /// memory, expected O(n log n) time. An empty side gives "insufficient".

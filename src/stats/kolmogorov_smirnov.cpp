@@ -78,7 +78,7 @@ kolmogorov_smirnov(std::span<const double> baseline, std::span<const double> cur
   const double d = static_cast<double>(widest) / pairs;
   result.statistic = d;
 
-  if (method == Method::automatic && base.size() * cur.size() <= kKolmogorovSmirnovExactMaxPairs) {
+  if (method == Method::automatic && base.size() * cur.size() <= k_ks_exact_max_pairs) {
     result.method = "exact";
     // D's null distribution is the same with the samples swapped (mirror the
     // data, then exchange the roles), so the walk's rows run over the

@@ -94,7 +94,7 @@ mann_whitney_u(std::span<const double> baseline, std::span<const double> current
   result.statistic = u;
 
   if (method == Method::automatic && sums.tie_term == 0 &&
-      base.size() * cur.size() <= kMannWhitneyExactMaxPairs) {
+      base.size() * cur.size() <= k_mwu_exact_max_pairs) {
     // Without ties U is an integer. P(U >= u) = P(U <= n1 n2 - u) by symmetry;
     // sum whichever tail is shorter so the DP stops at n1 n2 / 2.
     const auto observed = static_cast<size_t>(u);

@@ -9,10 +9,10 @@ namespace hb::stats {
 
 namespace {
 
-constexpr unsigned kDigitBits = 11; // 2048 counters per digit: fits in L1
-constexpr unsigned kDigits = (64 + kDigitBits - 1) / kDigitBits;
-constexpr std::uint64_t kDigitMask = (std::uint64_t{1} << kDigitBits) - 1;
-constexpr std::uint64_t kSignBit = std::uint64_t{1} << 63;
+constexpr unsigned k_digit_bits = 11; // 2048 counters per digit: fits in L1
+constexpr unsigned k_digits = (64 + k_digit_bits - 1) / k_digit_bits;
+constexpr std::uint64_t k_digit_mask = (std::uint64_t{1} << k_digit_bits) - 1;
+constexpr std::uint64_t k_sign_bit = std::uint64_t{1} << 63;
 
 // IEEE doubles ordered as unsigned integers: flip every bit of a negative
 // number (larger magnitude, smaller value), only the sign bit of the others.
@@ -20,13 +20,13 @@ std::uint64_t
 to_key(double v)
 {
   const auto bits = std::bit_cast<std::uint64_t>(v);
-  return bits & kSignBit ? ~bits : bits | kSignBit;
+  return bits & k_sign_bit ? ~bits : bits | k_sign_bit;
 }
 
 double
 from_key(std::uint64_t key)
 {
-  return std::bit_cast<double>(key & kSignBit ? key & ~kSignBit : ~key);
+  return std::bit_cast<double>(key & k_sign_bit ? key & ~k_sign_bit : ~key);
 }
 
 } // namespace
@@ -43,19 +43,19 @@ radix_sorted(std::span<const double> values)
   const size_t n = values.size();
   std::vector<std::uint64_t> keys(n), spare(n);
   // On the heap: 96 KiB is too much for a small thread stack.
-  std::vector<std::array<size_t, kDigitMask + 1>> counts(kDigits);
+  std::vector<std::array<size_t, k_digit_mask + 1>> counts(k_digits);
   for (size_t i = 0; i < n; ++i) {
     keys[i] = to_key(values[i]);
-    for (unsigned d = 0; d < kDigits; ++d) {
-      ++counts[d][(keys[i] >> (d * kDigitBits)) & kDigitMask];
+    for (unsigned d = 0; d < k_digits; ++d) {
+      ++counts[d][(keys[i] >> (d * k_digit_bits)) & k_digit_mask];
     }
   }
-  for (unsigned d = 0; d < kDigits; ++d) {
+  for (unsigned d = 0; d < k_digits; ++d) {
     auto& count = counts[d];
-    const unsigned shift = d * kDigitBits;
+    const unsigned shift = d * k_digit_bits;
     // A digit every value shares (the sign and exponent of similar numbers)
     // would only copy the keys: skip it.
-    if (count[(keys[0] >> shift) & kDigitMask] == n) {
+    if (count[(keys[0] >> shift) & k_digit_mask] == n) {
       continue;
     }
     size_t offset = 0;
@@ -65,7 +65,7 @@ radix_sorted(std::span<const double> values)
       offset += here;
     }
     for (std::uint64_t key : keys) {
-      spare[count[(key >> shift) & kDigitMask]++] = key;
+      spare[count[(key >> shift) & k_digit_mask]++] = key;
     }
     keys.swap(spare);
   }

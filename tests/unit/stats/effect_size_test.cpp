@@ -113,7 +113,7 @@ TEST(HodgesLehmann, IntervalContainsAClearShift)
   for (double& v : big_cur) {
     v -= 3;
   }
-  ASSERT_GT(big_base.size() * big_cur.size(), kMannWhitneyExactMaxPairs);
+  ASSERT_GT(big_base.size() * big_cur.size(), k_mwu_exact_max_pairs);
   const ShiftEstimate n = hodges_lehmann(big_base, big_cur);
   EXPECT_STREQ(n.method, "normal");
   EXPECT_LT(n.lower, -3);

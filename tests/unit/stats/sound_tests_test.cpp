@@ -34,11 +34,11 @@ namespace {
 // 1e-9. Asymptotic approximations (Mann-Whitney's normal z and p, Hodges'
 // Kolmogorov-Smirnov formula): 1e-6. Each test prints the largest deviation it
 // saw, which is far smaller.
-constexpr double kExact = 1e-9;
-constexpr double kAsymptotic = 1e-6;
+constexpr double k_exact = 1e-9;
+constexpr double k_asymptotic = 1e-6;
 // Below this a value is compared absolutely: z and t near 0 carry rounding
 // noise that no relative tolerance can absorb.
-constexpr double kAbsoluteFloor = 1e-12;
+constexpr double k_absolute_floor = 1e-12;
 
 const Json&
 vectors()
@@ -88,7 +88,7 @@ struct Deviation
   testing::AssertionResult check(double actual, double expected, double tolerance)
   {
     const double error = std::abs(actual - expected);
-    const double scale = std::max(std::abs(expected), kAbsoluteFloor);
+    const double scale = std::max(std::abs(expected), k_absolute_floor);
     worst = std::max(worst, error / scale);
     if (error <= tolerance * scale) {
       return testing::AssertionSuccess();
@@ -113,8 +113,8 @@ TEST(SoundTestsVectors, GeneratedForTheseBounds)
 {
   // Which vectors exist (exact or not) follows the bounds: changing one means
   // running make_vectors.py with the new value.
-  EXPECT_EQ(vectors()["mwu_exact_max_pairs"].get<size_t>(), kMannWhitneyExactMaxPairs);
-  EXPECT_EQ(vectors()["ks_exact_max_pairs"].get<size_t>(), kKolmogorovSmirnovExactMaxPairs);
+  EXPECT_EQ(vectors()["mwu_exact_max_pairs"].get<size_t>(), k_mwu_exact_max_pairs);
+  EXPECT_EQ(vectors()["ks_exact_max_pairs"].get<size_t>(), k_ks_exact_max_pairs);
 }
 
 TEST(SoundTestsVectors, MannWhitneyMatchesScipy)
@@ -133,7 +133,7 @@ TEST(SoundTestsVectors, MannWhitneyMatchesScipy)
     if (is_exact) {
       EXPECT_STREQ(r.method, "exact");
       EXPECT_FALSE(r.z);
-      EXPECT_TRUE(exact.check(r.p_value, v["p"], kExact));
+      EXPECT_TRUE(exact.check(r.p_value, v["p"], k_exact));
       continue;
     }
     EXPECT_STREQ(r.method, "normal");
@@ -141,11 +141,11 @@ TEST(SoundTestsVectors, MannWhitneyMatchesScipy)
       EXPECT_FALSE(r.z);
     } else {
       ASSERT_TRUE(r.z);
-      EXPECT_TRUE(asymptotic.check(*r.z, v["z"], kAsymptotic));
+      EXPECT_TRUE(asymptotic.check(*r.z, v["z"], k_asymptotic));
     }
-    EXPECT_TRUE(asymptotic.check(r.p_value, v["p"], kAsymptotic));
+    EXPECT_TRUE(asymptotic.check(r.p_value, v["p"], k_asymptotic));
     // Where the exact distribution does not apply, automatic is the normal one.
-    if (has_ties(s) || s.baseline.size() * s.current.size() > kMannWhitneyExactMaxPairs) {
+    if (has_ties(s) || s.baseline.size() * s.current.size() > k_mwu_exact_max_pairs) {
       expect_same(mann_whitney_u(s.baseline, s.current, worse_of(v)), r);
     }
   }
@@ -169,8 +169,8 @@ TEST(SoundTestsVectors, KolmogorovSmirnovMatchesScipy)
     EXPECT_FALSE(r.z);
     Deviation& deviation = is_exact ? exact : asymptotic;
     EXPECT_TRUE(deviation.check(r.statistic, v["statistic"], 1e-12));
-    EXPECT_TRUE(deviation.check(r.p_value, v["p"], is_exact ? kExact : kAsymptotic));
-    if (!is_exact && s.baseline.size() * s.current.size() > kKolmogorovSmirnovExactMaxPairs) {
+    EXPECT_TRUE(deviation.check(r.p_value, v["p"], is_exact ? k_exact : k_asymptotic));
+    if (!is_exact && s.baseline.size() * s.current.size() > k_ks_exact_max_pairs) {
       expect_same(kolmogorov_smirnov(s.baseline, s.current, worse_of(v)), r);
     }
   }
@@ -189,10 +189,10 @@ TEST(SoundTestsVectors, WelchMatchesScipy)
     SCOPED_TRACE(s.name + " worse " + v["worse"].get<std::string>());
     const TestResult r = welch_t_test(s.baseline, s.current, worse_of(v));
     EXPECT_STREQ(r.method, "t");
-    EXPECT_TRUE(deviation.check(r.statistic, v["statistic"], kExact));
+    EXPECT_TRUE(deviation.check(r.statistic, v["statistic"], k_exact));
     ASSERT_TRUE(r.df);
-    EXPECT_TRUE(deviation.check(*r.df, v["df"], kExact));
-    EXPECT_TRUE(deviation.check(r.p_value, v["p"], kExact));
+    EXPECT_TRUE(deviation.check(*r.df, v["df"], k_exact));
+    EXPECT_TRUE(deviation.check(r.p_value, v["p"], k_exact));
   }
   std::printf("Welch: %zu vectors, worst relative deviation %.2g\n", all.size(), deviation.worst);
 }
@@ -211,7 +211,7 @@ TEST(SoundTestsVectors, HodgesLehmannMatchesBruteForce)
     EXPECT_EQ(e.estimate, v["estimate"].get<double>());
     EXPECT_EQ(e.lower, v["lower"].get<double>());
     EXPECT_EQ(e.upper, v["upper"].get<double>());
-    EXPECT_TRUE(deviation.check(e.coverage, v["coverage"], kExact));
+    EXPECT_TRUE(deviation.check(e.coverage, v["coverage"], k_exact));
   }
   std::printf("Hodges-Lehmann: %zu vectors, worst relative deviation of coverage %.2g\n",
               all.size(), deviation.worst);
