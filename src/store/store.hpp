@@ -108,10 +108,6 @@ public:
 
   virtual Result<std::vector<Finding>> list_findings(const FindingFilter& filter) = 0;
   virtual Result<std::optional<Finding>> get_finding(const std::string& finding_id) = 0;
-
-  /// Appends to the run's event log.
-  virtual Result<void> append_event(const std::string& run_id, const std::string& type,
-                                    const std::string& data_json) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at

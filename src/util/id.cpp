@@ -26,20 +26,4 @@ new_uuid_v4()
                      b[12], b[13], b[14], b[15]);
 }
 
-bool
-looks_like_uuid(const std::string& text)
-{
-  if (text.size() != 36) {
-    return false;
-  }
-  for (size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    char c = text[i];
-    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 } // namespace hb

@@ -169,22 +169,6 @@ ProcessResult::describe() const
               : fmt::format("killed by signal {}", signal.value_or(0));
 }
 
-void
-stop_process_group(int pgid, std::int64_t grace_ms)
-{
-  if (pgid <= 0 || ::kill(-pgid, SIGTERM) != 0) {
-    return;
-  }
-  auto start = Clock::now();
-  while (elapsed_ms(start) < grace_ms) {
-    if (::kill(-pgid, 0) != 0 && errno == ESRCH) {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ::kill(-pgid, SIGKILL);
-}
-
 Result<ProcessResult>
 run_process(const SpawnSpec& spec)
 {

@@ -77,10 +77,6 @@ struct ProcessResult
 /// `process.spawn_failed` naming the program and the reason).
 Result<ProcessResult> run_process(const SpawnSpec& spec);
 
-/// Sends SIGTERM to a process group, waits up to `grace_ms` for it to empty,
-/// then SIGKILLs it. Returns when the group is gone or after SIGKILL.
-void stop_process_group(int pgid, std::int64_t grace_ms);
-
 /// Installs SIGINT/SIGTERM/SIGHUP handlers that only record the signal, so a
 /// long operation can settle its state before exiting.
 void install_interrupt_handlers();

@@ -518,22 +518,6 @@ public:
     return *row ? std::optional<Finding>(read_finding(*stmt)) : std::optional<Finding>();
   }
 
-  Result<void> append_event(const std::string& run_id, const std::string& type,
-                            const std::string& data_json) override
-  {
-    return m_db.write_transaction([&]() -> Result<void> {
-      auto stmt = m_db.prepare(
-        "INSERT INTO events (run_id, seq, at, type, data) VALUES (?, (SELECT COALESCE(MAX(seq), "
-        "0) + 1 FROM events WHERE run_id = ?), ?, ?, ?)");
-      if (!stmt) {
-        return Unexpected(stmt.error());
-      }
-      stmt->bind(1, run_id).bind(2, run_id).bind(3, static_cast<std::int64_t>(now_ms()))
-        .bind(4, type).bind(5, data_json);
-      return stmt->run();
-    });
-  }
-
 private:
   Result<void> query(const std::string& sql, const std::string& arg,
                      const std::function<void(const Stmt&)>& each)

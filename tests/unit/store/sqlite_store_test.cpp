@@ -1,10 +1,13 @@
 // The SQLite store: inserts, compare-and-set settling with its evidence,
 // keyset paging and every list filter, and concurrent writers.
 
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -276,4 +279,24 @@ TEST_F(StoreTest, WalStaysShortAcrossManyCommits)
   std::error_code ec;
   auto size = std::filesystem::file_size(wal, ec);
   EXPECT_LT(size, 2u * 1024 * 1024) << "WAL of " << size << " bytes after 600 commits";
+}
+
+TEST_F(StoreTest, MigrationIsIdempotentAndANewerStoreIsRefused)
+{
+  m_store.reset();
+  auto again = open_sqlite_store(path());
+  ASSERT_TRUE(again) << again.error().message;
+  again->reset();
+  {
+    auto db = sqlite::Db::open(path());
+    ASSERT_TRUE(db);
+    auto version = db->prepare("PRAGMA user_version");
+    ASSERT_TRUE(version && *version->step());
+    EXPECT_EQ(version->int64(0), sqlite::schema_version());
+    ASSERT_TRUE(db->exec(fmt::format("PRAGMA user_version = {}", sqlite::schema_version() + 1)));
+  }
+  auto newer = open_sqlite_store(path());
+  ASSERT_FALSE(newer);
+  EXPECT_EQ(newer.error().code, "store.too_new");
+  EXPECT_NE(newer.error().message.find("upgrade homeboy"), std::string::npos);
 }
