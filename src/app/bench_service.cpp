@@ -1,5 +1,7 @@
 #include "app/bench_service.hpp"
 
+#include "app/reconcile.hpp"
+
 #include "bench/baseline.hpp"
 #include "bench/runner.hpp"
 #include "bench/runtime_helpers.hpp"
@@ -493,6 +495,7 @@ run_bench(const BenchRequest& request)
   run.started_at = run.created_at;
   run.heartbeat_at = run.created_at;
   run.owner_pid = static_cast<int>(::getpid());
+  run.lease_owner = owner_label(run.owner_pid.value());
   run.owner_start_time = process_start_time(::getpid());
   run.metadata_json = Json{{"iterations", request.iterations},
                            {"runner", {{"extension_id", p.runner.extension_id}}}}

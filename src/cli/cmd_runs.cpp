@@ -1,6 +1,7 @@
 // homeboy runs: list, show, latest-run, artifacts, artifact get, findings,
 // finding, latest-finding.
 
+#include "app/reconcile.hpp"
 #include "app/run_json.hpp"
 #include "app/runs_service.hpp"
 #include "cli/commands.hpp"
@@ -596,6 +597,44 @@ add_runs_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit(finding_args->output, "finding",
                            Json{{"command", "runs.finding"}, {"finding", finding_json(**found)}},
                            render_finding(**found));
+    });
+  });
+
+  // runs reconcile
+  struct ReconcileArgs { bool dry_run = false; OutputOptions output; };
+  auto rec_args = std::make_shared<ReconcileArgs>();
+  auto* reconcile = runs->add_subcommand(
+    "reconcile", "Settle active runs whose owner process is gone (e.g. a killed homeboy bench)");
+  reconcile->add_flag("--dry-run", rec_args->dry_run, "Only say what would be settled");
+  add_output_options(reconcile, rec_args->output);
+  reconcile->callback([rec_args, &inv] {
+    with_store(rec_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto report = app::reconcile_runs(*s.store, rec_args->dry_run);
+      if (!report) {
+        inv.exit_code = emit_error(rec_args->output, report.error());
+        return;
+      }
+      Json items = Json::array();
+      TextTable table({"id", "kind", "status", "component", "action", "detail"});
+      for (const auto& e : report->entries) {
+        Json item = run_summary_json(e.run);
+        item["action"] = e.action;
+        item["detail"] = e.detail;
+        items.push_back(std::move(item));
+        table.add_row({short_id(e.run.id), e.run.kind, to_string(e.run.status), e.run.component_id,
+                       e.action, e.detail});
+      }
+      std::string human = report->entries.empty() ? "No active runs; nothing to reconcile.\n"
+                                                  : table.render();
+      if (!report->entries.empty()) {
+        human += rec_args->dry_run ? "\nDry run: nothing was changed.\n"
+                                   : fmt::format("\nSettled {} run{}.\n", report->settled,
+                                                 report->settled == 1 ? "" : "s");
+      }
+      inv.exit_code = emit(rec_args->output, "reconcile",
+                           Json{{"command", "runs.reconcile"}, {"dry_run", rec_args->dry_run},
+                                {"settled", report->settled}, {"runs", std::move(items)}},
+                           human);
     });
   });
 

@@ -197,3 +197,56 @@ TEST_F(BenchConcurrency, SigtermAlsoCancels)
 }
 
 } // namespace
+
+namespace {
+
+class Reconcile : public BenchConcurrency
+{
+};
+
+TEST_F(Reconcile, SettlesRunsWhoseOwnerWasKilledAndLeavesLiveOnesAlone)
+{
+  // A bench whose homeboy dies with SIGKILL cannot settle its own run.
+  auto killed = start_sleeper("killed");
+  ASSERT_TRUE(killed.homeboy);
+  ASSERT_GT(killed.runner, 0);
+  ASSERT_EQ(::kill(killed.homeboy->pid(), SIGKILL), 0);
+  killed.homeboy->wait();
+  ::kill(-killed.runner, SIGKILL); // the orphaned runner's group
+  auto orphan = list_runs({"--status", "running"});
+  ASSERT_EQ(orphan.size(), 1u) << "the killed bench left its run running";
+  std::string orphan_id = orphan[0]["id"];
+
+  // A live bench is left alone.
+  auto live = start_sleeper("live");
+  ASSERT_TRUE(live.homeboy);
+  ASSERT_GT(live.runner, 0);
+
+  auto dry = run({"runs", "reconcile", "--dry-run", "--json"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.describe();
+  Json dp = dry.payload();
+  EXPECT_EQ(dp["settled"], 0);
+  std::map<std::string, std::string> actions;
+  for (const auto& r : dp["runs"]) actions[r["id"]] = r["action"];
+  EXPECT_EQ(actions[orphan_id], "would_settle") << dp.dump(2);
+  EXPECT_EQ(list_runs({"--status", "running"}).size(), 2u) << "a dry run changes nothing";
+
+  auto real = run({"runs", "reconcile"});
+  ASSERT_EQ(real.exit_code, 0) << real.describe();
+  EXPECT_THAT(real.out, HasSubstr("Settled 1 run."));
+  EXPECT_THAT(real.out, HasSubstr("is still running"));
+  Json settled = show_run(orphan_id);
+  EXPECT_EQ(settled["status"], "failed");
+  EXPECT_EQ(settled["terminal_reason"], "owner_gone");
+  EXPECT_FALSE(settled["finished_at"].is_null());
+  EXPECT_EQ(settled["metadata"]["reconciled"]["previous_status"], "running");
+
+  // The live bench still finishes and settles its own run.
+  ASSERT_EQ(::kill(live.homeboy->pid(), SIGINT), 0);
+  EXPECT_EQ(live.homeboy->wait().exit_code, 130);
+  EXPECT_TRUE(list_runs({"--status", "running"}).empty());
+  auto nothing = run({"runs", "reconcile"});
+  EXPECT_THAT(nothing.out, HasSubstr("nothing to reconcile"));
+}
+
+} // namespace

@@ -1,0 +1,101 @@
+#include "app/reconcile.hpp"
+
+#include "util/json.hpp"
+#include "util/process.hpp"
+
+#include <fmt/core.h>
+
+#include <unistd.h>
+
+namespace hb::app {
+
+namespace {
+
+std::string
+local_hostname()
+{
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) {
+    return "localhost";
+  }
+  return name;
+}
+
+} // namespace
+
+std::string
+owner_label(int pid)
+{
+  return fmt::format("{}:{}", local_hostname(), pid);
+}
+
+Result<ReconcileReport>
+reconcile_runs(Store& store, bool dry_run)
+{
+  ReconcileReport report;
+  const std::string host = local_hostname();
+  RunFilter filter;
+  filter.statuses = {RunStatus::booting, RunStatus::running, RunStatus::collecting_artifacts};
+  filter.limit = 500;
+  std::vector<Run> active;
+  while (true) {
+    auto page = store.list_runs(filter);
+    if (!page) {
+      return Unexpected(page.error());
+    }
+    active.insert(active.end(), page->runs.begin(), page->runs.end());
+    if (!page->next_cursor) {
+      break;
+    }
+    filter.after = page->next_cursor;
+  }
+  for (auto& run : active) {
+    ReconcileEntry entry{run, "", ""};
+    auto colon = run.lease_owner.rfind(':');
+    std::string owner_host = colon == std::string::npos ? "" : run.lease_owner.substr(0, colon);
+    if (!run.owner_pid) {
+      entry.action = "no_owner";
+      entry.detail = "no owner process recorded; left alone";
+    } else if (!owner_host.empty() && owner_host != host) {
+      entry.action = "other_host";
+      entry.detail = fmt::format("owned by {} on another host; reconcile it there", run.lease_owner);
+    } else if (process_alive(*run.owner_pid, run.owner_start_time)) {
+      entry.action = "alive";
+      entry.detail = fmt::format("owner process {} is still running", *run.owner_pid);
+    } else if (dry_run) {
+      entry.action = "would_settle";
+      entry.detail = fmt::format("owner process {} is gone; would settle as failed (owner_gone)",
+                                 *run.owner_pid);
+    } else {
+      Json meta = Json::parse(run.metadata_json, nullptr, false);
+      if (!meta.is_object()) {
+        meta = Json::object();
+      }
+      TimeMs now = now_ms();
+      meta["reconciled"] = {{"at", format_rfc3339(now)},
+                            {"reason", fmt::format("owner process {} is gone", *run.owner_pid)},
+                            {"previous_status", to_string(run.status)}};
+      RunOutcome outcome;
+      outcome.status = RunStatus::failed;
+      outcome.terminal_reason = "owner_gone";
+      outcome.finished_at = now;
+      outcome.metadata_json = meta.dump();
+      auto settled = store.settle_run(run.id, run.status, run.lease_epoch, outcome);
+      if (!settled && settled.error().code == "store.conflict") {
+        entry.action = "moved";
+        entry.detail = "the run changed while reconciling; left alone";
+      } else if (!settled) {
+        return Unexpected(settled.error());
+      } else {
+        entry.action = "settled";
+        entry.detail = fmt::format("owner process {} is gone; settled as failed (owner_gone)",
+                                   *run.owner_pid);
+        ++report.settled;
+      }
+    }
+    report.entries.push_back(std::move(entry));
+  }
+  return report;
+}
+
+} // namespace hb::app

@@ -1,0 +1,38 @@
+#pragma once
+// `homeboy runs reconcile`: settles runs whose owning process is gone (a
+// `homeboy bench` killed with SIGKILL, a machine that lost power), so nothing
+// stays `running` forever.
+
+#include "model/run.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+
+#include <string>
+#include <vector>
+
+namespace hb::app {
+
+/// "<hostname>:<pid>": how a producer names itself in a run's lease_owner.
+std::string owner_label(int pid);
+
+struct ReconcileEntry
+{
+  Run run;
+  std::string action; // settled | would_settle | alive | other_host | no_owner | moved
+  std::string detail; // a sentence for the report
+};
+
+struct ReconcileReport
+{
+  std::vector<ReconcileEntry> entries;
+  std::size_t settled = 0;
+};
+
+/// Looks at every active run (booting, running, collecting_artifacts). One
+/// owned by a process of this host that no longer exists (checked by pid and
+/// process start time, so a reused pid does not count as alive) is settled
+/// `failed` with terminal_reason `owner_gone` (compare-and-set: a run that
+/// moved meanwhile is left alone). With `dry_run` nothing is written.
+Result<ReconcileReport> reconcile_runs(Store& store, bool dry_run);
+
+} // namespace hb::app
