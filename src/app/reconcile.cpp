@@ -1,39 +1,24 @@
 #include "app/reconcile.hpp"
 
 #include "util/json.hpp"
+#include "util/host.hpp"
 #include "util/process.hpp"
 
 #include <fmt/core.h>
 
-#include <unistd.h>
-
 namespace hb::app {
-
-namespace {
-
-std::string
-local_hostname()
-{
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) {
-    return "localhost";
-  }
-  return name;
-}
-
-} // namespace
 
 std::string
 owner_label(int pid)
 {
-  return fmt::format("{}:{}", local_hostname(), pid);
+  return fmt::format("{}:{}", hostname(), pid);
 }
 
 Result<ReconcileReport>
 reconcile_runs(Store& store, bool dry_run)
 {
   ReconcileReport report;
-  const std::string host = local_hostname();
+  const std::string host = hostname();
   RunFilter filter;
   filter.statuses = {RunStatus::booting, RunStatus::running, RunStatus::collecting_artifacts};
   filter.limit = 500;

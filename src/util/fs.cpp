@@ -48,10 +48,6 @@ write_all(int fd, std::string_view data, const stdfs::path& path)
   return {};
 }
 
-} // namespace
-
-namespace {
-
 // Reads a file in chunks, handing each to `consume`.
 Result<void>
 read_chunks(const stdfs::path& path, const std::function<void(std::string_view)>& consume)

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cmath>
@@ -136,6 +137,16 @@ HostFingerprint::identity() const
                      memory_text(memory_total_bytes));
 }
 
+std::string
+hostname()
+{
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') {
+    return "localhost";
+  }
+  return name;
+}
+
 HostFingerprint
 host_fingerprint()
 {
@@ -147,8 +158,8 @@ host_fingerprint()
     host.kernel_name = names.sysname;
     host.kernel_release = names.release;
     host.machine = names.machine;
-    host.hostname = names.nodename;
   }
+  host.hostname = hostname();
   // Absent on VMs and containers without cpufreq: the governor stays empty.
   const auto governor = fs::read_file("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   host.governor = std::string(trim(governor.value_or(std::string())));

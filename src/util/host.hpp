@@ -40,6 +40,9 @@ struct HostFingerprint
 /// std::thread::hardware_concurrency, which may also be 0).
 HostFingerprint host_fingerprint();
 
+/// This machine's host name ("localhost" when it cannot be read).
+std::string hostname();
+
 /// One sentence per identity() part that differs, in identity() order, e.g.
 /// "CPU model differs: Intel(R) Xeon(R) Gold 6230 vs AMD EPYC 7763"; empty
 /// exactly when the identities are equal.

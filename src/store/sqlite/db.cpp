@@ -211,26 +211,13 @@ Db::open(const std::filesystem::path& path)
   sqlite3_db_config(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_wal_hook(handle, truncate_long_wal, nullptr);
   sqlite3_extended_result_codes(handle, 1);
-  // journal_mode=WAL needs a write lock the first time; the busy timeout
-  // covers a concurrent first open.
   // Switching a new database to WAL can fail with SQLITE_BUSY at once (no
   // busy handler: SQLite avoids a deadlock) while another process does the
   // same; retry like any writer.
-  using namespace std::chrono;
-  auto deadline = steady_clock::now() + milliseconds(db.m_busy_timeout_ms);
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=ON", "PRAGMA temp_store=MEMORY"}) {
-    int backoff_ms = 2;
-    while (true) {
-      auto ok = db.exec(pragma);
-      if (ok) {
-        break;
-      }
-      if (ok.error().code != "store.busy" || steady_clock::now() >= deadline) {
-        return Unexpected(ok.error());
-      }
-      std::this_thread::sleep_for(milliseconds(backoff_ms));
-      backoff_ms = std::min(backoff_ms * 2, 100);
+    if (auto ok = db.retry_while_busy([&] { return db.exec(pragma); }); !ok) {
+      return Unexpected(ok.error());
     }
   }
   return db;
@@ -276,40 +263,47 @@ Db::prepare(std::string_view sql)
 }
 
 Result<void>
-Db::write_transaction(const std::function<Result<void>()>& body)
+Db::retry_while_busy(const std::function<Result<void>()>& attempt)
 {
   using namespace std::chrono;
   auto deadline = steady_clock::now() + milliseconds(m_busy_timeout_ms);
   std::mt19937 rng{std::random_device{}()};
-  int backoff_ms = 5;
+  int backoff_ms = 2;
   while (true) {
-    auto begun = exec("BEGIN IMMEDIATE");
-    if (begun) {
-      auto result = body();
-      if (result) {
-        auto committed = exec("COMMIT");
-        if (committed) {
-          return {};
-        }
-        result = committed;
-      }
-      (void)exec("ROLLBACK");
-      if (result.error().code != "store.busy") {
-        return result;
-      }
-    } else if (begun.error().code != "store.busy") {
-      return begun;
-    }
-    if (steady_clock::now() >= deadline) {
-      return make_error("store.busy",
-                        fmt::format("observation store {} stayed locked by another writer for "
-                                    "{} ms; nothing was recorded or run. Try again, or find the "
-                                    "process holding it (fuser {})",
-                                    m_path.string(), m_busy_timeout_ms, m_path.string()));
+    auto result = attempt();
+    if (result || result.error().code != "store.busy" || steady_clock::now() >= deadline) {
+      return result;
     }
     std::this_thread::sleep_for(milliseconds(backoff_ms + static_cast<int>(rng() % 5)));
     backoff_ms = std::min(backoff_ms * 2, 200);
   }
+}
+
+Result<void>
+Db::write_transaction(const std::function<Result<void>()>& body)
+{
+  auto done = retry_while_busy([&]() -> Result<void> {
+    if (auto begun = exec("BEGIN IMMEDIATE"); !begun) {
+      return begun;
+    }
+    auto result = body();
+    if (result) {
+      result = exec("COMMIT");
+      if (result) {
+        return result;
+      }
+    }
+    (void)exec("ROLLBACK");
+    return result;
+  });
+  if (!done && done.error().code == "store.busy") {
+    return make_error("store.busy",
+                      fmt::format("observation store {} stayed locked by another writer for "
+                                  "{} ms; nothing was recorded or run. Try again, or find the "
+                                  "process holding it (fuser {})",
+                                  m_path.string(), m_busy_timeout_ms, m_path.string()));
+  }
+  return done;
 }
 
 } // namespace hb::sqlite

@@ -81,6 +81,9 @@ public:
   const std::filesystem::path& path() const { return m_path; }
 
 private:
+  /// Calls `attempt` until it succeeds, fails with something other than
+  /// `store.busy`, or the busy timeout passes, backing off between tries.
+  Result<void> retry_while_busy(const std::function<Result<void>()>& attempt);
   Db(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
   Error error(std::string_view what) const;
   sqlite3* m_db;
