@@ -1,10 +1,14 @@
 // homeboy runs: list, show, latest-run, artifacts, artifact get, findings,
-// finding, latest-finding.
+// finding, latest-finding, reconcile. The other readers (refs, evidence,
+// resume-plan, distribution, query, compare, drift) are in
+// cmd_runs_readers.cpp.
 
+#include "analysis/evidence_cues.hpp"
 #include "app/reconcile.hpp"
 #include "app/run_json.hpp"
 #include "app/runs_service.hpp"
 #include "cli/commands.hpp"
+#include "cli/runs_common.hpp"
 #include "util/fs.hpp"
 #include "util/table.hpp"
 #include "util/term.hpp"
@@ -23,120 +27,38 @@ using app::finding_json;
 using app::run_detail_json;
 using app::run_summary_json;
 
-struct RunFilterArgs
+bool
+is_key_case(const Artifact& a)
 {
-  std::string kind, component, rig, scenario, status, since, until, after;
-  std::size_t limit = 20;
-};
-
-void
-add_filter_options(CLI::App* cmd, RunFilterArgs& f, bool paged)
-{
-  cmd->add_option("--kind", f.kind, "Only runs of this kind (bench, task, ...)");
-  cmd->add_option("--component", f.component, "Only runs of this component");
-  cmd->add_option("--rig", f.rig, "Only runs pinned to this rig");
-  cmd->add_option("--status", f.status,
-                  "Only runs in this status (queued, running, succeeded, failed, timed_out, "
-                  "cancelled, ...; pass/fail also work)");
-  cmd->add_option("--since", f.since, "Only runs created since: a duration (24h, 7d) or a timestamp");
-  cmd->add_option("--until", f.until, "Only runs created before: a duration or a timestamp");
-  if (paged) {
-    cmd->add_option("--scenario", f.scenario, "Only bench runs that measured this scenario");
-    cmd->add_option("--limit", f.limit, "At most this many runs")
-      ->check(CLI::Range(std::size_t(1), std::size_t(100000)));
-    cmd->add_option("--after", f.after, "Continue after this cursor (printed by the previous page)");
-  }
-}
-
-Result<RunFilter>
-make_filter(const RunFilterArgs& a)
-{
-  RunFilter f;
-  if (!a.kind.empty()) f.kind = a.kind;
-  if (!a.component.empty()) f.component_id = a.component;
-  if (!a.rig.empty()) f.rig_id = a.rig;
-  if (!a.scenario.empty()) f.scenario_id = a.scenario;
-  if (!a.status.empty()) {
-    auto statuses = parse_status_filter(a.status);
-    if (!statuses) {
-      return make_error("validation.invalid_argument",
-                        fmt::format("unknown status `{}`; use queued, booting, running, "
-                                    "collecting_artifacts, succeeded, failed, timed_out, "
-                                    "cancelled, active or terminal (pass, fail, error and stale "
-                                    "are accepted too)",
-                                    a.status));
-    }
-    f.statuses = *statuses;
-  }
-  TimeMs now = now_ms();
-  if (!a.since.empty()) {
-    auto t = parse_time_point(a.since, now);
-    if (!t) return Unexpected(t.error());
-    f.since = *t;
-  }
-  if (!a.until.empty()) {
-    auto t = parse_time_point(a.until, now);
-    if (!t) return Unexpected(t.error());
-    f.until = *t;
-  }
-  f.limit = a.limit;
-  if (!a.after.empty()) f.after = a.after;
-  return f;
+  Json meta = Json::parse(a.metadata_json, nullptr, false);
+  std::string name = meta.is_object() ? meta.value("name", "") : "";
+  return analysis::has_key_case_marker(a.id) || analysis::has_key_case_marker(a.kind) ||
+         analysis::has_key_case_marker(a.label) || analysis::has_key_case_marker(name);
 }
 
 std::string
-short_id(const std::string& id)
+artifact_lines(const Run& run, const Artifact& a)
 {
-  return id.substr(0, 8);
-}
-
-std::string
-status_text(RunStatus status, bool colour)
-{
-  using term::Colour;
-  switch (status) {
-  case RunStatus::succeeded: return term::paint(to_string(status), Colour::green, colour);
-  case RunStatus::failed:
-  case RunStatus::timed_out: return term::paint(to_string(status), Colour::red, colour);
-  case RunStatus::cancelled: return term::paint(to_string(status), Colour::yellow, colour);
-  default: return to_string(status);
+  std::string out = fmt::format("  {}  {} {}  {}\n", short_id(a.id), a.kind, size_text(a.size_bytes),
+                                a.label.empty() ? a.path : a.label);
+  if (a.type == "url") {
+    out += fmt::format("      {}\n", a.url.empty() ? a.path : a.url);
+  } else if (a.type == "metadata-only") {
+    out += "      (metadata only: no bytes to fetch)\n";
+  } else {
+    out += fmt::format("      homeboy runs artifact get {} {}\n", run.id, a.id);
   }
+  return out;
 }
 
-std::string
-duration_text(const Run& run)
-{
-  if (!run.started_at) return "";
-  TimeMs end = run.finished_at.value_or(now_ms());
-  return format_duration_ms(end - *run.started_at);
-}
-
-std::string
-size_text(std::optional<std::uint64_t> size)
-{
-  if (!size) return "";
-  double s = static_cast<double>(*size);
-  if (s < 1024) return fmt::format("{} B", *size);
-  if (s < 1024 * 1024) return fmt::format("{:.1f} KiB", s / 1024);
-  return fmt::format("{:.1f} MiB", s / (1024 * 1024));
-}
-
-template <class Fn>
-void
-with_store(OutputOptions& out, int& exit_code, Fn&& fn)
-{
-  auto opened = app::open_store();
-  if (!opened) {
-    exit_code = emit_error(out, opened.error());
-    return;
-  }
-  fn(*opened);
-}
-
+// The compact human summary (docs/runs.md): identity, status, timestamps,
+// bench hotspots, coverage summaries, key case artifacts, and every artifact
+// with the command that fetches it.
 std::string
 render_show(const Run& run, const std::vector<Artifact>& artifacts,
             const std::vector<MetricRow>& metrics, const std::vector<Finding>& findings, bool colour)
 {
+  constexpr std::size_t k_metric_rows = 12;
   std::string out;
   out += fmt::format("run        {}\n", run.id);
   out += fmt::format("kind       {}\n", run.kind);
@@ -155,28 +77,47 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
   if (!run.command.empty()) out += fmt::format("command    {}\n", run.command);
   if (!run.cwd.empty()) out += fmt::format("cwd        {}\n", run.cwd);
   Json meta = Json::parse(run.metadata_json, nullptr, false);
-  if (meta.is_object() && meta.contains("failure")) {
+  if (!meta.is_object()) meta = Json::object();
+  if (meta.contains("failure") && meta["failure"].is_object()) {
     out += fmt::format("failure    {}\n", meta["failure"].value("message", ""));
   }
-  if (meta.is_object() && meta.contains("regression_reasons")) {
+  if (meta.contains("regression_reasons") && meta["regression_reasons"].is_array()) {
     for (const auto& reason : meta["regression_reasons"]) {
-      out += fmt::format("regressed  {}\n", reason.get<std::string>());
+      out += fmt::format("regressed  {}\n", reason.is_string() ? reason.get<std::string>() : dump_json(reason));
     }
   }
-  if (!metrics.empty()) {
-    out += "\nmetrics\n";
+  std::vector<analysis::MetricPoint> points;
+  for (const auto& m : metrics) points.push_back({m.scenario_id, m.name, m.value});
+  auto hot = analysis::hotspots(points, 5);
+  if (!hot.empty()) {
+    out += "\nhotspots (slowest timings)\n";
     using A = TextTable::Align;
-    TextTable table({"scenario", "metric", "value", "samples"}, {A::left, A::left, A::right, A::right});
-    for (const auto& m : metrics) {
-      table.add_row({m.scenario_id, m.name, fmt::format("{:g}", m.value),
-                     m.samples.empty() ? "" : std::to_string(m.samples.size())});
+    TextTable table({"scenario", "metric", "value"}, {A::left, A::left, A::right});
+    for (const auto& h : hot) table.add_row({h.scenario_id, h.name, fmt::format("{:g}", h.value)});
+    out += indent(table.render());
+  }
+  if (!metrics.empty()) {
+    if (metrics.size() <= k_metric_rows) {
+      out += "\nmetrics\n";
+      using A = TextTable::Align;
+      TextTable table({"scenario", "metric", "value", "samples"}, {A::left, A::left, A::right, A::right});
+      for (const auto& m : metrics) {
+        table.add_row({m.scenario_id, m.name, fmt::format("{:g}", m.value),
+                       m.samples.empty() ? "" : std::to_string(m.samples.size())});
+      }
+      out += indent(table.render());
+    } else {
+      out += fmt::format("\nmetrics    {} recorded; all of them: homeboy runs show {} -q "
+                         "'$.scenario_metrics'\n",
+                         metrics.size(), run.id);
     }
-    std::string rendered = table.render();
-    size_t pos = 0;
-    while (pos < rendered.size()) {
-      size_t end = rendered.find('\n', pos);
-      out += "  " + rendered.substr(pos, end - pos) + "\n";
-      pos = end + 1;
+  }
+  auto coverage = analysis::find_coverage_fields(meta);
+  if (!coverage.empty()) {
+    out += "\ncoverage\n";
+    for (const auto& field : coverage) {
+      std::string value = field.value->is_string() ? field.value->get<std::string>() : dump_json(*field.value);
+      out += fmt::format("  {}: {}\n", field.path, value);
     }
   }
   if (!findings.empty()) {
@@ -186,16 +127,16 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
                          f.message);
     }
   }
-  out += fmt::format("\nartifacts ({})\n", artifacts.size());
+  std::vector<const Artifact*> key_cases;
   for (const auto& a : artifacts) {
-    out += fmt::format("  {}  {} {}  {}\n", short_id(a.id), a.kind, size_text(a.size_bytes),
-                       a.label.empty() ? a.path : a.label);
-    if (a.type == "url") {
-      out += fmt::format("      {}\n", a.url);
-    } else {
-      out += fmt::format("      homeboy runs artifact get {} {}\n", run.id, a.id);
-    }
+    if (is_key_case(a)) key_cases.push_back(&a);
   }
+  if (!key_cases.empty()) {
+    out += fmt::format("\nkey case artifacts ({})\n", key_cases.size());
+    for (const Artifact* a : key_cases) out += artifact_lines(run, *a);
+  }
+  out += fmt::format("\nartifacts ({})\n", artifacts.size());
+  for (const auto& a : artifacts) out += artifact_lines(run, a);
   return out;
 }
 
@@ -677,6 +618,8 @@ add_runs_commands(CLI::App& app, Invocation& inv)
                            render_finding(list->front()));
     });
   });
+
+  add_runs_reader_commands(runs, inv);
 }
 
 } // namespace hb::cli

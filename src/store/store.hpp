@@ -49,6 +49,13 @@ struct MetricRow
   std::vector<double> samples;
 };
 
+/// A metric row with the run it belongs to (metrics_for_runs).
+struct RunMetricRow
+{
+  std::string run_id;
+  MetricRow metric;
+};
+
 struct FindingFilter
 {
   std::optional<std::string> run_id;
@@ -105,6 +112,14 @@ public:
   virtual Result<std::vector<Artifact>> run_artifacts(const std::string& run_id) = 0;
   virtual Result<std::optional<Artifact>> get_artifact(const std::string& run_id,
                                                        const std::string& artifact_id) = 0;
+  /// The artifacts of several runs (one indexed lookup per run on
+  /// artifacts_by_run), ordered by run as given, then created_at. `kinds`
+  /// non-empty keeps only those artifact kinds.
+  virtual Result<std::vector<Artifact>> artifacts_for_runs(const std::vector<std::string>& run_ids,
+                                                           const std::vector<std::string>& kinds = {}) = 0;
+  /// The metrics of several runs (primary-key lookups), ordered by run as
+  /// given, then scenario and name.
+  virtual Result<std::vector<RunMetricRow>> metrics_for_runs(const std::vector<std::string>& run_ids) = 0;
 
   virtual Result<std::vector<Finding>> list_findings(const FindingFilter& filter) = 0;
   virtual Result<std::optional<Finding>> get_finding(const std::string& finding_id) = 0;

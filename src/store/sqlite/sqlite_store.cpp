@@ -1,4 +1,5 @@
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/queries.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 #include "util/fs.hpp"
@@ -6,7 +7,11 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
+#include <tuple>
+#include <unordered_map>
 
 namespace hb {
 
@@ -154,6 +159,124 @@ decode_cursor(const std::string& text)
   return Cursor{created, text.substr(colon + 1)};
 }
 
+std::string
+placeholders(std::size_t n)
+{
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
+struct ListQuery
+{
+  std::string sql;
+  std::vector<std::function<void(Stmt&, int&)>> binds;
+};
+
+// The SQL of list_runs: one indexed predicate leads (scenario, component,
+// kind, ...); the keyset condition and the order follow that index, so a page
+// costs O(limit) rows whatever the store's size.
+Result<ListQuery>
+build_list_query(const RunFilter& filter)
+{
+  std::string from = "runs r";
+  std::string time_col = "r.created_at";
+  std::string id_col = "r.id";
+  std::vector<std::string> where;
+  std::vector<std::function<void(Stmt&, int&)>> binds;
+  auto add_text = [&](const std::string& clause, const std::string& value) {
+    where.push_back(clause);
+    binds.push_back([value](Stmt& s, int& i) { s.bind(i++, value); });
+  };
+  if (filter.scenario_id) {
+    from = "run_scenarios s JOIN runs r ON r.id = s.run_id";
+    time_col = "s.created_at";
+    id_col = "s.run_id";
+    add_text("s.scenario_id = ?", *filter.scenario_id);
+  }
+  if (filter.kind) add_text("r.kind = ?", *filter.kind);
+  if (filter.component_id) add_text("r.component_id = ?", *filter.component_id);
+  if (filter.rig_id) add_text("r.rig_id = ?", *filter.rig_id);
+  if (!filter.statuses.empty()) {
+    std::string in = "r.status IN (";
+    for (size_t i = 0; i < filter.statuses.size(); ++i) {
+      in += i ? ",?" : "?";
+      std::string name = to_string(filter.statuses[i]);
+      binds.push_back([name](Stmt& s, int& idx) { s.bind(idx++, name); });
+    }
+    where.push_back(in + ")");
+  }
+  if (filter.since) {
+    where.push_back(time_col + " >= ?");
+    std::int64_t v = *filter.since;
+    binds.push_back([v](Stmt& s, int& i) { s.bind(i++, v); });
+  }
+  if (filter.until) {
+    where.push_back(time_col + " < ?");
+    std::int64_t v = *filter.until;
+    binds.push_back([v](Stmt& s, int& i) { s.bind(i++, v); });
+  }
+  if (filter.after) {
+    auto cursor = decode_cursor(*filter.after);
+    if (!cursor) {
+      return Unexpected(cursor.error());
+    }
+    where.push_back(fmt::format("({0} < ? OR ({0} = ? AND {1} < ?))", time_col, id_col));
+    Cursor c = *cursor;
+    binds.push_back([c](Stmt& s, int& i) {
+      s.bind(i++, static_cast<std::int64_t>(c.created_at));
+      s.bind(i++, static_cast<std::int64_t>(c.created_at));
+      s.bind(i++, c.id);
+    });
+  }
+  std::string columns;
+  for (std::string_view col : {"id", "kind", "status", "component_id", "rig_id", "command",
+                               "cwd", "git_sha", "homeboy_version", "created_at", "started_at",
+                               "finished_at", "heartbeat_at", "lease_owner", "lease_epoch",
+                               "deadline_at", "cancel_requested_at", "terminal_reason",
+                               "exit_code", "owner_pid", "owner_start_time", "eligible_at",
+                               "retained_until", "promoted_at", "metadata"}) {
+    columns += (columns.empty() ? "r." : ", r.") + std::string(col);
+  }
+  std::string sql = fmt::format("SELECT {} FROM {}", columns, from);
+  if (!where.empty()) {
+    sql += " WHERE " + fmt::format("{}", fmt::join(where, " AND "));
+  }
+  sql += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", time_col, id_col);
+  return ListQuery{std::move(sql), std::move(binds)};
+}
+
+} // namespace
+
+std::string
+sqlite::artifacts_for_runs_sql(std::size_t run_count, std::size_t kind_count)
+{
+  std::string sql = fmt::format("SELECT {}, rowid FROM artifacts WHERE run_id IN ({})",
+                                k_artifact_columns, placeholders(run_count));
+  if (kind_count) sql += " AND kind IN (" + placeholders(kind_count) + ")";
+  return sql;
+}
+
+std::string
+sqlite::metrics_for_runs_sql(std::size_t run_count)
+{
+  return fmt::format("SELECT run_id, scenario_id, name, value, samples FROM metrics WHERE run_id IN ({})",
+                     placeholders(run_count));
+}
+
+Result<std::string>
+sqlite::list_runs_sql(const RunFilter& filter)
+{
+  auto built = build_list_query(filter);
+  if (!built) return Unexpected(built.error());
+  return built->sql;
+}
+
+namespace {
+
+using sqlite::artifacts_for_runs_sql;
+using sqlite::metrics_for_runs_sql;
+
 class SqliteStore final : public Store
 {
 public:
@@ -291,73 +414,12 @@ public:
 
   Result<RunPage> list_runs(const RunFilter& filter) override
   {
-    // One indexed predicate leads (scenario, component, kind, ...); the
-    // keyset condition and the order follow that index, so a page costs
-    // O(limit) rows whatever the store's size.
-    std::string from = "runs r";
-    std::string time_col = "r.created_at";
-    std::string id_col = "r.id";
-    std::vector<std::string> where;
-    std::vector<std::function<void(Stmt&, int&)>> binds;
-    auto add_text = [&](const std::string& clause, const std::string& value) {
-      where.push_back(clause);
-      binds.push_back([value](Stmt& s, int& i) { s.bind(i++, value); });
-    };
-    if (filter.scenario_id) {
-      from = "run_scenarios s JOIN runs r ON r.id = s.run_id";
-      time_col = "s.created_at";
-      id_col = "s.run_id";
-      add_text("s.scenario_id = ?", *filter.scenario_id);
+    auto built = build_list_query(filter);
+    if (!built) {
+      return Unexpected(built.error());
     }
-    if (filter.kind) add_text("r.kind = ?", *filter.kind);
-    if (filter.component_id) add_text("r.component_id = ?", *filter.component_id);
-    if (filter.rig_id) add_text("r.rig_id = ?", *filter.rig_id);
-    if (!filter.statuses.empty()) {
-      std::string in = "r.status IN (";
-      for (size_t i = 0; i < filter.statuses.size(); ++i) {
-        in += i ? ",?" : "?";
-        std::string name = to_string(filter.statuses[i]);
-        binds.push_back([name](Stmt& s, int& idx) { s.bind(idx++, name); });
-      }
-      where.push_back(in + ")");
-    }
-    if (filter.since) {
-      where.push_back(time_col + " >= ?");
-      std::int64_t v = *filter.since;
-      binds.push_back([v](Stmt& s, int& i) { s.bind(i++, v); });
-    }
-    if (filter.until) {
-      where.push_back(time_col + " < ?");
-      std::int64_t v = *filter.until;
-      binds.push_back([v](Stmt& s, int& i) { s.bind(i++, v); });
-    }
-    if (filter.after) {
-      auto cursor = decode_cursor(*filter.after);
-      if (!cursor) {
-        return Unexpected(cursor.error());
-      }
-      where.push_back(fmt::format("({0} < ? OR ({0} = ? AND {1} < ?))", time_col, id_col));
-      Cursor c = *cursor;
-      binds.push_back([c](Stmt& s, int& i) {
-        s.bind(i++, static_cast<std::int64_t>(c.created_at));
-        s.bind(i++, static_cast<std::int64_t>(c.created_at));
-        s.bind(i++, c.id);
-      });
-    }
-    std::string columns;
-    for (std::string_view col : {"id", "kind", "status", "component_id", "rig_id", "command",
-                                 "cwd", "git_sha", "homeboy_version", "created_at", "started_at",
-                                 "finished_at", "heartbeat_at", "lease_owner", "lease_epoch",
-                                 "deadline_at", "cancel_requested_at", "terminal_reason",
-                                 "exit_code", "owner_pid", "owner_start_time", "eligible_at",
-                                 "retained_until", "promoted_at", "metadata"}) {
-      columns += (columns.empty() ? "r." : ", r.") + std::string(col);
-    }
-    std::string sql = fmt::format("SELECT {} FROM {}", columns, from);
-    if (!where.empty()) {
-      sql += " WHERE " + fmt::format("{}", fmt::join(where, " AND "));
-    }
-    sql += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", time_col, id_col);
+    auto& sql = built->sql;
+    auto& binds = built->binds;
     auto stmt = m_db.prepare(sql);
     if (!stmt) {
       return Unexpected(stmt.error());
@@ -436,6 +498,61 @@ public:
       return Unexpected(row.error());
     }
     return *row ? std::optional<Artifact>(read_artifact(*stmt)) : std::optional<Artifact>();
+  }
+
+  Result<std::vector<Artifact>> artifacts_for_runs(const std::vector<std::string>& run_ids,
+                                                   const std::vector<std::string>& kinds) override
+  {
+    std::unordered_map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
+    struct Row { std::size_t run; std::int64_t rowid; Artifact a; };
+    std::vector<Row> rows;
+    auto ok = for_chunks(run_ids, [&](std::size_t begin, std::size_t end) -> Result<void> {
+      auto stmt = m_db.prepare(artifacts_for_runs_sql(end - begin, kinds.size()));
+      if (!stmt) return Unexpected(stmt.error());
+      int index = 1;
+      for (std::size_t i = begin; i < end; ++i) stmt->bind(index++, run_ids[i]);
+      for (const auto& kind : kinds) stmt->bind(index++, kind);
+      return each_row(*stmt, [&](const Stmt& s) {
+        Artifact a = read_artifact(s);
+        std::size_t run = order[a.run_id];
+        rows.push_back({run, s.int64(12), std::move(a)});
+      });
+    });
+    if (!ok) return Unexpected(ok.error());
+    std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+      return std::tie(x.run, x.a.created_at, x.rowid) < std::tie(y.run, y.a.created_at, y.rowid);
+    });
+    std::vector<Artifact> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) out.push_back(std::move(row.a));
+    return out;
+  }
+
+  Result<std::vector<RunMetricRow>> metrics_for_runs(const std::vector<std::string>& run_ids) override
+  {
+    std::unordered_map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
+    std::vector<std::pair<std::size_t, RunMetricRow>> rows;
+    auto ok = for_chunks(run_ids, [&](std::size_t begin, std::size_t end) -> Result<void> {
+      auto stmt = m_db.prepare(metrics_for_runs_sql(end - begin));
+      if (!stmt) return Unexpected(stmt.error());
+      int index = 1;
+      for (std::size_t i = begin; i < end; ++i) stmt->bind(index++, run_ids[i]);
+      return each_row(*stmt, [&](const Stmt& s) {
+        RunMetricRow row{s.text(0), {s.text(1), s.text(2), s.real(3), decode_samples(s.blob(4))}};
+        rows.emplace_back(order[row.run_id], std::move(row));
+      });
+    });
+    if (!ok) return Unexpected(ok.error());
+    std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.first, x.second.metric.scenario_id, x.second.metric.name) <
+             std::tie(y.first, y.second.metric.scenario_id, y.second.metric.name);
+    });
+    std::vector<RunMetricRow> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) out.push_back(std::move(row.second));
+    return out;
   }
 
   Result<std::vector<Finding>> list_findings(const FindingFilter& filter) override
@@ -519,6 +636,29 @@ public:
   }
 
 private:
+  // Batches of run ids for `IN (...)` lists: well under SQLite's limit on
+  // bound parameters, each batch one indexed lookup per id.
+  static constexpr std::size_t k_batch = 500;
+
+  static Result<void> for_chunks(const std::vector<std::string>& ids,
+                                 const std::function<Result<void>(std::size_t, std::size_t)>& fn)
+  {
+    for (std::size_t begin = 0; begin < ids.size(); begin += k_batch) {
+      if (auto ok = fn(begin, std::min(ids.size(), begin + k_batch)); !ok) return ok;
+    }
+    return {};
+  }
+
+  static Result<void> each_row(Stmt& stmt, const std::function<void(const Stmt&)>& each)
+  {
+    while (true) {
+      auto row = stmt.step();
+      if (!row) return Unexpected(row.error());
+      if (!*row) return {};
+      each(stmt);
+    }
+  }
+
   Result<void> query(const std::string& sql, const std::string& arg,
                      const std::function<void(const Stmt&)>& each)
   {

@@ -300,3 +300,52 @@ TEST_F(StoreTest, MigrationIsIdempotentAndANewerStoreIsRefused)
   EXPECT_EQ(newer.error().code, "store.too_new");
   EXPECT_NE(newer.error().message.find("upgrade homeboy"), std::string::npos);
 }
+
+TEST_F(StoreTest, BatchedArtifactAndMetricLookupsKeepTheGivenRunOrder)
+{
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    hb::Run run = make_run("bench", "demo", 1000 + i);
+    ids.push_back(run.id);
+    ASSERT_TRUE(m_store->insert_run(run));
+    RunOutcome o;
+    o.status = RunStatus::succeeded;
+    o.metrics = {{"s", "p95_ms", 10.0 + i, {}}, {"a", "mean_ms", 1.0 + i, {1, 2}}};
+    for (int k = 0; k < 2; ++k) {
+      Artifact a;
+      a.id = fmt::format("art-{}-{}", i, k);
+      a.kind = k ? "log" : "bench_results";
+      a.type = "file";
+      a.path = "/x";
+      a.created_at = 2000 + k;
+      o.artifacts.push_back(a);
+    }
+    ASSERT_TRUE(m_store->settle_run(run.id, RunStatus::running, 0, o));
+  }
+  std::vector<std::string> order = {ids[2], ids[0]};
+  auto artifacts = m_store->artifacts_for_runs(order);
+  ASSERT_TRUE(artifacts);
+  ASSERT_EQ(artifacts->size(), 4u);
+  EXPECT_EQ((*artifacts)[0].id, "art-2-0");
+  EXPECT_EQ((*artifacts)[1].id, "art-2-1");
+  EXPECT_EQ((*artifacts)[2].id, "art-0-0");
+  auto logs = m_store->artifacts_for_runs(order, {"log"});
+  ASSERT_TRUE(logs);
+  ASSERT_EQ(logs->size(), 2u);
+  EXPECT_EQ((*logs)[0].id, "art-2-1");
+  EXPECT_TRUE(m_store->artifacts_for_runs({})->empty());
+
+  auto metrics = m_store->metrics_for_runs(order);
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->size(), 4u);
+  EXPECT_EQ((*metrics)[0].run_id, ids[2]);
+  EXPECT_EQ((*metrics)[0].metric.scenario_id, "a");
+  EXPECT_EQ((*metrics)[0].metric.samples, (std::vector<double>{1, 2}));
+  EXPECT_EQ((*metrics)[1].metric.value, 12.0);
+  EXPECT_EQ((*metrics)[2].run_id, ids[0]);
+
+  // Batches larger than one IN list.
+  std::vector<std::string> many(1200, "nope");
+  many.push_back(ids[1]);
+  EXPECT_EQ(m_store->artifacts_for_runs(many)->size(), 2u);
+}

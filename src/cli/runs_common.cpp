@@ -1,0 +1,137 @@
+#include "cli/runs_common.hpp"
+
+#include "util/json.hpp"
+#include "util/term.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+namespace hb::cli {
+
+
+void
+add_filter_options(CLI::App* cmd, RunFilterArgs& f, bool paged)
+{
+  cmd->add_option("--kind", f.kind, "Only runs of this kind (bench, task, ...)");
+  cmd->add_option("--component", f.component, "Only runs of this component");
+  cmd->add_option("--rig", f.rig, "Only runs pinned to this rig");
+  cmd->add_option("--status", f.status,
+                  "Only runs in this status (queued, running, succeeded, failed, timed_out, "
+                  "cancelled, ...; pass/fail also work)");
+  cmd->add_option("--since", f.since, "Only runs created since: a duration (24h, 7d) or a timestamp");
+  cmd->add_option("--until", f.until, "Only runs created before: a duration or a timestamp");
+  if (paged) {
+    cmd->add_option("--scenario", f.scenario, "Only bench runs that measured this scenario");
+    cmd->add_option("--limit", f.limit, "At most this many runs")
+      ->check(CLI::Range(std::size_t(1), std::size_t(100000)));
+    cmd->add_option("--after", f.after, "Continue after this cursor (printed by the previous page)");
+  }
+}
+
+Result<RunFilter>
+make_filter(const RunFilterArgs& a)
+{
+  RunFilter f;
+  if (!a.kind.empty()) f.kind = a.kind;
+  if (!a.component.empty()) f.component_id = a.component;
+  if (!a.rig.empty()) f.rig_id = a.rig;
+  if (!a.scenario.empty()) f.scenario_id = a.scenario;
+  if (!a.status.empty()) {
+    auto statuses = parse_status_filter(a.status);
+    if (!statuses) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("unknown status `{}`; use queued, booting, running, "
+                                    "collecting_artifacts, succeeded, failed, timed_out, "
+                                    "cancelled, active or terminal (pass, fail, error and stale "
+                                    "are accepted too)",
+                                    a.status));
+    }
+    f.statuses = *statuses;
+  }
+  TimeMs now = now_ms();
+  if (!a.since.empty()) {
+    auto t = parse_time_point(a.since, now);
+    if (!t) return Unexpected(t.error());
+    f.since = *t;
+  }
+  if (!a.until.empty()) {
+    auto t = parse_time_point(a.until, now);
+    if (!t) return Unexpected(t.error());
+    f.until = *t;
+  }
+  f.limit = a.limit;
+  if (!a.after.empty()) f.after = a.after;
+  return f;
+}
+
+std::string
+short_id(const std::string& id)
+{
+  return id.substr(0, 8);
+}
+
+std::string
+status_text(RunStatus status, bool colour)
+{
+  using term::Colour;
+  switch (status) {
+  case RunStatus::succeeded: return term::paint(to_string(status), Colour::green, colour);
+  case RunStatus::failed:
+  case RunStatus::timed_out: return term::paint(to_string(status), Colour::red, colour);
+  case RunStatus::cancelled: return term::paint(to_string(status), Colour::yellow, colour);
+  default: return to_string(status);
+  }
+}
+
+std::string
+duration_text(const Run& run)
+{
+  if (!run.started_at) return "";
+  TimeMs end = run.finished_at.value_or(now_ms());
+  return format_duration_ms(end - *run.started_at);
+}
+
+std::string
+size_text(std::optional<std::uint64_t> size)
+{
+  if (!size) return "";
+  double s = static_cast<double>(*size);
+  if (s < 1024) return fmt::format("{} B", *size);
+  if (s < 1024 * 1024) return fmt::format("{:.1f} KiB", s / 1024);
+  return fmt::format("{:.1f} MiB", s / (1024 * 1024));
+}
+
+
+Json
+filter_echo(const RunFilterArgs& a, bool with_limit)
+{
+  Json out = Json::object();
+  auto put = [&](const char* key, const std::string& value) {
+    if (!value.empty()) out[key] = value;
+  };
+  put("component_id", a.component);
+  put("kind", a.kind);
+  put("rig", a.rig);
+  put("scenario", a.scenario);
+  put("status", a.status);
+  put("since", a.since);
+  put("until", a.until);
+  if (with_limit) out["limit"] = a.limit;
+  return out;
+}
+
+std::string
+indent(const std::string& text, const std::string& pad)
+{
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    out += pad + text.substr(pos, end - pos) + "\n";
+    pos = end + 1;
+  }
+  return out;
+}
+
+} // namespace hb::cli

@@ -1,0 +1,20 @@
+#pragma once
+// The SQL the store's readers run, exposed so a unit test can check with
+// EXPLAIN QUERY PLAN that every one is an indexed lookup, never a full scan.
+
+#include "store/store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace hb::sqlite {
+
+/// list_runs' statement for this filter (parameters unbound).
+Result<std::string> list_runs_sql(const RunFilter& filter);
+/// artifacts_for_runs' statement for a batch of `run_count` ids and
+/// `kind_count` artifact kinds.
+std::string artifacts_for_runs_sql(std::size_t run_count, std::size_t kind_count);
+/// metrics_for_runs' statement for a batch of `run_count` ids.
+std::string metrics_for_runs_sql(std::size_t run_count);
+
+} // namespace hb::sqlite

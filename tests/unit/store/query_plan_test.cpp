@@ -1,0 +1,133 @@
+// Every reader query is an indexed lookup: EXPLAIN QUERY PLAN of the SQL the
+// store runs (list_runs for each filter, the batched artifact and metric
+// lookups of the runs readers) never shows a full scan of a table.
+
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/queries.hpp"
+#include "store/store.hpp"
+#include "util/fs.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace hb;
+
+namespace {
+
+class QueryPlan : public ::testing::Test
+{
+protected:
+  void SetUp() override
+  {
+    auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-plan-");
+    ASSERT_TRUE(dir);
+    m_dir.emplace(std::move(*dir));
+    auto path = m_dir->path() / "homeboy.sqlite";
+    auto store = open_sqlite_store(path); // creates and migrates the schema
+    ASSERT_TRUE(store) << store.error().message;
+    store->reset();
+    auto db = sqlite::Db::open(path);
+    ASSERT_TRUE(db) << db.error().message;
+    m_db.emplace(std::move(*db));
+  }
+
+  /// The plan's detail lines.
+  std::vector<std::string> plan(const std::string& sql)
+  {
+    std::vector<std::string> lines;
+    auto stmt = m_db->prepare("EXPLAIN QUERY PLAN " + sql);
+    EXPECT_TRUE(stmt) << (stmt ? "" : stmt.error().message) << "\n" << sql;
+    if (!stmt) return lines;
+    while (true) {
+      auto row = stmt->step();
+      EXPECT_TRUE(row);
+      if (!row || !*row) break;
+      lines.push_back(stmt->text(3));
+    }
+    return lines;
+  }
+
+  void expect_indexed(const std::string& sql)
+  {
+    auto lines = plan(sql);
+    ASSERT_FALSE(lines.empty()) << sql;
+    std::string all;
+    for (const auto& line : lines) all += "  " + line + "\n";
+    for (const auto& line : lines) {
+      bool scan = line.rfind("SCAN ", 0) == 0;
+      EXPECT_FALSE(scan && line.find("INDEX") == std::string::npos)
+        << "full table scan in the plan of\n  " << sql << "\nplan:\n" << all;
+    }
+  }
+
+  std::optional<fs::TempDir> m_dir;
+  std::optional<sqlite::Db> m_db;
+};
+
+RunFilter
+with(void (*set)(RunFilter&))
+{
+  RunFilter f;
+  set(f);
+  return f;
+}
+
+} // namespace
+
+TEST_F(QueryPlan, ListRunsUsesAnIndexForEveryFilter)
+{
+  std::vector<RunFilter> filters = {
+    RunFilter{},
+    with([](RunFilter& f) { f.kind = "bench"; }),
+    with([](RunFilter& f) { f.component_id = "a"; }),
+    with([](RunFilter& f) { f.rig_id = "r"; }),
+    with([](RunFilter& f) { f.scenario_id = "s"; }),
+    with([](RunFilter& f) { f.statuses = {RunStatus::succeeded}; }),
+    with([](RunFilter& f) { f.statuses = {RunStatus::failed, RunStatus::timed_out}; }),
+    with([](RunFilter& f) { f.since = 1; f.until = 2; }),
+    with([](RunFilter& f) { f.after = "5:abc"; }),
+    with([](RunFilter& f) {
+      f.kind = "bench";
+      f.component_id = "a";
+      f.statuses = {RunStatus::succeeded};
+      f.since = 1;
+      f.after = "5:abc";
+    }),
+    with([](RunFilter& f) {
+      f.scenario_id = "s";
+      f.kind = "bench";
+      f.rig_id = "r";
+      f.until = 9;
+    }),
+  };
+  for (const auto& filter : filters) {
+    auto sql = sqlite::list_runs_sql(filter);
+    ASSERT_TRUE(sql) << sql.error().message;
+    expect_indexed(*sql);
+  }
+}
+
+TEST_F(QueryPlan, BatchedArtifactLookupsUseTheRunIndex)
+{
+  for (std::size_t runs : {1u, 2u, 500u}) {
+    for (std::size_t kinds : {0u, 1u, 3u}) {
+      std::string sql = sqlite::artifacts_for_runs_sql(runs, kinds);
+      expect_indexed(sql);
+      bool uses_run_index = false;
+      for (const auto& line : plan(sql)) {
+        uses_run_index |= line.find("artifacts_by_run") != std::string::npos;
+      }
+      EXPECT_TRUE(uses_run_index) << sql;
+    }
+  }
+}
+
+TEST_F(QueryPlan, BatchedMetricLookupsUseThePrimaryKey)
+{
+  for (std::size_t runs : {1u, 500u}) {
+    std::string sql = sqlite::metrics_for_runs_sql(runs);
+    expect_indexed(sql);
+    for (const auto& line : plan(sql)) {
+      EXPECT_NE(line.find("SEARCH"), std::string::npos) << line;
+    }
+  }
+}
