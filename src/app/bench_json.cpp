@@ -2,6 +2,8 @@
 #include "app/run_json.hpp"
 #include "util/json.hpp"
 
+#include <fmt/format.h>
+
 namespace hb::app {
 
 using namespace hb::bench;
@@ -37,6 +39,47 @@ budget_finding_json(const BudgetFinding& f)
 }
 
 Json
+optional_json(const std::optional<double>& value)
+{
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json
+interval_json(const std::optional<Interval>& i)
+{
+  if (!i) {
+    return nullptr;
+  }
+  return Json{{"estimate", i->estimate}, {"lower", i->lower},   {"upper", i->upper},
+              {"confidence", i->confidence}, {"unit", i->unit}, {"method", i->method}};
+}
+
+Json
+diagnostics_json(const std::vector<SampleDiagnostics>& all)
+{
+  Json out = Json::array();
+  for (const auto& entry : all) {
+    const auto& d = entry.diagnostics;
+    out.push_back({{"scenario_id", entry.scenario_id},
+                   {"metric", entry.metric},
+                   {"warnings", d.warnings()},
+                   {"outliers", {{"indices", d.outliers.indices},
+                                 {"median", d.outliers.median},
+                                 {"mad", d.outliers.mad},
+                                 {"method", d.outliers.method}}},
+                   {"trend", {{"flagged", d.trend.flagged},
+                              {"p_value", d.trend.p_value},
+                              {"slope", d.trend.slope},
+                              {"relative_drift", d.trend.relative_drift},
+                              {"method", d.trend.method}}},
+                   {"bimodality", {{"flagged", d.bimodality.flagged},
+                                   {"coefficient", d.bimodality.coefficient},
+                                   {"method", d.bimodality.method}}}});
+  }
+  return out;
+}
+
+Json
 comparison_json(const BaselineComparison& c)
 {
   Json scenarios = Json::array();
@@ -52,14 +95,24 @@ comparison_json(const BaselineComparison& c)
                   {"regression_test", to_string(d.regression_test)},
                   {"baseline_samples", d.baseline_samples},
                   {"current_samples", d.current_samples},
-                  {"statistic", d.statistic ? Json(*d.statistic) : Json(nullptr)},
+                  {"statistic", optional_json(d.statistic)},
                   {"regression", d.regression},
-                  {"improvement", d.improvement}};
+                  {"improvement", d.improvement},
+                  {"verdict", to_string(d.verdict)},
+                  {"method", d.method},
+                  {"p_value", optional_json(d.p_value)},
+                  {"p_value_adjusted", optional_json(d.p_value_adjusted)},
+                  {"improvement_p_value", optional_json(d.improvement_p_value)},
+                  {"improvement_p_value_adjusted", optional_json(d.improvement_p_value_adjusted)},
+                  {"z", optional_json(d.z)},
+                  {"interval", interval_json(d.interval)},
+                  {"shift", interval_json(d.shift)}};
       if (!d.note.empty()) row["note"] = d.note;
       deltas.push_back(std::move(row));
     }
     scenarios.push_back({{"id", s.id}, {"metric_deltas", std::move(deltas)},
-                         {"regression", s.regression}, {"improvement", s.improvement}});
+                         {"regression", s.regression}, {"improvement", s.improvement},
+                         {"verdict", to_string(s.verdict)}});
   }
   return Json{{"threshold_percent", c.threshold_percent},
               {"scenarios", std::move(scenarios)},
@@ -67,7 +120,13 @@ comparison_json(const BaselineComparison& c)
               {"removed_scenario_ids", c.removed_scenario_ids},
               {"regression", c.regression},
               {"has_improvements", c.has_improvements},
-              {"reasons", c.reasons}};
+              {"inconclusive", c.inconclusive},
+              {"reasons", c.reasons},
+              {"statistics", c.statistics == Statistics::sound ? "sound" : "documented"},
+              {"correction", to_string(c.correction)},
+              {"alpha", c.alpha},
+              {"tests", c.tests},
+              {"host_differences", c.host_differences}};
 }
 
 Json
@@ -116,12 +175,45 @@ bench_payload(const BenchReport& r)
               {"baseline_comparison", r.comparison ? comparison_json(*r.comparison) : Json(nullptr)},
               {"baseline", {{"key", r.baseline_key}, {"found", r.baseline_found},
                             {"saved", r.baseline_saved}, {"ratcheted", r.ratcheted},
+                            {"ratcheted_metrics", r.ratcheted_metrics},
                             {"notes", r.notes}}},
+              {"warnings", bench_warnings(r)},
+              {"diagnostics", diagnostics_json(r.diagnostics)},
+              {"host", host_to_json(r.host)},
+              {"measured_by", r.measured_by},
               {"artifacts", std::move(artifacts)},
               {"persisted_run", persisted_json(r)},
               {"hints", r.hints}};
+  if (r.exec_seed) {
+    out["exec"] = {{"seed", *r.exec_seed}, {"failures", r.command_failures}};
+  }
+  if (r.looks > 1) {
+    Json rounds = Json::array();
+    for (const auto& round : r.decisive_rounds) {
+      rounds.push_back({{"round", round.round}, {"iterations", round.iterations},
+                        {"scenarios", round.scenario_ids}});
+    }
+    out["until_decisive"] = {{"looks", r.looks}, {"rounds", std::move(rounds)}};
+  }
   if (r.failure) {
     out["failure"] = {{"code", r.failure->code}, {"message", r.failure->message}};
+  }
+  return out;
+}
+
+std::vector<std::string>
+bench_warnings(const BenchReport& r)
+{
+  std::vector<std::string> out = r.command_failures;
+  if (r.comparison && !r.comparison->host_differences.empty()) {
+    out.push_back(fmt::format("the baseline was measured on another machine, so differences may "
+                              "not be the code's: {}",
+                              fmt::join(r.comparison->host_differences, "; ")));
+  }
+  for (const auto& entry : r.diagnostics) {
+    for (const auto& w : entry.diagnostics.warnings()) {
+      out.push_back(fmt::format("{} {}: {}", entry.scenario_id, entry.metric, w));
+    }
   }
   return out;
 }
@@ -136,6 +228,7 @@ bench_summary_payload(const BenchReport& r)
       const ScenarioComparison* cmp = r.comparison ? r.comparison->find(s.id) : nullptr;
       entry["regression"] = cmp && cmp->regression;
       entry["improvement"] = cmp && cmp->improvement;
+      if (cmp) entry["verdict"] = to_string(cmp->verdict);
       Json metrics = Json::object();
       for (const auto& m : s.metrics) metrics[m.name] = m.value;
       entry["metrics"] = std::move(metrics);
@@ -148,6 +241,7 @@ bench_summary_payload(const BenchReport& r)
               {"status", r.status()},
               {"regression", r.comparison && r.comparison->regression},
               {"has_improvements", r.comparison && r.comparison->has_improvements},
+              {"inconclusive", r.comparison && r.comparison->inconclusive},
               {"reasons", r.comparison ? Json(r.comparison->reasons) : Json::array()},
               {"scenarios", std::move(scenarios)},
               {"persisted_run", persisted_json(r)}};

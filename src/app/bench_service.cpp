@@ -3,6 +3,7 @@
 #include "app/reconcile.hpp"
 
 #include "bench/baseline.hpp"
+#include "bench/command_timing.hpp"
 #include "bench/runner.hpp"
 #include "bench/runtime_helpers.hpp"
 #include "bench/verdict.hpp"
@@ -32,10 +33,42 @@ struct Prepared
 {
   Paths paths;
   Component component;
-  Runner runner;
+  Runner runner;                        // unless commands are timed
+  std::vector<TimedCommand> commands;   // --exec or bench.commands
+  std::filesystem::path baseline_file;  // the homeboy.json holding baselines
   std::vector<HelperFile> helpers;
   std::string settings_json;
+
+  bool exec() const { return !commands.empty(); }
 };
+
+Result<std::vector<TimedCommand>>
+timed_commands(const std::vector<std::pair<std::string, std::string>>& declared, bool shell,
+               const char* origin)
+{
+  std::vector<TimedCommand> out;
+  for (const auto& [name, command] : declared) {
+    if (name.empty() || command.empty()) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("{} needs NAME=COMMAND with both parts, e.g. --exec "
+                                    "'sort=sort -n data.txt'",
+                                    origin));
+    }
+    if (std::any_of(out.begin(), out.end(), [&](const auto& c) { return c.name == name; })) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("{}: the name `{}` is used twice; give every command its own "
+                                    "name",
+                                    origin, name));
+    }
+    if (!shell && !needs_shell(command)) {
+      if (auto words = split_command(command); !words) {
+        return Unexpected(words.error());
+      }
+    }
+    out.push_back({name, command, shell});
+  }
+  return out;
+}
 
 Result<std::string>
 merge_settings(const std::string& component_settings, const BenchRequest& request)
@@ -73,13 +106,51 @@ prepare(const BenchRequest& request)
     std::error_code ec;
     override = stdfs::absolute(*request.path_override, ec).lexically_normal();
   }
-  auto component = request.component_id
-                     ? load_component(p.paths, *request.component_id, request.cwd, override)
-                     : detect_component(p.paths, request.cwd, override);
+  Result<Component> component = Component{};
+  if (request.component_id) {
+    component = load_component(p.paths, *request.component_id, request.cwd, override);
+  } else if (!request.exec_commands.empty()) {
+    // Ad-hoc commands: no component; baselines live in our config dir.
+    component->id = "exec";
+    component->local_path = override.value_or(request.cwd);
+  } else {
+    component = detect_component(p.paths, request.cwd, override);
+  }
   if (!component) {
     return Unexpected(component.error());
   }
   p.component = std::move(*component);
+  p.baseline_file = request.component_id || request.exec_commands.empty()
+                      ? p.component.local_path / "homeboy.json"
+                      : p.paths.config_root / "exec" / "homeboy.json";
+  if (!request.exec_commands.empty() || !p.component.bench_commands.empty()) {
+    if (!request.runner_args.empty()) {
+      return make_error("validation.invalid_argument",
+                        "arguments after `--` go to a runner script, and timed commands have "
+                        "none; put them into the commands themselves");
+    }
+    if (request.exec_commands.empty() && !p.component.bench_scripts.empty()) {
+      return make_error("component.invalid",
+                        fmt::format("component `{}` declares both `scripts.bench` and "
+                                    "`bench.commands` in {}; keep the one that should run",
+                                    p.component.id, p.baseline_file.string()));
+    }
+    bool from_cli = !request.exec_commands.empty();
+    auto commands = timed_commands(from_cli ? request.exec_commands : p.component.bench_commands,
+                                   request.shell, from_cli ? "--exec" : "bench.commands");
+    if (!commands) {
+      return Unexpected(commands.error());
+    }
+    p.commands = std::move(*commands);
+    return p;
+  }
+  if (request.shell || request.prepare || request.seed) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--shell, --prepare and --seed apply to timed commands (--exec "
+                                  "or bench.commands in homeboy.json); component `{}` uses a "
+                                  "runner script",
+                                  p.component.id));
+  }
   auto runner = resolve_runner(p.paths, p.component, request.runner_args);
   if (!runner) {
     return Unexpected(runner.error());
@@ -126,6 +197,17 @@ forward_output(const BenchRequest& request, OutputStream stream, std::string_vie
 Result<BenchResults>
 discover(const Prepared& p, const BenchRequest& request)
 {
+  if (p.exec()) {
+    BenchResults inventory;
+    inventory.component_id = p.component.id;
+    for (const auto& c : p.commands) {
+      Scenario s;
+      s.id = c.name;
+      s.source = c.command;
+      inventory.scenarios.push_back(std::move(s));
+    }
+    return inventory;
+  }
   auto scratch = fs::TempDir::create(p.paths.data_root / "tmp", "discover-");
   if (!scratch) {
     return make_error("store.unwritable",
@@ -216,12 +298,22 @@ file_artifact(const std::string& run_id, const stdfs::path& path, std::string ki
   return a;
 }
 
-// Evidence files the run produced; empty logs are not worth a row.
+// Evidence files the run produced: the results of every round, the logs
+// (empty ones are not worth a row) and the responsiveness pings.
 void
-collect_run_files(BenchReport& report, const stdfs::path& run_dir, const stdfs::path& results_file)
+collect_run_files(BenchReport& report, const stdfs::path& run_dir)
 {
-  if (auto a = file_artifact(report.run_id, results_file, "bench_results", "Bench results")) {
+  if (auto a = file_artifact(report.run_id, run_dir / "bench-results.json", "bench_results",
+                             "Bench results")) {
     report.artifacts.push_back(*a);
+  }
+  for (const auto& round : report.decisive_rounds) {
+    if (auto a = file_artifact(report.run_id,
+                               run_dir / fmt::format("bench-results.round-{}.json", round.round),
+                               "bench_results", fmt::format("Bench results, round {}", round.round),
+                               Json{{"round", round.round}})) {
+      report.artifacts.push_back(*a);
+    }
   }
   std::error_code ec;
   std::vector<stdfs::path> logs;
@@ -383,9 +475,36 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                       {"ignore_baseline", request.ignore_baseline},
                       {"requested_save", request.save_baseline},
                       {"requested_ratchet", request.ratchet}};
+  meta["measured_by"] = report.measured_by;
+  if (report.exec_seed) {
+    Json commands = Json::array();
+    for (const auto& c : p.commands) commands.push_back({{"name", c.name}, {"command", c.command}});
+    meta["exec"] = {{"seed", *report.exec_seed}, {"shell", request.shell}, {"commands", commands}};
+    if (request.prepare) meta["exec"]["prepare"] = *request.prepare;
+    if (!report.command_failures.empty()) meta["exec"]["failures"] = report.command_failures;
+  }
+  meta["host"] = host_to_json(report.host);
+  meta["statistics"] = {{"rules", request.statistics == Statistics::sound ? "sound" : "documented"},
+                        {"correction", to_string(request.correction)},
+                        {"alpha", request.alpha},
+                        {"looks", report.looks}};
+  if (request.until_decisive) meta["statistics"]["until_decisive"] = *request.until_decisive;
+  if (!report.decisive_rounds.empty()) {
+    Json rounds = Json::array();
+    for (const auto& r : report.decisive_rounds) {
+      rounds.push_back({{"round", r.round}, {"iterations", r.iterations}, {"scenarios", r.scenario_ids}});
+    }
+    meta["statistics"]["rounds"] = std::move(rounds);
+  }
+  std::vector<std::string> warnings = bench_warnings(report);
+  if (!warnings.empty()) meta["warnings"] = warnings;
   if (report.comparison) {
     meta["regression"] = report.comparison->regression;
     meta["has_improvements"] = report.comparison->has_improvements;
+    meta["inconclusive"] = report.comparison->inconclusive;
+    Json verdicts = Json::object();
+    for (const auto& sc : report.comparison->scenarios) verdicts[sc.id] = to_string(sc.verdict);
+    meta["verdicts"] = std::move(verdicts);
     if (!report.comparison->reasons.empty()) meta["regression_reasons"] = report.comparison->reasons;
   }
   if (report.results) {
@@ -411,8 +530,12 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
 }
 
 void
-add_hints(BenchReport& report, const std::string& component_id)
+add_hints(BenchReport& report, const std::string& component_id, bool ad_hoc)
 {
+  // Ad-hoc --exec runs have no component to name: the same command line
+  // with --baseline is the way to save one.
+  std::string again = ad_hoc ? "by running this command again with --baseline"
+                             : fmt::format("with homeboy bench {} --baseline", component_id);
   if (!report.run_id.empty()) {
     report.hints.push_back(fmt::format("Show this run: homeboy runs show {}", report.run_id));
     report.hints.push_back(
@@ -420,13 +543,352 @@ add_hints(BenchReport& report, const std::string& component_id)
   }
   if (report.results && !report.baseline_found && !report.baseline_saved && !report.failure) {
     report.hints.push_back(
-      fmt::format("No baseline yet: save this run as one with homeboy bench {} --baseline",
-                  component_id));
+      fmt::format("No baseline yet: save one {}", again));
   }
   if (report.comparison && report.comparison->regression) {
     report.hints.push_back(
-      fmt::format("Accept the new numbers as the baseline with homeboy bench {} --baseline",
-                  component_id));
+      fmt::format("Accept the new numbers as the baseline {}", again));
+  }
+}
+
+/// What one measurement (the first run, or an --until-decisive round)
+/// produced.
+struct Round
+{
+  std::optional<ProcessResult> process;
+  std::optional<BenchResults> results; // parsed, even when the round failed
+  std::optional<Error> failure;
+  std::string terminal_reason;
+  int exit_code = 0;
+  bool cancelled = false;
+  std::vector<std::string> command_failures;
+  std::optional<std::uint64_t> seed;
+};
+
+Error
+interrupted_error(int sig, const char* what)
+{
+  return Error{"bench.interrupted",
+               fmt::format("interrupted by SIG{}; {} and the run recorded as cancelled",
+                           sigabbrev_np(sig), what),
+               "{}"};
+}
+
+void
+mark_cancelled(Round& round, const char* what)
+{
+  int sig = interrupt_signal() ? interrupt_signal() : SIGINT;
+  round.cancelled = true;
+  round.exit_code = 128 + sig;
+  round.failure = interrupted_error(sig, what);
+  round.terminal_reason = "cancelled_by_user";
+}
+
+Round
+measure_with_runner(const Prepared& p, const BenchRequest& request, const std::string& run_id,
+                    const stdfs::path& run_dir, const stdfs::path& results_file,
+                    const std::string& round_tag, std::uint64_t iterations,
+                    const std::vector<std::string>& scenarios)
+{
+  Round round;
+  RunnerInvocation inv;
+  inv.run_id = run_id;
+  inv.run_dir = run_dir;
+  inv.results_file = results_file;
+  inv.log_tag = round_tag;
+  inv.iterations = iterations;
+  inv.warmup = request.warmup;
+  inv.scenarios = scenarios;
+  inv.runner_args = request.runner_args;
+  inv.settings_json = p.settings_json;
+  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
+  auto exit = invoke_runner(p.runner, p.component, env, inv,
+                            [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
+                            interrupted);
+  if (!exit) {
+    round.failure = exit.error();
+    round.exit_code = 1;
+    round.terminal_reason = "runner_failed";
+    return round;
+  }
+  round.process = exit->process;
+  const auto& proc = exit->process;
+  ParseOptions options = results_parse_options();
+  options.source_name = fmt::format("results file {}", results_file.string());
+  std::error_code ec;
+  bool have_results = stdfs::exists(results_file, ec);
+  Result<BenchResults> parsed = have_results ? parse_results_file(results_file, options)
+                                             : Result<BenchResults>(make_error("results.missing", ""));
+  if (proc.cancelled) {
+    mark_cancelled(round, "the runner's process group was stopped");
+    if (parsed) round.results = std::move(*parsed);
+  } else if (proc.shell_exit_code() != 0) {
+    round.exit_code = bench_exit_code(proc.shell_exit_code(), false, false);
+    std::string hint;
+    if (proc.exit_code == 126) hint = " (a command was not executable: check its permissions)";
+    if (proc.exit_code == 127) hint = " (a command was not found: check scripts.bench)";
+    round.failure = Error{"runner.failed",
+                          fmt::format("bench runner {} {}{}; its output is in the run's log "
+                                      "artifacts",
+                                      p.runner.description, proc.describe(), hint),
+                          "{}"};
+    round.terminal_reason = proc.signal ? "runner_crashed" : "runner_failed";
+    if (parsed) round.results = std::move(*parsed);
+  } else if (!have_results) {
+    round.exit_code = 1;
+    round.failure = Error{"results.missing",
+                          fmt::format("bench runner {} exited 0 but wrote no results file; a "
+                                      "runner must write its JSON results to "
+                                      "$HOMEBOY_BENCH_RESULTS_FILE ({})",
+                                      p.runner.description, results_file.string()),
+                          "{}"};
+    round.terminal_reason = "results_missing";
+  } else if (!parsed) {
+    round.exit_code = 1;
+    round.failure = parsed.error();
+    round.terminal_reason = "results_invalid";
+  } else {
+    round.results = std::move(*parsed);
+  }
+  return round;
+}
+
+std::string
+plural(std::size_t n, const char* word)
+{
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// --exec and bench.commands: homeboy times the commands itself and writes an
+// ordinary results file, which then goes through the same parser as a
+// runner's.
+Round
+measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::path& results_file,
+                 std::uint64_t iterations, const std::vector<std::string>& scenarios,
+                 std::uint64_t seed)
+{
+  Round round;
+  round.seed = seed;
+  std::vector<TimedCommand> commands;
+  for (const auto& c : p.commands) {
+    if (scenarios.empty() || std::find(scenarios.begin(), scenarios.end(), c.name) != scenarios.end()) {
+      commands.push_back(c);
+    }
+  }
+  TimingOptions options;
+  options.iterations = iterations;
+  options.warmup = request.warmup.value_or(0);
+  options.prepare = request.prepare;
+  options.force_shell = request.shell;
+  options.cwd = p.component.local_path;
+  for (const auto& [name, value] : p.component.env) {
+    options.env.set(name, value);
+  }
+  options.seed = seed;
+  options.should_cancel = interrupted;
+  auto run = time_commands(commands, options);
+  if (!run) {
+    round.failure = run.error();
+    round.exit_code = 1;
+    round.terminal_reason =
+      run.error().code == "bench.command_spawn_failed" ? "spawn_failed" : "command_failed";
+    return round;
+  }
+  for (const auto& c : run->commands) {
+    if (c.failures.empty()) {
+      continue;
+    }
+    const auto& first = c.failures.front();
+    std::string tail = first.stderr_tail;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+    if (auto nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
+    round.command_failures.push_back(
+      fmt::format("{}: {} of {} failed, first {} {}{}; failed iterations are left out of "
+                  "the timings",
+                  c.name, plural(c.failures.size(), "iteration"),
+                  iterations + options.warmup, first.warmup ? "(warmup)" : "",
+                  first.describe(), tail.empty() ? "" : ": " + tail));
+  }
+  auto written = fs::write_file_atomic(
+    results_file, timing_results_json(*run, options, request.regression_threshold,
+                                      p.component.id));
+  if (!written) {
+    round.failure = written.error();
+    round.exit_code = 1;
+    round.terminal_reason = "results_invalid";
+    return round;
+  }
+  ParseOptions parse_options = results_parse_options();
+  parse_options.source_name = fmt::format("results file {}", results_file.string());
+  auto parsed = parse_results_file(results_file, parse_options);
+  if (!parsed) {
+    round.failure = parsed.error();
+    round.exit_code = 1;
+    round.terminal_reason = "results_invalid";
+    return round;
+  }
+  round.results = std::move(*parsed);
+  if (run->cancelled) {
+    mark_cancelled(round, "the command being timed was stopped");
+  }
+  return round;
+}
+
+Round
+measure(const Prepared& p, const BenchRequest& request, const std::string& run_id,
+        const stdfs::path& run_dir, std::uint64_t round_number, std::uint64_t iterations,
+        const std::vector<std::string>& scenarios, std::uint64_t seed)
+{
+  std::string tag = round_number > 1 ? fmt::format(".round-{}", round_number) : "";
+  auto results_file = run_dir / ("bench-results" + tag + ".json");
+  return p.exec() ? measure_commands(p, request, results_file, iterations, scenarios, seed + round_number - 1)
+                  : measure_with_runner(p, request, run_id, run_dir, results_file, tag, iterations,
+                                        scenarios);
+}
+
+std::uint64_t
+sample_count(const Scenario& s)
+{
+  std::size_t n = 0;
+  for (const auto& [name, samples] : s.distributions) {
+    n = std::max(n, samples.size());
+  }
+  return n ? n : s.iterations;
+}
+
+// Appends a round's samples to the scenarios it re-ran, and its failures;
+// the normalised document follows, so the JSON shows what was compared.
+void
+merge_round(BenchResults& into, const BenchResults& round, const std::vector<std::string>& ids,
+            std::uint64_t round_number)
+{
+  auto doc = std::make_shared<Json>(*into.document);
+  for (const auto& s : round.scenarios) {
+    if (std::find(ids.begin(), ids.end(), s.id) == ids.end()) {
+      continue;
+    }
+    auto target = std::find_if(into.scenarios.begin(), into.scenarios.end(),
+                               [&](const Scenario& x) { return x.id == s.id; });
+    if (target == into.scenarios.end()) {
+      continue;
+    }
+    for (const auto& [name, samples] : s.distributions) {
+      auto dist = std::find_if(target->distributions.begin(), target->distributions.end(),
+                               [&](const auto& d) { return d.first == name; });
+      if (dist != target->distributions.end()) {
+        dist->second.insert(dist->second.end(), samples.begin(), samples.end());
+      }
+    }
+    target->iterations += s.iterations;
+    if (!s.passed) {
+      target->passed = false;
+      for (const auto& reason : s.failure_reasons) {
+        target->failure_reasons.push_back(fmt::format("round {}: {}", round_number, reason));
+      }
+    }
+    if (doc->contains("scenarios") && (*doc)["scenarios"].is_array()) {
+      for (auto& entry : (*doc)["scenarios"]) {
+        if (entry.value("id", "") != target->id) continue;
+        entry["iterations"] = target->iterations;
+        if (entry.contains("metrics") && entry["metrics"].is_object()) {
+          for (const auto& [name, samples] : target->distributions) {
+            entry["metrics"]["distributions"][name] = samples;
+          }
+        }
+      }
+    }
+  }
+  for (const auto& g : round.gate_results) {
+    if (!g.passed && std::find(ids.begin(), ids.end(), g.scenario_id) != ids.end()) {
+      into.gate_results.push_back(g);
+    }
+  }
+  for (const auto& f : round.budget_findings) {
+    if (f.fails_run) into.budget_findings.push_back(f);
+  }
+  into.document = std::move(doc);
+}
+
+// Diagnoses the metrics that are compared (all sampled ones when the runner
+// declares no policies): side figures such as user or system time are
+// coarse and would bury the warnings that matter.
+void
+diagnose_samples(BenchReport& report)
+{
+  const BenchResults& results = *report.results;
+  for (const auto& s : results.scenarios) {
+    for (const auto& [name, samples] : s.distributions) {
+      if (results.policies.empty() || results.policy(name)) {
+        report.diagnostics.push_back({s.id, name, stats::diagnose(samples)});
+      }
+    }
+  }
+}
+
+// --baseline saves the run; --ratchet moves only the metrics that improved.
+void
+save_or_ratchet(const Prepared& p, const BenchRequest& request, BenchReport& report,
+                const std::optional<Baseline>& baseline, std::string& terminal_reason,
+                RunStatus& final_status)
+{
+  if (!request.save_baseline && !request.ratchet) {
+    return;
+  }
+  const bool regression = report.comparison && report.comparison->regression;
+  const bool improved = report.comparison && report.comparison->has_improvements;
+  if (!report.passed) {
+    report.notes.push_back(request.save_baseline ? "baseline not saved: gates or budgets failed"
+                                                 : "baseline not ratcheted: gates or budgets failed");
+    return;
+  }
+  Baseline next;
+  if (request.save_baseline) {
+    next = make_baseline(*report.results, now_ms(), report.host);
+  } else if (!report.comparison) {
+    report.notes.push_back("baseline not ratcheted: there is no baseline to improve on yet (save "
+                           "one with --baseline)");
+    return;
+  } else if (regression) {
+    report.notes.push_back("baseline not ratcheted: the run regressed");
+    return;
+  } else if (!improved) {
+    report.notes.push_back("baseline not ratcheted: nothing improved significantly beyond its "
+                           "threshold");
+    return;
+  } else {
+    next = ratchet_baseline(*baseline, *report.results, *report.comparison);
+    for (const auto& sc : report.comparison->scenarios) {
+      for (const auto& d : sc.metric_deltas) {
+        if (d.improvement) report.ratcheted_metrics.push_back(sc.id + "/" + d.name);
+      }
+    }
+    if (!report.comparison->new_scenario_ids.empty()) {
+      report.notes.push_back("--ratchet leaves new scenarios out of the baseline; add them with "
+                             "--baseline");
+    }
+  }
+  auto written = write_baseline(p.paths, p.baseline_file, report.baseline_key, next);
+  if (!written) {
+    report.failure = written.error();
+    report.exit_code = 1;
+    terminal_reason = "baseline_write_failed";
+    final_status = RunStatus::failed;
+    return;
+  }
+  (request.save_baseline ? report.baseline_saved : report.ratcheted) = true;
+}
+
+void
+apply_round(BenchReport& report, Round& round, std::string& terminal_reason)
+{
+  if (round.process) report.process = round.process;
+  report.command_failures.insert(report.command_failures.end(), round.command_failures.begin(),
+                                 round.command_failures.end());
+  if (round.failure) {
+    report.failure = round.failure;
+    report.exit_code = round.exit_code;
+    report.cancelled = round.cancelled;
+    terminal_reason = round.terminal_reason;
   }
 }
 
@@ -436,6 +898,13 @@ Result<BenchReport>
 run_bench(const BenchRequest& request)
 {
   install_interrupt_handlers();
+  if (request.until_decisive && *request.until_decisive < request.iterations) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--until-decisive={} is below --iterations {}: MAX counts all "
+                                  "samples of a scenario, the first round's included; give at "
+                                  "least {}",
+                                  *request.until_decisive, request.iterations, request.iterations));
+  }
   auto prepared = prepare(request);
   if (!prepared) {
     return Unexpected(prepared.error());
@@ -447,15 +916,16 @@ run_bench(const BenchRequest& request)
   if (!store) {
     return Unexpected(store.error());
   }
-  auto baseline_file = p.component.local_path / "homeboy.json";
   BenchReport report;
   report.component_id = p.component.id;
   report.iterations = request.iterations;
   report.baseline_key = baseline_key("");
+  report.measured_by = p.exec() ? "exec" : "runner";
+  report.host = host_fingerprint();
 
   std::optional<Baseline> baseline;
   if (!request.ignore_baseline && !request.save_baseline) {
-    auto read = read_baseline(baseline_file, report.baseline_key);
+    auto read = read_baseline(p.baseline_file, report.baseline_key);
     if (!read) {
       return Unexpected(read.error());
     }
@@ -506,114 +976,83 @@ run_bench(const BenchRequest& request)
     return Unexpected(inserted.error());
   }
 
-  RunnerInvocation inv;
-  inv.run_id = report.run_id;
-  inv.run_dir = run_dir;
-  inv.results_file = run_dir / "bench-results.json";
-  inv.iterations = request.iterations;
-  inv.warmup = request.warmup;
-  inv.scenarios = request.scenarios;
-  inv.runner_args = request.runner_args;
-  inv.settings_json = p.settings_json;
-  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
-  auto exit = invoke_runner(p.runner, p.component, env, inv,
-                            [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
-                            interrupted);
-
+  // The command order's seed is printed, so a surprising order can be rerun.
+  std::uint64_t seed = request.seed.value_or(static_cast<std::uint64_t>(now_ms()));
+  if (p.exec()) report.exec_seed = seed;
   std::string terminal_reason;
   RunStatus final_status = RunStatus::failed;
-  if (!exit) {
-    report.failure = exit.error();
-    report.exit_code = 1;
-    terminal_reason = "runner_failed";
-  } else {
-    report.process = exit->process;
-    const auto& proc = exit->process;
-    ParseOptions options = results_parse_options();
-    options.source_name = fmt::format("results file {}", inv.results_file.string());
-    std::error_code ec;
-    bool have_results = stdfs::exists(inv.results_file, ec);
-    Result<BenchResults> parsed = have_results ? parse_results_file(inv.results_file, options)
-                                               : Result<BenchResults>(make_error("results.missing", ""));
-    if (proc.cancelled) {
-      int sig = interrupt_signal();
-      report.cancelled = true;
-      report.exit_code = 128 + (sig ? sig : SIGINT);
-      report.failure = Error{"bench.interrupted",
-                             fmt::format("interrupted by SIG{}; the runner's process group was "
-                                         "stopped and the run recorded as cancelled",
-                                         sigabbrev_np(sig ? sig : SIGINT)),
-                             "{}"};
-      terminal_reason = "cancelled_by_user";
-      final_status = RunStatus::cancelled;
-      if (parsed) report.results = std::move(*parsed);
-    } else if (proc.shell_exit_code() != 0) {
-      report.exit_code = bench_exit_code(proc.shell_exit_code(), false, false);
-      std::string hint;
-      if (proc.exit_code == 126) hint = " (a command was not executable: check its permissions)";
-      if (proc.exit_code == 127) hint = " (a command was not found: check scripts.bench)";
-      report.failure = Error{"runner.failed",
-                             fmt::format("bench runner {} {}{}; its output is in the run's log "
-                                         "artifacts",
-                                         p.runner.description, proc.describe(), hint),
-                             "{}"};
-      terminal_reason = proc.signal ? "runner_crashed" : "runner_failed";
-      if (parsed) report.results = std::move(*parsed);
-    } else if (!have_results) {
-      report.exit_code = 1;
-      report.failure = Error{"results.missing",
-                             fmt::format("bench runner {} exited 0 but wrote no results file; a "
-                                         "runner must write its JSON results to "
-                                         "$HOMEBOY_BENCH_RESULTS_FILE ({})",
-                                         p.runner.description, inv.results_file.string()),
-                             "{}"};
-      terminal_reason = "results_missing";
-    } else if (!parsed) {
-      report.exit_code = 1;
-      report.failure = parsed.error();
-      terminal_reason = "results_invalid";
-    } else {
-      report.results = std::move(*parsed);
-      const BenchResults& results = *report.results;
-      report.passed = results.passed();
-      if (baseline) {
-        report.comparison =
-          compare_to_baseline(*baseline, results, CompareOptions{request.regression_threshold});
-      }
-      bool regression = report.comparison && report.comparison->regression;
-      report.exit_code = bench_exit_code(0, report.passed, regression);
-      terminal_reason = !report.passed ? "gate_failed" : regression ? "regression" : "";
-      final_status = report.exit_code == 0 ? RunStatus::succeeded : RunStatus::failed;
-
-      if (request.save_baseline || request.ratchet) {
-        bool improved = report.comparison && report.comparison->has_improvements && !regression;
-        if (!report.passed) {
-          report.notes.push_back(request.save_baseline
-                                   ? "baseline not saved: gates or budgets failed"
-                                   : "baseline not ratcheted: gates or budgets failed");
-        } else if (request.ratchet && !request.save_baseline && !improved) {
-          report.notes.push_back(!report.comparison
-                                   ? "baseline not ratcheted: there is no baseline to improve "
-                                     "on yet (save one with --baseline)"
-                                 : regression ? "baseline not ratcheted: the run regressed"
-                                              : "baseline not ratcheted: nothing improved");
-        } else {
-          auto written = write_baseline(p.paths, baseline_file, report.baseline_key,
-                                        make_baseline(results, now_ms()));
-          if (!written) {
-            report.failure = written.error();
-            report.exit_code = 1;
-            terminal_reason = "baseline_write_failed";
-            final_status = RunStatus::failed;
-          } else {
-            (request.save_baseline ? report.baseline_saved : report.ratcheted) = true;
-          }
+  Round first = measure(p, request, report.run_id, run_dir, 1, request.iterations,
+                        request.scenarios, seed);
+  apply_round(report, first, terminal_reason);
+  if (first.results) {
+    report.results = std::move(*first.results);
+  }
+  if (report.cancelled) {
+    final_status = RunStatus::cancelled;
+  } else if (report.results && !report.failure) {
+    BenchResults& results = *report.results;
+    CompareOptions options{request.regression_threshold, request.statistics, request.correction,
+                           request.alpha};
+    // --until-decisive looks at the data several times; each look gets an
+    // equal share of alpha (Bonferroni over the looks), so stopping early
+    // does not raise the false-alarm rate.
+    report.looks = planned_looks(request.iterations, request.until_decisive);
+    options.alpha = request.alpha / static_cast<double>(report.looks);
+    if (baseline) {
+      report.comparison = compare_to_baseline(*baseline, results, options);
+    }
+    for (std::uint64_t round_number = 2;
+         report.comparison && report.comparison->inconclusive && request.until_decisive
+         && !report.failure && !interrupted();
+         ++round_number) {
+      std::vector<std::string> ids;
+      std::uint64_t extra = 0;
+      for (const auto& id : report.comparison->inconclusive_scenario_ids()) {
+        const Scenario* s = nullptr;
+        for (const auto& x : results.scenarios) if (x.id == id) s = &x;
+        std::uint64_t have = s ? sample_count(*s) : *request.until_decisive;
+        if (have < *request.until_decisive) {
+          ids.push_back(id);
+          std::uint64_t step = decisive_round_iterations(have, *request.until_decisive);
+          extra = extra ? std::min(extra, step) : step;
         }
       }
+      if (ids.empty() || extra == 0) {
+        break;
+      }
+      Round more = measure(p, request, report.run_id, run_dir, round_number, extra, ids, seed);
+      report.decisive_rounds.push_back({round_number, extra, ids});
+      if (more.results) {
+        merge_round(results, *more.results, ids, round_number);
+      }
+      apply_round(report, more, terminal_reason);
+      report.comparison = compare_to_baseline(*baseline, results, options);
+    }
+    diagnose_samples(report);
+    if (report.comparison && baseline->host) {
+      report.comparison->host_differences = differences(*baseline->host, report.host);
+    }
+    report.passed = results.passed() && !report.failure;
+    bool regression = report.comparison && report.comparison->regression;
+    bool undecided = request.fail_on_inconclusive && report.comparison
+                     && report.comparison->inconclusive;
+    if (report.cancelled) {
+      final_status = RunStatus::cancelled;
+    } else if (!report.failure) {
+      report.exit_code = bench_exit_code(0, report.passed, regression || undecided);
+      terminal_reason = !report.passed ? "gate_failed"
+                        : regression   ? "regression"
+                        : undecided    ? "inconclusive"
+                                       : "";
+      final_status = report.exit_code == 0 ? RunStatus::succeeded : RunStatus::failed;
+      save_or_ratchet(p, request, report, baseline, terminal_reason, final_status);
     }
   }
+  if (report.failure && report.exit_code == 0) {
+    report.exit_code = 1;
+  }
 
-  collect_run_files(report, run_dir, inv.results_file);
+  collect_run_files(report, run_dir);
   if (report.results) {
     collect_scenario_artifacts(report, *report.results, p.component.local_path);
   }
@@ -636,7 +1075,7 @@ run_bench(const BenchRequest& request)
     report.failure = settled.error();
     report.exit_code = report.exit_code ? report.exit_code : 1;
   }
-  add_hints(report, p.component.id);
+  add_hints(report, p.component.id, p.component.id == "exec" && !request.component_id);
   return report;
 }
 

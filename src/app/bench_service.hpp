@@ -7,6 +7,8 @@
 #include "bench/compare.hpp"
 #include "bench/results/results.hpp"
 #include "model/run.hpp"
+#include "stats/diagnostics.hpp"
+#include "util/host.hpp"
 #include "util/error.hpp"
 #include "util/json_fwd.hpp"
 #include "util/process.hpp"
@@ -34,6 +36,17 @@ struct BenchRequest
   bool ignore_baseline = false;
   bool ratchet = false;
   double regression_threshold = 5.0;
+  bench::Statistics statistics = bench::Statistics::sound;   // --statistics
+  stats::Correction correction = stats::Correction::holm;     // --correction
+  double alpha = 0.05;                                        // --alpha
+  bool fail_on_inconclusive = false;
+  /// --until-decisive[=MAX]: re-run inconclusive scenarios up to MAX samples.
+  std::optional<std::uint64_t> until_decisive;
+  /// --exec NAME=COMMAND (repeatable): commands homeboy times itself.
+  std::vector<std::pair<std::string, std::string>> exec_commands;
+  bool shell = false;                                         // --shell
+  std::optional<std::string> prepare;                         // --prepare
+  std::optional<std::uint64_t> seed;                          // --seed (command order)
   std::vector<std::pair<std::string, std::string>> settings;      // --setting k=v
   std::vector<std::pair<std::string, std::string>> settings_json; // --setting-json k=json
   std::vector<std::string> runner_args;                   // after --
@@ -41,6 +54,22 @@ struct BenchRequest
   std::string homeboy_version;
   /// Receives the runner's stdout and stderr as they arrive.
   std::function<void(OutputStream, std::string_view)> on_runner_output;
+};
+
+/// What one scenario's samples of one metric say about the run itself.
+struct SampleDiagnostics
+{
+  std::string scenario_id;
+  std::string metric;
+  stats::Diagnostics diagnostics;
+};
+
+/// One --until-decisive round after the first.
+struct DecisiveRound
+{
+  std::uint64_t round = 0;
+  std::uint64_t iterations = 0;
+  std::vector<std::string> scenario_ids;
 };
 
 struct BenchReport
@@ -56,10 +85,20 @@ struct BenchReport
   bool baseline_found = false;
   bool baseline_saved = false;
   bool ratcheted = false;
+  std::vector<std::string> ratcheted_metrics; // "<scenario>/<metric>"
   std::vector<std::string> notes; // baseline not saved because ..., etc.
+  std::vector<SampleDiagnostics> diagnostics;
+  HostFingerprint host;
+  std::vector<DecisiveRound> decisive_rounds;
+  std::uint64_t looks = 1;    // comparisons planned (--until-decisive)
+  std::optional<std::uint64_t> exec_seed; // command order seed for --exec
+  /// "runner" or "exec": who measured.
+  std::string measured_by = "runner";
   std::vector<Artifact> artifacts;
   std::string run_id;              // empty when nothing was recorded
   std::optional<ProcessResult> process;
+  /// --exec: iterations that failed, per command (never folded into timings).
+  std::vector<std::string> command_failures;
   /// Set when the run failed for a reason other than its verdict (runner
   /// crash, missing or invalid results, interruption). The run is recorded.
   std::optional<Error> failure;
@@ -82,6 +121,12 @@ struct ScenarioList
 /// `bench list`: asks the runner for its scenarios (HOMEBOY_BENCH_LIST_ONLY=1)
 /// without running any workload; nothing is recorded.
 Result<ScenarioList> list_scenarios(const BenchRequest& request);
+
+/// Everything a reader should be warned about, one sentence each: iterations
+/// of timed commands that failed, a baseline measured on another host, and
+/// the within-run diagnostics (outliers, drift, bimodality) per scenario and
+/// metric.
+std::vector<std::string> bench_warnings(const BenchReport& report);
 
 /// The `single` payload of compat.md's bench envelope.
 Json bench_payload(const BenchReport& report);

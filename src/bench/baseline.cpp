@@ -94,6 +94,9 @@ parse_baseline(const Json& node, const std::string& where)
   if (meta.contains("iterations") && meta["iterations"].is_number_unsigned()) {
     baseline.iterations = meta["iterations"].get<std::uint64_t>();
   }
+  if (meta.contains("host") && meta["host"].is_object()) {
+    baseline.host = host_from_json(meta["host"]);
+  }
   if (!meta.contains("scenarios") || !meta["scenarios"].is_array()) {
     return bad("`metadata.scenarios` must be an array");
   }
@@ -166,11 +169,15 @@ baseline_to_json(const Baseline& baseline)
     }
     scenarios.push_back(std::move(entry));
   }
+  Json metadata = {{"iterations", baseline.iterations}, {"scenarios", std::move(scenarios)}};
+  if (baseline.host) {
+    metadata["host"] = host_to_json(*baseline.host);
+  }
   return Json{{"created_at", baseline.created_at},
               {"context_id", baseline.context_id},
               {"item_count", baseline.scenarios.size()},
               {"known_fingerprints", Json(std::vector<std::string>(ids.begin(), ids.end()))},
-              {"metadata", {{"iterations", baseline.iterations}, {"scenarios", std::move(scenarios)}}}};
+              {"metadata", std::move(metadata)}};
 }
 
 } // namespace
@@ -208,9 +215,10 @@ read_baseline(const stdfs::path& homeboy_json, std::string_view key)
 }
 
 Baseline
-make_baseline(const BenchResults& results, TimeMs now)
+make_baseline(const BenchResults& results, TimeMs now, std::optional<HostFingerprint> host)
 {
   Baseline baseline;
+  baseline.host = std::move(host);
   baseline.created_at = format_rfc3339(now);
   baseline.context_id = results.component_id;
   baseline.iterations = results.iterations;
@@ -228,6 +236,9 @@ write_baseline(const Paths& paths, const stdfs::path& homeboy_json, std::string_
   // files appear in their repository.
   auto lock_dir = paths.config_root / "locks";
   if (auto made = fs::create_directories(lock_dir); !made) {
+    return made;
+  }
+  if (auto made = fs::create_directories(homeboy_json.parent_path()); !made) {
     return made;
   }
   auto lock_path = lock_dir / ("baseline-" + fs::sha256_hex(stdfs::absolute(homeboy_json).string()).substr(0, 16) + ".lock");

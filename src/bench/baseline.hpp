@@ -4,6 +4,7 @@
 
 #include "bench/results/results.hpp"
 #include "model/paths.hpp"
+#include "util/host.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
 
@@ -35,6 +36,9 @@ struct Baseline
   std::string context_id;
   std::uint64_t iterations = 0;
   std::vector<BaselineScenario> scenarios;
+  /// metadata.host: the machine the baseline was measured on (ours; the
+  /// original tool's baselines have none).
+  std::optional<HostFingerprint> host;
 
   const BaselineScenario* find(std::string_view scenario_id) const;
 };
@@ -50,7 +54,8 @@ Result<std::optional<Baseline>> read_baseline(const std::filesystem::path& homeb
                                               std::string_view key);
 
 /// The snapshot of a run, as --baseline saves it.
-Baseline make_baseline(const BenchResults& results, TimeMs now);
+Baseline make_baseline(const BenchResults& results, TimeMs now,
+                       std::optional<HostFingerprint> host = std::nullopt);
 
 /// Replaces baselines[key] in `homeboy_json` under an exclusive lock, keeping
 /// every other key and its order, then atomically renames the new file into

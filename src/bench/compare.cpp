@@ -2,12 +2,57 @@
 
 #include "stats/descriptive.hpp"
 #include "stats/documented_tests.hpp"
+#include "stats/effect_size.hpp"
+#include "stats/kolmogorov_smirnov.hpp"
+#include "stats/mann_whitney.hpp"
+#include "stats/welch.hpp"
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace hb::bench {
+
+const char*
+to_string(Verdict verdict)
+{
+  switch (verdict) {
+  case Verdict::unchanged: return "unchanged";
+  case Verdict::improved: return "improved";
+  case Verdict::regressed: return "regressed";
+  case Verdict::inconclusive: return "inconclusive";
+  }
+  return "unchanged";
+}
+
+std::optional<Statistics>
+parse_statistics(std::string_view text)
+{
+  if (text == "sound") return Statistics::sound;
+  if (text == "documented") return Statistics::documented;
+  return std::nullopt;
+}
+
+std::optional<stats::Correction>
+parse_correction(std::string_view text)
+{
+  if (text == "holm") return stats::Correction::holm;
+  if (text == "bh") return stats::Correction::benjamini_hochberg;
+  if (text == "none") return stats::Correction::none;
+  return std::nullopt;
+}
+
+const char*
+to_string(stats::Correction correction)
+{
+  switch (correction) {
+  case stats::Correction::holm: return "holm";
+  case stats::Correction::benjamini_hochberg: return "bh";
+  case stats::Correction::none: return "none";
+  }
+  return "holm";
+}
 
 const ScenarioComparison*
 BaselineComparison::find(const std::string& scenario_id) const
@@ -18,6 +63,18 @@ BaselineComparison::find(const std::string& scenario_id) const
     }
   }
   return nullptr;
+}
+
+std::vector<std::string>
+BaselineComparison::inconclusive_scenario_ids() const
+{
+  std::vector<std::string> ids;
+  for (const auto& s : scenarios) {
+    if (s.verdict == Verdict::inconclusive) {
+      ids.push_back(s.id);
+    }
+  }
+  return ids;
 }
 
 std::string
@@ -38,10 +95,15 @@ format_value(double value)
 
 namespace {
 
+/// Above this many samples on a side the bootstrap (O(resamples n)) gives way
+/// to the Hodges-Lehmann interval relative to the baseline median.
+constexpr std::size_t k_bootstrap_max_samples = 5000;
+constexpr double k_confidence = 0.95;
+
 // The point test of compat.md: `bad` is how much worse current is; both
 // thresholds, when set, must be exceeded.
 bool
-point_regression(double bad, double baseline, const MetricPolicy& policy, bool legacy)
+beyond_thresholds(double bad, double baseline, const MetricPolicy& policy, bool legacy)
 {
   if (bad <= 0) {
     return false;
@@ -61,12 +123,78 @@ point_regression(double bad, double baseline, const MetricPolicy& policy, bool l
   return true;
 }
 
-MetricDelta
+// Sound rules: is the whole interval of the change inside the policy's
+// tolerance? Either threshold suffices, since a regression must exceed both.
+bool
+interval_within_thresholds(const MetricDelta& d, const MetricPolicy& policy)
+{
+  auto inside = [](const std::optional<Interval>& i, double bound) {
+    return i && i->lower >= -bound && i->upper <= bound;
+  };
+  return (policy.threshold_percent && inside(d.interval, *policy.threshold_percent))
+         || (policy.threshold_absolute && inside(d.shift, *policy.threshold_absolute));
+}
+
+bool
+has_thresholds(const MetricPolicy& policy)
+{
+  return policy.threshold_percent || policy.threshold_absolute;
+}
+
+stats::TestResult
+run_test(RegressionTest test, std::span<const double> base, std::span<const double> cur,
+         stats::Worse worse)
+{
+  switch (test) {
+  case RegressionTest::kolmogorov_smirnov: return stats::kolmogorov_smirnov(base, cur, worse);
+  case RegressionTest::welch_t: return stats::welch_t_test(base, cur, worse);
+  default: return stats::mann_whitney_u(base, cur, worse);
+  }
+}
+
+// Intervals for the change: the Hodges-Lehmann shift always; the relative
+// change of the median by bootstrap when the baseline is positive and the
+// samples small enough, else the shift relative to the baseline median.
+void
+add_intervals(MetricDelta& d, const std::vector<double>& base, const std::vector<double>& cur,
+              std::uint64_t seed)
+{
+  auto hl = stats::hodges_lehmann(base, cur, k_confidence);
+  if (std::string_view(hl.method) == "insufficient") {
+    return;
+  }
+  d.shift = Interval{hl.estimate, hl.lower, hl.upper, hl.coverage, "value", "hodges_lehmann"};
+  if (std::max(base.size(), cur.size()) <= k_bootstrap_max_samples) {
+    auto rel = stats::relative_median_change(base, cur, seed, 2000, k_confidence);
+    if (std::string_view(rel.method) == "bootstrap") {
+      d.interval = Interval{rel.estimate * 100, rel.lower * 100, rel.upper * 100, k_confidence,
+                            "percent", "bootstrap"};
+      return;
+    }
+  }
+  if (d.baseline_value != 0) {
+    double scale = 100 / std::fabs(d.baseline_value);
+    d.interval = Interval{hl.estimate * scale, hl.lower * scale, hl.upper * scale, hl.coverage,
+                          "percent", "hodges_lehmann"};
+  }
+}
+
+struct Compared
+{
+  MetricDelta delta;
+  MetricPolicy policy;
+  bool sample_test = false;
+  bool legacy = false;
+  bool documented_significant = false;
+};
+
+Compared
 compare_metric(const std::string& name, const MetricPolicy& policy, double base_value,
                double cur_value, const std::vector<double>* base_samples,
-               const std::vector<double>* cur_samples, bool legacy)
+               const std::vector<double>* cur_samples, bool legacy, const CompareOptions& options)
 {
-  MetricDelta d;
+  Compared out{{}, policy, false, legacy, false};
+  MetricDelta& d = out.delta;
   d.name = name;
   d.direction = policy.direction;
   d.regression_test = policy.effective_test();
@@ -74,14 +202,14 @@ compare_metric(const std::string& name, const MetricPolicy& policy, double base_
   d.current_samples = cur_samples ? cur_samples->size() : 0;
   const bool lower_better = policy.direction == Direction::lower_is_better;
 
-  bool sample_test = d.regression_test != RegressionTest::point_delta;
-  if (sample_test && (d.baseline_samples == 0 || d.current_samples == 0)) {
+  out.sample_test = d.regression_test != RegressionTest::point_delta;
+  if (out.sample_test && (d.baseline_samples == 0 || d.current_samples == 0)) {
     d.note = d.baseline_samples == 0 ? "baseline has no samples; compared summary values"
                                      : "run has no samples; compared summary values";
     d.regression_test = RegressionTest::point_delta;
-    sample_test = false;
+    out.sample_test = false;
   }
-  if (sample_test) {
+  if (out.sample_test) {
     base_value = stats::median(*base_samples);
     cur_value = stats::median(*cur_samples);
   }
@@ -91,22 +219,91 @@ compare_metric(const std::string& name, const MetricPolicy& policy, double base_
   if (base_value != 0) {
     d.delta_pct = d.delta / std::fabs(base_value) * 100;
   }
-  double bad = lower_better ? d.delta : -d.delta;
-  bool worse_beyond_thresholds = point_regression(bad, base_value, policy, legacy);
-
-  if (sample_test) {
+  if (!out.sample_test) {
+    d.method = "point";
+    return out;
+  }
+  if (options.statistics == Statistics::documented
+      && d.regression_test != RegressionTest::welch_t) {
     auto test = d.regression_test == RegressionTest::mann_whitney_u
                   ? stats::documented_mann_whitney(*base_samples, *cur_samples, lower_better)
-                  : stats::documented_kolmogorov_smirnov(*base_samples, *cur_samples, lower_better);
+                  : stats::documented_kolmogorov_smirnov(*base_samples, *cur_samples,
+                                                         lower_better);
     d.statistic = test.statistic;
-    // Regressed: the test finds the current samples worse and the medians
-    // moved beyond the policy's tolerances.
-    d.regression = test.significant && worse_beyond_thresholds;
-  } else {
-    d.regression = worse_beyond_thresholds;
+    d.method = "documented"; // no p-value: a fixed critical value
+    out.documented_significant = test.significant;
+    return out;
   }
-  d.improvement = !d.regression && bad < 0;
-  return d;
+  auto worse = lower_better ? stats::Worse::greater : stats::Worse::less;
+  auto better = lower_better ? stats::Worse::less : stats::Worse::greater;
+  auto regress = run_test(d.regression_test, *base_samples, *cur_samples, worse);
+  auto improve = run_test(d.regression_test, *base_samples, *cur_samples, better);
+  d.statistic = regress.statistic;
+  d.z = regress.z;
+  d.p_value = regress.p_value;
+  d.improvement_p_value = improve.p_value;
+  d.method = regress.method;
+  add_intervals(d, *base_samples, *cur_samples, options.seed);
+  return out;
+}
+
+// Shift estimates with fewer samples than this cannot reach the confidence
+// they are asked for (Mann-Whitney's null puts more than 2.5 % on its
+// extremes), so they never establish "unchanged".
+bool
+interval_is_trustworthy(const MetricDelta& d)
+{
+  return d.shift && d.shift->confidence >= k_confidence - 1e-9;
+}
+
+void
+decide(MetricDelta& d, const Compared& c, double alpha)
+{
+  const MetricPolicy& policy = c.policy;
+  const bool lower_better = policy.direction == Direction::lower_is_better;
+  const double bad = lower_better ? d.delta : -d.delta;
+  const bool worse_beyond = beyond_thresholds(bad, d.baseline_value, policy, c.legacy);
+  const bool better_beyond = beyond_thresholds(-bad, d.baseline_value, policy, c.legacy);
+
+  if (!c.sample_test) {
+    d.verdict = worse_beyond ? Verdict::regressed
+                : better_beyond ? Verdict::improved
+                                : Verdict::unchanged;
+  } else if (d.method == "documented") {
+    // compat.md: regression when the test fires and the medians moved
+    // beyond the tolerances; improvement whenever current is better.
+    d.verdict = (c.documented_significant && worse_beyond) ? Verdict::regressed
+                : bad < 0                          ? Verdict::improved
+                                                   : Verdict::unchanged;
+  } else {
+    const bool worse_significant = d.p_value_adjusted.value_or(1) <= alpha;
+    const bool better_significant = d.improvement_p_value_adjusted.value_or(1) <= alpha;
+    if (worse_significant && worse_beyond) {
+      d.verdict = Verdict::regressed;
+    } else if (better_significant && better_beyond) {
+      d.verdict = Verdict::improved;
+    } else if (has_thresholds(policy) ? interval_is_trustworthy(d)
+                                          && interval_within_thresholds(d, policy)
+                                      : !worse_significant && !better_significant) {
+      d.verdict = Verdict::unchanged;
+    } else {
+      d.verdict = Verdict::inconclusive;
+    }
+  }
+  d.regression = d.verdict == Verdict::regressed;
+  d.improvement = d.verdict == Verdict::improved;
+}
+
+Verdict
+scenario_verdict(const std::vector<MetricDelta>& deltas)
+{
+  auto any = [&](Verdict v) {
+    return std::any_of(deltas.begin(), deltas.end(), [v](const auto& d) { return d.verdict == v; });
+  };
+  if (any(Verdict::regressed)) return Verdict::regressed;
+  if (any(Verdict::inconclusive)) return Verdict::inconclusive;
+  if (any(Verdict::improved)) return Verdict::improved;
+  return Verdict::unchanged;
 }
 
 std::string
@@ -125,9 +322,14 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
 {
   BaselineComparison out;
   out.threshold_percent = options.threshold_percent;
+  out.statistics = options.statistics;
+  out.correction = options.correction;
+  out.alpha = options.alpha;
   const bool legacy = current.policies.empty();
   const MetricPolicy legacy_rule = legacy_policy(options.threshold_percent);
 
+  // Pass 1: every metric's test and intervals; the policy rides along.
+  std::vector<std::vector<Compared>> compared;
   for (const auto& scenario : current.scenarios) {
     const BaselineScenario* base = baseline.find(scenario.id);
     if (!base) {
@@ -136,20 +338,20 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
     }
     ScenarioComparison sc;
     sc.id = scenario.id;
+    std::vector<Compared> rows;
     auto consider = [&](const std::string& name, const MetricPolicy& policy) {
       const double* cur = scenario.metric(name);
       const double* old = base->metric(name);
-      if (!cur || !old) {
+      const auto* cur_samples = scenario.samples(name);
+      const auto* old_samples = base->samples(name);
+      // A metric given only as samples is compared on its samples.
+      bool on_samples = policy.effective_test() != RegressionTest::point_delta && cur_samples
+                        && old_samples && !cur_samples->empty() && !old_samples->empty();
+      if (!on_samples && (!cur || !old)) {
         return;
       }
-      auto d = compare_metric(name, policy, *old, *cur, base->samples(name),
-                              scenario.samples(name), legacy);
-      if (d.regression) {
-        out.reasons.push_back(reason_text(scenario.id, d));
-      }
-      sc.regression |= d.regression;
-      sc.improvement |= d.improvement;
-      sc.metric_deltas.push_back(std::move(d));
+      rows.push_back(compare_metric(name, policy, old ? *old : 0, cur ? *cur : 0, old_samples,
+                                    cur_samples, legacy, options));
     };
     if (legacy) {
       consider(std::string(k_legacy_metric), legacy_rule);
@@ -158,17 +360,107 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
         consider(name, policy);
       }
     }
+    out.scenarios.push_back(std::move(sc));
+    compared.push_back(std::move(rows));
+  }
+
+  // Pass 2: one correction over the run's family, per direction.
+  std::vector<MetricDelta*> family;
+  std::vector<double> worse_p;
+  std::vector<double> better_p;
+  for (auto& rows : compared) {
+    for (auto& c : rows) {
+      if (c.delta.improvement_p_value) {
+        family.push_back(&c.delta);
+        worse_p.push_back(*c.delta.p_value);
+        better_p.push_back(*c.delta.improvement_p_value);
+      }
+    }
+  }
+  out.tests = family.size();
+  auto worse_adj = stats::correct_p_values(worse_p, options.alpha, options.correction);
+  auto better_adj = stats::correct_p_values(better_p, options.alpha, options.correction);
+  for (std::size_t i = 0; i < family.size(); ++i) {
+    family[i]->p_value_adjusted = worse_adj.adjusted[i];
+    family[i]->improvement_p_value_adjusted = better_adj.adjusted[i];
+  }
+
+  // Pass 3: verdicts.
+  for (std::size_t s = 0; s < out.scenarios.size(); ++s) {
+    ScenarioComparison& sc = out.scenarios[s];
+    for (auto& c : compared[s]) {
+      decide(c.delta, c, options.alpha);
+      if (c.delta.regression) {
+        out.reasons.push_back(reason_text(sc.id, c.delta));
+      }
+      sc.metric_deltas.push_back(std::move(c.delta));
+    }
+    sc.verdict = scenario_verdict(sc.metric_deltas);
+    sc.regression = sc.verdict == Verdict::regressed;
+    sc.improvement = std::any_of(sc.metric_deltas.begin(), sc.metric_deltas.end(),
+                                 [](const auto& d) { return d.improvement; });
     out.regression |= sc.regression;
     out.has_improvements |= sc.improvement;
-    out.scenarios.push_back(std::move(sc));
+    out.inconclusive |= sc.verdict == Verdict::inconclusive;
   }
   for (const auto& base : baseline.scenarios) {
-    bool present = false;
-    for (const auto& s : current.scenarios) {
-      present |= s.id == base.id;
-    }
+    bool present = std::any_of(current.scenarios.begin(), current.scenarios.end(),
+                               [&](const Scenario& s) { return s.id == base.id; });
     if (!present) {
       out.removed_scenario_ids.push_back(base.id);
+    }
+  }
+  return out;
+}
+
+std::uint64_t
+decisive_round_iterations(std::uint64_t samples, std::uint64_t max)
+{
+  return samples >= max ? 0 : std::min(samples, max - samples);
+}
+
+std::uint64_t
+planned_looks(std::uint64_t samples, std::optional<std::uint64_t> max)
+{
+  std::uint64_t looks = 1;
+  while (max && samples > 0 && samples < *max) {
+    samples += decisive_round_iterations(samples, *max);
+    ++looks;
+  }
+  return looks;
+}
+
+Baseline
+ratchet_baseline(const Baseline& baseline, const BenchResults& current,
+                 const BaselineComparison& comparison)
+{
+  Baseline out = baseline;
+  for (const auto& sc : comparison.scenarios) {
+    const Scenario* cur = nullptr;
+    for (const auto& s : current.scenarios) {
+      if (s.id == sc.id) cur = &s;
+    }
+    auto target = std::find_if(out.scenarios.begin(), out.scenarios.end(),
+                               [&](const BaselineScenario& b) { return b.id == sc.id; });
+    if (!cur || target == out.scenarios.end()) {
+      continue;
+    }
+    for (const auto& d : sc.metric_deltas) {
+      if (!d.improvement) {
+        continue;
+      }
+      if (const double* value = cur->metric(d.name)) {
+        auto m = std::find_if(target->metrics.begin(), target->metrics.end(),
+                              [&](const Metric& x) { return x.name == d.name; });
+        if (m != target->metrics.end()) m->value = *value;
+        else target->metrics.push_back({d.name, *value});
+      }
+      if (const auto* samples = cur->samples(d.name)) {
+        auto dist = std::find_if(target->distributions.begin(), target->distributions.end(),
+                                 [&](const auto& x) { return x.first == d.name; });
+        if (dist != target->distributions.end()) dist->second = *samples;
+        else target->distributions.emplace_back(d.name, *samples);
+      }
     }
   }
   return out;

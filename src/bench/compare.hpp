@@ -1,16 +1,54 @@
 #pragma once
-// Baseline comparison: one entry point, compare_to_baseline(), so the
-// statistics can improve without touching its callers. Today it implements
-// compat.md "Comparison, as documented".
+// Baseline comparison: one entry point, compare_to_baseline(), that gives
+// every metric a verdict. Two rule sets:
+//
+// - sound (the default): metrics with samples are tested one-sided in each
+//   direction (Mann-Whitney U, Kolmogorov-Smirnov or Welch's t, as the policy
+//   names), the p-values of a run are corrected as one family (Holm by
+//   default), and the change of the median gets a 95 % interval. A metric
+//   is `regressed` when the worse-direction test is significant after
+//   correction and the change is worse beyond the policy's thresholds,
+//   `improved` likewise in the better direction, `unchanged` when the
+//   interval lies inside the thresholds, and `inconclusive` otherwise.
+// - documented: compat.md "Comparison, as documented", kept so old verdicts
+//   can be reproduced and so the decision-quality study can put both side
+//   by side.
+//
+// Metrics without samples (point_delta policies, the legacy p95_ms rule) are
+// compared by the point test in both rule sets: regressed beyond the
+// thresholds, improved beyond them in the other direction, else unchanged.
 
 #include "bench/baseline.hpp"
 #include "bench/results/results.hpp"
+#include "stats/correction.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hb::bench {
+
+enum class Verdict { unchanged, improved, regressed, inconclusive };
+const char* to_string(Verdict verdict); // "unchanged" | "improved" | ...
+
+enum class Statistics { sound, documented };
+std::optional<Statistics> parse_statistics(std::string_view text);
+std::optional<stats::Correction> parse_correction(std::string_view text); // none|holm|bh
+const char* to_string(stats::Correction correction);                     // "none"|"holm"|"bh"
+
+/// A change with its interval. `unit` is "percent" (relative change of the
+/// median) or "value" (Hodges-Lehmann shift, in the metric's unit).
+struct Interval
+{
+  double estimate = 0;
+  double lower = 0;
+  double upper = 0;
+  double confidence = 0.95;
+  const char* unit = "percent";
+  const char* method = ""; // "bootstrap" | "hodges_lehmann"
+};
 
 struct MetricDelta
 {
@@ -23,9 +61,20 @@ struct MetricDelta
   RegressionTest regression_test = RegressionTest::point_delta;
   std::size_t baseline_samples = 0;
   std::size_t current_samples = 0;
-  std::optional<double> statistic; // U or D+ for sample tests
-  bool regression = false;
-  bool improvement = false;
+  std::optional<double> statistic; // U, D or t for sample tests
+  std::optional<double> z;         // Mann-Whitney's normal approximation
+  /// Sample tests: one-sided p of "current is worse", before and after the
+  /// run's correction; and the same for "current is better".
+  std::optional<double> p_value;
+  std::optional<double> p_value_adjusted;
+  std::optional<double> improvement_p_value;
+  std::optional<double> improvement_p_value_adjusted;
+  std::string method; // "exact", "normal", "asymptotic", "t", "point", "documented", ...
+  std::optional<Interval> interval; // relative change of the median, percent
+  std::optional<Interval> shift;    // Hodges-Lehmann shift
+  Verdict verdict = Verdict::unchanged;
+  bool regression = false;  // verdict == regressed
+  bool improvement = false; // verdict == improved
   std::string note; // why a sample test fell back to the point delta, ...
 };
 
@@ -33,6 +82,9 @@ struct ScenarioComparison
 {
   std::string id;
   std::vector<MetricDelta> metric_deltas;
+  /// regressed if any metric regressed; else inconclusive if any is; else
+  /// improved if any improved; else unchanged.
+  Verdict verdict = Verdict::unchanged;
   bool regression = false;
   bool improvement = false;
 };
@@ -40,24 +92,52 @@ struct ScenarioComparison
 struct BaselineComparison
 {
   double threshold_percent = 5.0;
+  Statistics statistics = Statistics::sound;
+  stats::Correction correction = stats::Correction::holm;
+  double alpha = 0.05;
+  std::size_t tests = 0; // size of the corrected family
   std::vector<ScenarioComparison> scenarios;
   std::vector<std::string> new_scenario_ids;
   std::vector<std::string> removed_scenario_ids;
   bool regression = false;
   bool has_improvements = false;
+  bool inconclusive = false; // some scenario is inconclusive
   std::vector<std::string> reasons; // "<scenario>: <metric> <b> → <c> (+x.x%)"
+  /// One sentence per host property that differs from the baseline's host.
+  std::vector<std::string> host_differences;
 
   const ScenarioComparison* find(const std::string& scenario_id) const;
+  std::vector<std::string> inconclusive_scenario_ids() const;
 };
 
 struct CompareOptions
 {
   /// --regression-threshold: the legacy p95_ms tolerance in percent.
   double threshold_percent = 5.0;
+  Statistics statistics = Statistics::sound;
+  stats::Correction correction = stats::Correction::holm;
+  double alpha = 0.05;
+  /// Seeds the bootstrap, so the same data always prints the same interval.
+  std::uint64_t seed = 0x686f6d65626f79;
 };
 
 BaselineComparison compare_to_baseline(const Baseline& baseline, const BenchResults& current,
                                        const CompareOptions& options);
+
+/// --ratchet: the baseline with only the metrics whose verdict is `improved`
+/// moved to the current run's value and samples; every other scenario,
+/// metric and sample stays as it was.
+Baseline ratchet_baseline(const Baseline& baseline, const BenchResults& current,
+                          const BaselineComparison& comparison);
+
+/// --until-decisive: a scenario with `samples` samples and a budget of `max`
+/// gets min(samples, max - samples) more iterations per round, so its samples
+/// double until the budget is spent.
+std::uint64_t decisive_round_iterations(std::uint64_t samples, std::uint64_t max);
+/// How many comparisons ("looks") that allows: the first, then one per
+/// round. Each look is judged at alpha / looks (Bonferroni over the looks),
+/// so stopping at the first decisive look keeps the false-alarm rate.
+std::uint64_t planned_looks(std::uint64_t samples, std::optional<std::uint64_t> max);
 
 /// Formats a metric value for reports: up to 4 significant decimals, no
 /// trailing zeros.

@@ -198,14 +198,17 @@ invoke_runner(const Runner& runner, const Component& component, const Environmen
 {
   RunnerExit exit;
   std::error_code ec;
-  stdfs::remove(invocation.run_dir / "bench-responsiveness.jsonl", ec);
+  if (invocation.log_tag.empty()) {
+    stdfs::remove(invocation.run_dir / "bench-responsiveness.jsonl", ec);
+  }
   for (const auto& argv : runner.commands) {
     SpawnSpec spec;
     spec.argv = argv;
     spec.cwd = component.local_path;
     spec.env = env;
     // Several commands append to one pair of logs.
-    std::string suffix = runner.commands.size() > 1 ? fmt::format(".{}", exit.commands_run + 1) : "";
+    std::string suffix = invocation.log_tag
+                         + (runner.commands.size() > 1 ? fmt::format(".{}", exit.commands_run + 1) : "");
     spec.stdout_path = invocation.run_dir / ("runner.stdout" + suffix + ".log");
     spec.stderr_path = invocation.run_dir / ("runner.stderr" + suffix + ".log");
     spec.on_output = on_output;

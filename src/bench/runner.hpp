@@ -37,6 +37,8 @@ struct RunnerInvocation
   std::string run_id;
   std::filesystem::path run_dir;
   std::filesystem::path results_file;
+  /// Names this invocation's logs: runner.stdout<tag>.log (".round-2", ...).
+  std::string log_tag;
   std::uint64_t iterations = 10;
   std::optional<std::uint64_t> warmup;
   std::vector<std::string> scenarios;

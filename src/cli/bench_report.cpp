@@ -1,5 +1,6 @@
 #include "cli/bench_report.hpp"
 
+#include "stats/descriptive.hpp"
 #include "util/table.hpp"
 #include "util/term.hpp"
 
@@ -31,11 +32,43 @@ find_delta(const ScenarioComparison* cmp, const std::string& metric)
 }
 
 std::string
-verdict(const MetricDelta& d, bool colour)
+verdict(Verdict v, bool colour)
 {
-  if (d.regression) return paint("regressed", Colour::red, colour);
-  if (d.improvement) return paint("improved", Colour::green, colour);
+  switch (v) {
+  case Verdict::regressed: return paint("regressed", Colour::red, colour);
+  case Verdict::improved: return paint("improved", Colour::green, colour);
+  case Verdict::inconclusive: return paint("inconclusive", Colour::yellow, colour);
+  case Verdict::unchanged: break;
+  }
   return "unchanged";
+}
+
+double
+median_of(const std::vector<double>* samples)
+{
+  return samples && !samples->empty() ? stats::median(*samples) : 0;
+}
+
+std::string
+format_p(const std::optional<double>& p)
+{
+  if (!p) return "";
+  if (*p < 0.001) return "<0.001";
+  return fmt::format("{:.3f}", *p);
+}
+
+// "+5.1% [+3.2, +7.0]": the change and its interval.
+std::string
+format_change(const MetricDelta& d)
+{
+  std::string change = d.delta_pct ? fmt::format("{:+.1f}%", *d.delta_pct)
+                                   : (d.delta >= 0 ? "+" : "") + format_value(d.delta);
+  if (d.interval) {
+    change += fmt::format(" [{:+.1f}, {:+.1f}]", d.interval->lower, d.interval->upper);
+  } else if (d.shift) {
+    change += fmt::format(" [{}, {}]", format_value(d.shift->lower), format_value(d.shift->upper));
+  }
+  return change;
 }
 
 std::string
@@ -44,33 +77,45 @@ render_scenario(const Scenario& s, const ScenarioComparison* cmp, bool colour)
   std::string out;
   std::string state = s.passed ? paint("passed", Colour::green, colour)
                                : paint("FAILED", Colour::red, colour);
-  if (cmp && cmp->regression) {
-    state += ", " + paint("regressed", Colour::red, colour);
+  if (cmp && cmp->verdict != Verdict::unchanged) {
+    state += ", " + verdict(cmp->verdict, colour);
   }
   out += fmt::format("{}  {}  ({} iterations)\n", paint(s.id, Colour::bold, colour), state,
                      s.iterations);
   using A = TextTable::Align;
   // Without a baseline only the values are worth columns.
-  TextTable table = cmp ? TextTable({"metric", "baseline", "current", "delta", "n", "verdict"},
-                                    {A::left, A::right, A::right, A::right, A::right, A::left})
+  TextTable table = cmp ? TextTable({"metric", "baseline", "current", "change [95% CI]", "p",
+                                     "n", "verdict"},
+                                    {A::left, A::right, A::right, A::right, A::right, A::right,
+                                     A::left})
                         : TextTable({"metric", "value", "n"}, {A::left, A::right, A::right});
+  // Summary metrics in document order, then metrics given only as samples.
+  std::vector<std::pair<std::string, std::optional<double>>> rows;
   for (const auto& m : s.metrics) {
-    const MetricDelta* d = find_delta(cmp, m.name);
-    const auto* samples = s.samples(m.name);
+    rows.emplace_back(m.name, m.value);
+  }
+  for (const auto& [name, samples] : s.distributions) {
+    if (!s.metric(name)) rows.emplace_back(name, std::nullopt);
+  }
+  for (const auto& [name, value] : rows) {
+    const MetricDelta* d = find_delta(cmp, name);
+    const auto* samples = s.samples(name);
     std::string n = samples ? std::to_string(samples->size()) : "";
+    std::string shown = value ? format_value(*value) : "";
     if (!cmp) {
-      table.add_row({m.name, format_value(m.value), n});
+      table.add_row({name, value ? shown : fmt::format("median {}", format_value(median_of(samples))), n});
     } else if (d) {
-      std::string delta = d->delta_pct ? fmt::format("{:+.1f}%", *d->delta_pct)
-                                       : (d->delta >= 0 ? "+" : "") + format_value(d->delta);
-      std::string label = m.name;
+      std::string label = name;
       if (d->regression_test != RegressionTest::point_delta) {
         label += " (median)";
       }
+      // The p-value of the direction the data moved, after correction.
+      const bool worse = (d->direction == Direction::lower_is_better) == (d->delta > 0);
+      auto p = worse ? d->p_value_adjusted : d->improvement_p_value_adjusted;
       table.add_row({label, format_value(d->baseline_value), format_value(d->current_value),
-                     delta, n, verdict(*d, colour)});
+                     format_change(*d), format_p(p), n, verdict(d->verdict, colour)});
     } else {
-      table.add_row({m.name, "", format_value(m.value), "", n, ""});
+      table.add_row({name, "", value ? shown : format_value(median_of(samples)), "", "", n, ""});
     }
   }
   for (const auto& line : split_lines(table.render())) {
@@ -131,12 +176,44 @@ render_bench_report(const app::BenchReport& r, bool colour)
                          fmt::join(c.removed_scenario_ids, ", "));
     }
     out += fmt::format("Baseline: compared with baselines.{} in homeboy.json\n", r.baseline_key);
+    if (c.statistics == Statistics::documented) {
+      out += "Statistics: the original tool's documented rules (no p-values, no correction)\n";
+    } else if (c.tests > 0) {
+      out += fmt::format("Statistics: {} test{}, {} correction, alpha {}{}; p is one-sided in the "
+                         "direction of the change, after correction\n",
+                         c.tests, c.tests == 1 ? "" : "s", to_string(c.correction),
+                         format_value(c.alpha),
+                         r.looks > 1 ? fmt::format(" (split over {} looks of --until-decisive)",
+                                                   r.looks)
+                                     : "");
+    }
+    for (const auto& round : r.decisive_rounds) {
+      out += fmt::format("Until decisive: round {} re-ran {} with {} more iterations\n",
+                         round.round, fmt::join(round.scenario_ids, ", "), round.iterations);
+    }
   } else if (r.results && !r.baseline_found && !r.baseline_saved) {
     out += "Baseline: none saved yet, nothing compared\n";
   }
   if (r.baseline_saved) out += fmt::format("Baseline: saved this run as baselines.{}\n", r.baseline_key);
-  if (r.ratcheted) out += fmt::format("Baseline: ratcheted to this run (it improved)\n");
+  if (r.ratcheted) {
+    out += fmt::format("Baseline: ratcheted {} (improved beyond threshold); nothing else moved\n",
+                       fmt::join(r.ratcheted_metrics, ", "));
+  }
   for (const auto& note : r.notes) out += fmt::format("Baseline: {}\n", note);
+
+  auto warnings = app::bench_warnings(r);
+  if (!warnings.empty()) {
+    out += "\n";
+    for (const auto& w : warnings) {
+      out += paint("warning: ", Colour::yellow, colour) + w + "\n";
+    }
+  }
+  if (r.exec_seed) {
+    out += paint(fmt::format("  Command order seed: {} (repeat it with --seed {})", *r.exec_seed,
+                             *r.exec_seed),
+                 Colour::dim, colour)
+           + "\n";
+  }
 
   std::string verdict_line;
   if (r.failure) {
@@ -147,9 +224,18 @@ render_bench_report(const app::BenchReport& r, bool colour)
   } else if (r.comparison && r.comparison->regression) {
     verdict_line = paint("REGRESSED", Colour::red, colour) + ": "
                    + fmt::format("{}", fmt::join(r.comparison->reasons, "; "));
+  } else if (r.comparison && r.comparison->inconclusive && r.exit_code != 0) {
+    verdict_line = paint("INCONCLUSIVE", Colour::yellow, colour) + ": "
+                   + fmt::format("{} (--fail-on-inconclusive)",
+                                 fmt::join(r.comparison->inconclusive_scenario_ids(), ", "));
   } else {
     verdict_line = paint("PASSED", Colour::green, colour);
     if (r.comparison && r.comparison->has_improvements) verdict_line += " (improved)";
+    if (r.comparison && r.comparison->inconclusive) {
+      verdict_line += fmt::format("; inconclusive: {} (more iterations or --until-decisive "
+                                  "would tell)",
+                                  fmt::join(r.comparison->inconclusive_scenario_ids(), ", "));
+    }
   }
   out += fmt::format("\nResult: {} (exit {})\n", verdict_line, r.exit_code);
   if (!r.run_id.empty()) {

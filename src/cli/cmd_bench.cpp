@@ -1,6 +1,7 @@
 // homeboy bench [component] and homeboy bench list [component].
 
 #include "app/bench_service.hpp"
+#include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/commands.hpp"
 #include "util/term.hpp"
@@ -8,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
@@ -31,6 +33,15 @@ struct BenchArgs
   std::vector<std::string> settings;
   std::vector<std::string> settings_json;
   bool json_summary = false;
+  std::string statistics = "sound";
+  std::string correction = "holm";
+  double alpha = 0.05;
+  bool fail_on_inconclusive = false;
+  std::vector<std::string> until_decisive; // present: the flag; one value: MAX
+  std::vector<std::string> exec;
+  bool shell = false;
+  std::optional<std::string> prepare;
+  std::optional<std::uint64_t> seed;
   OutputOptions output;
 };
 
@@ -71,6 +82,59 @@ make_request(const BenchArgs& a, const Invocation& inv)
     if (!kv) return Unexpected(kv.error());
     r.settings_json.push_back(*kv);
   }
+  auto statistics = bench::parse_statistics(a.statistics);
+  if (!statistics) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("unknown --statistics `{}`; use sound (the default) or "
+                                  "documented (the original tool's rules)",
+                                  a.statistics));
+  }
+  r.statistics = *statistics;
+  auto correction = bench::parse_correction(a.correction);
+  if (!correction) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("unknown --correction `{}`; use holm (the default), bh or none",
+                                  a.correction));
+  }
+  r.correction = *correction;
+  if (!(a.alpha > 0 && a.alpha < 1)) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--alpha must lie strictly between 0 and 1, got {}; the "
+                                  "default is 0.05",
+                                  a.alpha));
+  }
+  r.alpha = a.alpha;
+  r.fail_on_inconclusive = a.fail_on_inconclusive;
+  if (!a.until_decisive.empty()) {
+    const std::string& text = a.until_decisive.front();
+    if (text.empty()) {
+      r.until_decisive = a.iterations * 4;
+    } else {
+      std::uint64_t max = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), max);
+      if (ec != std::errc() || end != text.data() + text.size() || max == 0) {
+        return make_error("validation.invalid_argument",
+                          fmt::format("--until-decisive takes an optional positive sample count, "
+                                      "got `{}`; write --until-decisive=200, and put the "
+                                      "component before the flag",
+                                      text));
+      }
+      r.until_decisive = max;
+    }
+  }
+  for (const auto& e : a.exec) {
+    auto kv = split_setting(e, "--exec");
+    if (!kv) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("--exec expects NAME=COMMAND, got `{}`; name each command, "
+                                    "e.g. --exec 'sort=sort -n data.txt'",
+                                    e));
+    }
+    r.exec_commands.push_back(*kv);
+  }
+  r.shell = a.shell;
+  r.prepare = a.prepare;
+  r.seed = a.seed;
   r.runner_args = inv.passthrough;
   r.command_line = inv.command_line;
   r.homeboy_version = HOMEBOY_VERSION;
@@ -132,6 +196,28 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   bench->add_option("--artifact-root", args->artifact_root, "Where run artifacts are stored");
   bench->add_flag("--json-summary", args->json_summary,
                   "Print the compact comparison_summary envelope (for CI wrappers)");
+  bench->add_option("--statistics", args->statistics,
+                    "Comparison rules: sound (tests with p-values, correction, intervals) or "
+                    "documented (the original tool's)")
+    ->default_val("sound");
+  bench->add_option("--correction", args->correction,
+                    "Multiple-comparison correction over the run's tests: holm, bh or none")
+    ->default_val("holm");
+  bench->add_option("--alpha", args->alpha, "Significance level, in (0, 1)")->default_val(0.05);
+  bench->add_flag("--fail-on-inconclusive", args->fail_on_inconclusive,
+                  "Exit 1 when a scenario is neither regressed, improved nor unchanged");
+  bench->add_option("--until-decisive", args->until_decisive,
+                    "Re-run inconclusive scenarios with more iterations, up to MAX samples in all "
+                    "(default 4 x --iterations)")
+    ->expected(0, 1)
+    ->type_name("[=MAX]");
+  bench->add_option("--exec", args->exec,
+                    "Time NAME=COMMAND directly, no runner script needed (repeatable)")
+    ->type_name("NAME=COMMAND");
+  bench->add_flag("--shell", args->shell, "Run timed commands through /bin/sh -c");
+  bench->add_option("--prepare", args->prepare,
+                    "Run this command before every iteration of a timed command (not timed)");
+  bench->add_option("--seed", args->seed, "Seed of the timed commands' shuffled order");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
 
   auto list_args = std::make_shared<BenchArgs>();
@@ -153,7 +239,10 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     auto report = app::run_bench(*request);
     if (!report) {
       // Interrupted before anything ran: exit as an interrupted program does.
-      int code = report.error().code == "bench.interrupted" ? 128 + SIGINT : 1;
+      // Bad arguments found by the service are usage errors, like CLI11's.
+      int code = report.error().code == "bench.interrupted"            ? 128 + SIGINT
+                 : report.error().code == "validation.invalid_argument" ? 2
+                                                                         : 1;
       inv.exit_code = emit_error(args->output, report.error(), code);
       return;
     }

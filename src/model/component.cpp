@@ -110,6 +110,27 @@ apply_component_file(Component& component, Json& settings, const Json& doc,
       }
     }
   }
+  if (doc.contains("bench") && !doc["bench"].is_null()) {
+    const Json& bench = doc["bench"];
+    const char* shape = "`bench` must be an object such as {\"commands\": {\"sort\": \"sort -n "
+                        "data.txt\"}}";
+    if (!bench.is_object()) {
+      return bad(shape);
+    }
+    if (bench.contains("commands")) {
+      const Json& commands = bench["commands"];
+      if (!commands.is_object()) {
+        return bad(shape);
+      }
+      component.bench_commands.clear();
+      for (const auto& [name, command] : commands.items()) {
+        if (!command.is_string() || command.get<std::string>().empty()) {
+          return bad(fmt::format("`bench.commands.{}` must be a non-empty command string", name));
+        }
+        component.bench_commands.emplace_back(name, command.get<std::string>());
+      }
+    }
+  }
   if (doc.contains("env") && !doc["env"].is_null()) {
     if (!doc["env"].is_object()) {
       return bad("`env` must be an object of NAME: value strings");
@@ -169,6 +190,9 @@ finish_component(Component& component, Json& settings)
     }
     if (!from_repo.bench_scripts.empty()) {
       component.bench_scripts = from_repo.bench_scripts;
+    }
+    if (!from_repo.bench_commands.empty()) {
+      component.bench_commands = from_repo.bench_commands;
     }
     for (const auto& ext : from_repo.extension_ids) {
       if (std::find(component.extension_ids.begin(), component.extension_ids.end(), ext)

@@ -21,6 +21,9 @@ struct Component
   std::vector<std::string> extension_ids;
   /// scripts.bench: shell commands run in order in local_path.
   std::vector<std::string> bench_scripts;
+  /// bench.commands: name -> command line that homeboy times itself (no
+  /// runner script), in declaration order.
+  std::vector<std::pair<std::string, std::string>> bench_commands;
   std::vector<std::pair<std::string, std::string>> env;
   /// Settings object text: homeboy.json `settings`, overlaid by the registry's
   /// `settings`, overlaid by the linked extension's `settings`.

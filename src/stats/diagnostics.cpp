@@ -182,20 +182,14 @@ trend(std::span<const double> samples)
   return report;
 }
 
+namespace {
+
+// Sarle's coefficient of `samples` (at least 4, not all equal) with the
+// sample-size corrected moments it is made of.
 BimodalityReport
-bimodality(std::span<const double> samples)
+sarle(std::span<const double> samples)
 {
   BimodalityReport report;
-  if (samples.size() < 4 || !all_finite(samples)) {
-    return report;
-  }
-  const auto [lowest, highest] = std::minmax_element(samples.begin(), samples.end());
-  if (*lowest == *highest) {
-    // Tested on the values, not on m2: the mean of equal values can be off by
-    // an ulp, which would leave rounding noise to divide by.
-    report.method = "constant";
-    return report;
-  }
   report.method = "sarle";
   const double n = static_cast<double>(samples.size());
   const double centre = mean(samples);
@@ -220,8 +214,67 @@ bimodality(std::span<const double> samples)
   const double denominator =
     report.excess_kurtosis + 3 * (n - 1) * (n - 1) / ((n - 2) * (n - 3));
   report.coefficient = (report.skewness * report.skewness + 1) / denominator;
-  report.flagged =
-    samples.size() >= kBimodalityMinSamples && report.coefficient > kBimodalityThreshold;
+  return report;
+}
+
+bool
+all_equal(std::span<const double> samples)
+{
+  const auto [lowest, highest] = std::minmax_element(samples.begin(), samples.end());
+  return *lowest == *highest;
+}
+
+// Above the threshold on the values and, when they are all positive, on
+// their logarithms too.
+bool
+looks_bimodal(std::span<const double> samples)
+{
+  if (samples.size() < kBimodalityMinSamples || all_equal(samples)) {
+    return false;
+  }
+  if (sarle(samples).coefficient <= kBimodalityThreshold) {
+    return false;
+  }
+  if (std::any_of(samples.begin(), samples.end(), [](double v) { return v <= 0; })) {
+    return true;
+  }
+  std::vector<double> logs(samples.size());
+  std::transform(samples.begin(), samples.end(), logs.begin(), [](double v) { return std::log(v); });
+  return all_equal(logs) || sarle(logs).coefficient > kBimodalityThreshold;
+}
+
+} // namespace
+
+BimodalityReport
+bimodality(std::span<const double> samples)
+{
+  if (samples.size() < 4 || !all_finite(samples)) {
+    return {};
+  }
+  if (all_equal(samples)) {
+    // Tested on the values, not on m2: the mean of equal values can be off by
+    // an ulp, which would leave rounding noise to divide by.
+    BimodalityReport report;
+    report.method = "constant";
+    return report;
+  }
+  BimodalityReport report = sarle(samples);
+  // A few outliers are reported as outliers, not as a second regime.
+  const auto stray = outliers(samples).indices;
+  if (!stray.empty() && stray.size() * kBimodalityOutlierShare < samples.size()) {
+    std::vector<double> kept;
+    kept.reserve(samples.size() - stray.size());
+    for (std::size_t i = 0, next = 0; i < samples.size(); ++i) {
+      if (next < stray.size() && stray[next] == i) {
+        ++next;
+      } else {
+        kept.push_back(samples[i]);
+      }
+    }
+    report.flagged = looks_bimodal(kept);
+  } else {
+    report.flagged = looks_bimodal(samples);
+  }
   return report;
 }
 

@@ -1,6 +1,7 @@
 #include "util/host.hpp"
 
 #include "util/fs.hpp"
+#include "util/json.hpp"
 
 #include <fmt/format.h>
 
@@ -185,6 +186,60 @@ differences(const HostFingerprint& a, const HostFingerprint& b)
   compare("machine architecture", or_unknown(a.machine), or_unknown(b.machine));
   compare("total memory", memory_text(a.memory_total_bytes), memory_text(b.memory_total_bytes));
   return out;
+}
+
+Json
+host_to_json(const HostFingerprint& host)
+{
+  Json out = {{"hostname", host.hostname},
+              {"cpu_model", host.cpu_model},
+              {"logical_cores", host.logical_cores},
+              {"kernel_name", host.kernel_name},
+              {"kernel_release", host.kernel_release},
+              {"machine", host.machine},
+              {"governor", host.governor},
+              {"memory_total_bytes", host.memory_total_bytes},
+              {"memory_available_bytes", host.memory_available_bytes}};
+  if (host.load_average) {
+    out["load_average"] = *host.load_average;
+  }
+  out["identity"] = host.identity();
+  return out;
+}
+
+HostFingerprint
+host_from_json(const Json& node)
+{
+  HostFingerprint host;
+  if (!node.is_object()) {
+    return host;
+  }
+  auto text = [&](const char* key, std::string& into) {
+    if (auto it = node.find(key); it != node.end() && it->is_string()) into = it->get<std::string>();
+  };
+  auto count = [&](const char* key, auto& into) {
+    if (auto it = node.find(key); it != node.end() && it->is_number_unsigned()) {
+      into = it->get<std::remove_reference_t<decltype(into)>>();
+    }
+  };
+  text("hostname", host.hostname);
+  text("cpu_model", host.cpu_model);
+  count("logical_cores", host.logical_cores);
+  text("kernel_name", host.kernel_name);
+  text("kernel_release", host.kernel_release);
+  text("machine", host.machine);
+  text("governor", host.governor);
+  count("memory_total_bytes", host.memory_total_bytes);
+  count("memory_available_bytes", host.memory_available_bytes);
+  if (auto it = node.find("load_average"); it != node.end() && it->is_array() && it->size() == 3) {
+    std::array<double, 3> load{};
+    for (std::size_t i = 0; i < 3; ++i) {
+      if (!(*it)[i].is_number()) return host;
+      load[i] = (*it)[i].get<double>();
+    }
+    host.load_average = load;
+  }
+  return host;
 }
 
 } // namespace hb

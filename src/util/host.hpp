@@ -4,6 +4,8 @@
 // in (load, frequency governor). Linux sources, read best-effort; a part that
 // cannot be read stays empty or zero. Knows nothing of homeboy.
 
+#include "util/json_fwd.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -47,5 +49,12 @@ std::string hostname();
 /// "CPU model differs: Intel(R) Xeon(R) Gold 6230 vs AMD EPYC 7763"; empty
 /// exactly when the identities are equal.
 std::vector<std::string> differences(const HostFingerprint& a, const HostFingerprint& b);
+
+/// The fingerprint as a JSON object: every field above plus `identity`;
+/// load_average only when read.
+Json host_to_json(const HostFingerprint& host);
+/// The inverse of host_to_json, best-effort: a missing or mistyped field
+/// stays empty, as if it could not be read.
+HostFingerprint host_from_json(const Json& node);
 
 } // namespace hb

@@ -26,6 +26,7 @@ to_string(RegressionTest test)
   case RegressionTest::point_delta: return "point_delta";
   case RegressionTest::mann_whitney_u: return "mann_whitney_u";
   case RegressionTest::kolmogorov_smirnov: return "kolmogorov_smirnov";
+  case RegressionTest::welch_t: return "welch_t";
   }
   return "point_delta";
 }
@@ -53,6 +54,9 @@ parse_regression_test(std::string_view text)
   }
   if (text == "kolmogorov_smirnov") {
     return RegressionTest::kolmogorov_smirnov;
+  }
+  if (text == "welch_t") {
+    return RegressionTest::welch_t;
   }
   return std::nullopt;
 }
@@ -221,7 +225,7 @@ apply_policy_key(const Site& site, const std::string& key, const Json& value,
     auto test = value.is_string() ? parse_regression_test(value.get<std::string>())
                                   : std::nullopt;
     if (!test) {
-      return must_be("one of point_delta, mann_whitney_u, kolmogorov_smirnov");
+      return must_be("one of point_delta, mann_whitney_u, kolmogorov_smirnov, welch_t");
     }
     policy.regression_test = *test;
   } else if (key == "phase") {

@@ -11,7 +11,7 @@
 namespace hb::bench {
 
 enum class Direction { lower_is_better, higher_is_better };
-enum class RegressionTest { point_delta, mann_whitney_u, kolmogorov_smirnov };
+enum class RegressionTest { point_delta, mann_whitney_u, kolmogorov_smirnov, welch_t };
 
 const char* to_string(Direction direction);        // "lower_is_better" | "higher_is_better"
 const char* to_string(RegressionTest test);        // "point_delta" | ...

@@ -1,5 +1,6 @@
-// Comparison as documented (compat.md): the test vectors given there, the
-// point test's threshold rules, and scenario bookkeeping.
+// Comparison: the documented rules (compat.md test vectors, the point test's
+// threshold rules) and the sound ones (verdicts, correction, intervals,
+// ratchet), and scenario bookkeeping.
 
 #include "bench/compare.hpp"
 #include "bench/verdict.hpp"
@@ -118,7 +119,9 @@ TEST(Compare, MannWhitneyDocumentedVector)
   BenchResults r;
   r.policies = {{"t", p}};
   r.scenarios = {scenario("a", {{"t", 142.5}}, {{"t", range(140, 6)}})};
-  auto c = compare_to_baseline(b, r, {});
+  CompareOptions documented;
+  documented.statistics = Statistics::documented;
+  auto c = compare_to_baseline(b, r, documented);
   const auto& d = c.scenarios[0].metric_deltas[0];
   EXPECT_EQ(d.regression_test, RegressionTest::mann_whitney_u);
   ASSERT_TRUE(d.statistic.has_value());
@@ -139,22 +142,48 @@ TEST(Compare, KolmogorovSmirnovDocumentedVector)
   BenchResults r;
   r.policies = {{"rps", p}};
   r.scenarios = {scenario("a", {{"rps", 72}}, {{"rps", range(70, 6)}})};
-  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  CompareOptions documented;
+  documented.statistics = Statistics::documented;
+  auto d = compare_to_baseline(b, r, documented).scenarios[0].metric_deltas[0];
   EXPECT_DOUBLE_EQ(*d.statistic, 1.0);
   EXPECT_TRUE(d.regression);
+  EXPECT_EQ(d.method, "documented");
+  EXPECT_FALSE(d.p_value.has_value()) << "the documented rule has no p-value";
+
+  // The sound one-sided KS agrees, with its exact p-value: 1 / C(12, 6).
+  auto sound = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(sound.verdict, Verdict::regressed);
+  EXPECT_EQ(sound.method, "exact");
+  EXPECT_NEAR(*sound.p_value, 1.0 / 924, 1e-12);
 }
 
-TEST(Compare, TwoSamplesPerSideCanNeverBeSignificant)
+TEST(Compare, TwoSamplesPerSideAreInconclusiveNotUnchanged)
 {
-  // A documented weakness kept on purpose: with n = 2 the largest z is 1.55.
   MetricPolicy p;
   p.variance_aware = true;
+  p.threshold_percent = 5;
   Baseline b;
   b.scenarios = {base("a", {{"t", 1}}, {{"t", {1, 2}}})};
   BenchResults r;
   r.policies = {{"t", p}};
   r.scenarios = {scenario("a", {{"t", 1000}}, {{"t", {1000, 2000}}})};
-  EXPECT_FALSE(compare_to_baseline(b, r, {}).regression);
+
+  // The documented rule: with n = 2 the largest z is 1.55, so a 1000x
+  // slowdown passes as if nothing happened.
+  CompareOptions documented;
+  documented.statistics = Statistics::documented;
+  auto old = compare_to_baseline(b, r, documented);
+  EXPECT_FALSE(old.regression);
+  EXPECT_EQ(old.scenarios[0].verdict, Verdict::unchanged);
+
+  // Ours: the exact p-value (1/6) cannot reach 0.05 either, but the verdict
+  // says so instead of passing it as unchanged.
+  auto c = compare_to_baseline(b, r, {});
+  const auto& d = c.scenarios[0].metric_deltas[0];
+  EXPECT_NEAR(*d.p_value, 1.0 / 6, 1e-12);
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  EXPECT_TRUE(c.inconclusive);
+  EXPECT_EQ(c.inconclusive_scenario_ids(), std::vector<std::string>{"a"});
 }
 
 TEST(Compare, SampleTestFallsBackWithoutBaselineSamples)
@@ -200,4 +229,238 @@ TEST(FormatValue, TrimsZeros)
   EXPECT_EQ(format_value(4.8000000001), "4.8");
   EXPECT_EQ(format_value(-0.00001), "-1e-05");
   EXPECT_EQ(format_value(0.0), "0");
+}
+
+namespace {
+
+// Deterministic "noisy" samples around `centre`: a fixed pattern of
+// relative deviations (spread about +-3 %), scaled.
+std::vector<double>
+noisy(double centre, int n, int phase = 0)
+{
+  static const double pattern[] = {-0.031, 0.012, -0.004, 0.027, -0.018, 0.006, 0.021, -0.026,
+                                   0.001,  -0.011, 0.016, -0.022, 0.009, 0.030, -0.007, 0.003,
+                                   -0.015, 0.024, -0.029, 0.018, -0.002, 0.011, -0.020, 0.028,
+                                   -0.009, 0.005, -0.024, 0.014, -0.013, 0.020};
+  std::vector<double> v;
+  for (int i = 0; i < n; ++i) {
+    v.push_back(centre * (1 + pattern[(i + phase) % 30]));
+  }
+  return v;
+}
+
+MetricPolicy
+sampled(double threshold_percent, RegressionTest test = RegressionTest::mann_whitney_u)
+{
+  MetricPolicy p;
+  p.variance_aware = true;
+  p.regression_test = test;
+  p.threshold_percent = threshold_percent;
+  return p;
+}
+
+struct Pair
+{
+  Baseline baseline;
+  BenchResults current;
+};
+
+// One scenario per entry of `shifts`: baseline around 100, current around
+// 100 * (1 + shift).
+Pair
+suite(const std::vector<double>& shifts, const MetricPolicy& policy, int n = 30)
+{
+  Pair out;
+  out.current.policies = {{"t", policy}};
+  for (std::size_t i = 0; i < shifts.size(); ++i) {
+    std::string id = "s" + std::to_string(i);
+    auto old = noisy(100, n, 0);
+    auto cur = noisy(100 * (1 + shifts[i]), n, 7);
+    out.baseline.scenarios.push_back(base(id, {{"t", old[0]}}, {{"t", old}}));
+    out.current.scenarios.push_back(scenario(id, {{"t", cur[0]}}, {{"t", cur}}));
+  }
+  return out;
+}
+
+} // namespace
+
+TEST(SoundCompare, ClearSlowdownRegressesWithPValueAndInterval)
+{
+  auto [b, r] = suite({0.10}, sampled(2));
+  auto c = compare_to_baseline(b, r, {});
+  const auto& d = c.scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::regressed);
+  EXPECT_TRUE(d.regression);
+  EXPECT_EQ(c.scenarios[0].verdict, Verdict::regressed);
+  ASSERT_TRUE(d.p_value && d.p_value_adjusted && d.interval && d.shift);
+  EXPECT_LT(*d.p_value_adjusted, 0.001);
+  EXPECT_GT(*d.improvement_p_value, 0.99);
+  EXPECT_EQ(d.method, "exact") << "30 x 30 = 900 pairs and no ties: the exact null";
+  EXPECT_STREQ(d.interval->method, "bootstrap");
+  EXPECT_LT(d.interval->lower, 10.0);
+  EXPECT_GT(d.interval->upper, 10.0) << "the interval covers the true +10 %";
+  EXPECT_GT(d.interval->lower, 2.0) << "and lies beyond the 2 % threshold";
+  EXPECT_EQ(c.reasons.size(), 1u);
+}
+
+TEST(SoundCompare, NoChangeWithinThresholdIsUnchanged)
+{
+  auto [b, r] = suite({0.0}, sampled(5));
+  auto c = compare_to_baseline(b, r, {});
+  const auto& d = c.scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::unchanged);
+  EXPECT_GE(d.interval->lower, -5.0);
+  EXPECT_LE(d.interval->upper, 5.0);
+  EXPECT_FALSE(c.inconclusive);
+}
+
+TEST(SoundCompare, TooNarrowAThresholdIsInconclusive)
+{
+  // +-3 % noise cannot show that nothing moved by more than 0.1 %.
+  auto [b, r] = suite({0.0}, sampled(0.1));
+  auto c = compare_to_baseline(b, r, {});
+  EXPECT_EQ(c.scenarios[0].metric_deltas[0].verdict, Verdict::inconclusive);
+  EXPECT_TRUE(c.inconclusive);
+  EXPECT_FALSE(c.regression);
+}
+
+TEST(SoundCompare, SignificantButWithinThresholdIsNotARegression)
+{
+  // +1.5 % is real (significant) but inside the 2 % tolerance.
+  auto [b, r] = suite({0.015}, sampled(2), 30);
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_NE(d.verdict, Verdict::regressed);
+}
+
+TEST(SoundCompare, ImprovementIsJudgedLikeARegression)
+{
+  auto [b, r] = suite({-0.10, 0.0}, sampled(2));
+  auto c = compare_to_baseline(b, r, {});
+  EXPECT_EQ(c.scenarios[0].verdict, Verdict::improved);
+  EXPECT_TRUE(c.scenarios[0].metric_deltas[0].improvement);
+  EXPECT_NE(c.scenarios[1].verdict, Verdict::improved) << "noise is not an improvement";
+  EXPECT_TRUE(c.has_improvements);
+}
+
+TEST(SoundCompare, HigherIsBetterFlipsTheDirection)
+{
+  auto policy = sampled(2);
+  policy.direction = Direction::higher_is_better;
+  auto [b, r] = suite({-0.10}, policy);
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::regressed) << "throughput fell by 10 %";
+}
+
+TEST(SoundCompare, WelchAndKolmogorovSmirnovPolicies)
+{
+  for (auto test : {RegressionTest::welch_t, RegressionTest::kolmogorov_smirnov}) {
+    auto [b, r] = suite({0.10, 0.0}, sampled(2, test));
+    auto c = compare_to_baseline(b, r, {});
+    EXPECT_EQ(c.scenarios[0].verdict, Verdict::regressed) << to_string(test);
+    EXPECT_NE(c.scenarios[1].verdict, Verdict::regressed) << to_string(test);
+    EXPECT_EQ(c.scenarios[0].metric_deltas[0].regression_test, test);
+  }
+}
+
+TEST(SoundCompare, HolmCorrectsAcrossTheWholeRun)
+{
+  // Forty scenarios without change and one small slowdown whose raw p-value
+  // passes 0.05 but not after correcting for 41 tests.
+  std::vector<double> shifts(40, 0.0);
+  shifts.push_back(0.02);
+  auto [b, r] = suite(shifts, sampled(1), 10);
+  auto holm = compare_to_baseline(b, r, {});
+  const auto& d = holm.scenarios.back().metric_deltas[0];
+  ASSERT_TRUE(d.p_value && d.p_value_adjusted);
+  EXPECT_LT(*d.p_value, 0.05);
+  EXPECT_GT(*d.p_value_adjusted, 0.05);
+  EXPECT_EQ(holm.tests, 41u);
+  EXPECT_FALSE(holm.regression);
+
+  CompareOptions none;
+  none.correction = hb::stats::Correction::none;
+  auto raw = compare_to_baseline(b, r, none);
+  EXPECT_DOUBLE_EQ(*raw.scenarios.back().metric_deltas[0].p_value_adjusted, *d.p_value);
+  EXPECT_TRUE(raw.regression);
+}
+
+TEST(SoundCompare, AlphaIsHonoured)
+{
+  auto [b, r] = suite({0.10}, sampled(2), 4);
+  CompareOptions strict;
+  strict.alpha = 0.01; // exact p with 4 per side is at least 1/70 = 0.014
+  EXPECT_FALSE(compare_to_baseline(b, r, strict).regression);
+  EXPECT_TRUE(compare_to_baseline(b, r, {}).regression);
+}
+
+TEST(SoundCompare, IntervalsAreReproducible)
+{
+  auto [b, r] = suite({0.03}, sampled(2));
+  auto one = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  auto two = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(one.interval->lower, two.interval->lower);
+  EXPECT_EQ(one.interval->upper, two.interval->upper);
+}
+
+TEST(SoundCompare, PointMetricsGetPointVerdicts)
+{
+  Baseline b;
+  b.scenarios = {base("a", {{"p95_ms", 100}}), base("b", {{"p95_ms", 100}}),
+                 base("c", {{"p95_ms", 100}})};
+  BenchResults r;
+  r.scenarios = {scenario("a", {{"p95_ms", 106}}), scenario("b", {{"p95_ms", 97}}),
+                 scenario("c", {{"p95_ms", 90}})};
+  auto c = compare_to_baseline(b, r, {});
+  EXPECT_EQ(c.scenarios[0].verdict, Verdict::regressed);
+  EXPECT_EQ(c.scenarios[1].verdict, Verdict::unchanged) << "-3 % is inside the 5 % tolerance";
+  EXPECT_EQ(c.scenarios[2].verdict, Verdict::improved);
+  EXPECT_EQ(c.scenarios[0].metric_deltas[0].method, "point");
+  EXPECT_EQ(c.tests, 0u);
+}
+
+TEST(Ratchet, MovesOnlyMetricsThatImproved)
+{
+  MetricPolicy p = sampled(2);
+  Pair pair = suite({-0.10, 0.0, 0.0}, p);
+  // A second, point-compared metric on the improved scenario stays too.
+  MetricPolicy point;
+  point.threshold_percent = 50;
+  pair.current.policies.emplace_back("rss", point);
+  pair.baseline.scenarios[0].metrics.push_back({"rss", 1000});
+  pair.current.scenarios[0].metrics.push_back({"rss", 900});
+  pair.current.scenarios.push_back(scenario("brand-new", {{"t", 1}}, {{"t", {1, 2, 3}}}));
+
+  auto c = compare_to_baseline(pair.baseline, pair.current, {});
+  ASSERT_EQ(c.scenarios[0].verdict, Verdict::improved);
+  Baseline next = ratchet_baseline(pair.baseline, pair.current, c);
+
+  ASSERT_EQ(next.scenarios.size(), 3u) << "new scenarios are not added";
+  EXPECT_EQ(*next.scenarios[0].samples("t"), *pair.current.scenarios[0].samples("t"));
+  EXPECT_EQ(*next.scenarios[0].metric("t"), *pair.current.scenarios[0].metric("t"));
+  EXPECT_EQ(*next.scenarios[0].metric("rss"), 1000) << "-10 % is inside rss's 50 % tolerance";
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(*next.scenarios[i].samples("t"), *pair.baseline.scenarios[i].samples("t"));
+  }
+}
+
+TEST(UntilDecisive, RoundsDoubleTheSamplesUpToTheBudget)
+{
+  EXPECT_EQ(decisive_round_iterations(10, 40), 10u);
+  EXPECT_EQ(decisive_round_iterations(20, 30), 10u);
+  EXPECT_EQ(decisive_round_iterations(40, 40), 0u);
+  EXPECT_EQ(planned_looks(10, std::nullopt), 1u);
+  EXPECT_EQ(planned_looks(10, 10), 1u);
+  EXPECT_EQ(planned_looks(10, 40), 3u); // 10, 20, 40
+  EXPECT_EQ(planned_looks(10, 100), 5u); // 10, 20, 40, 80, 100
+}
+
+TEST(Parse, StatisticsAndCorrection)
+{
+  EXPECT_EQ(parse_statistics("sound"), Statistics::sound);
+  EXPECT_EQ(parse_statistics("documented"), Statistics::documented);
+  EXPECT_FALSE(parse_statistics("fancy"));
+  EXPECT_EQ(parse_correction("holm"), hb::stats::Correction::holm);
+  EXPECT_EQ(parse_correction("bh"), hb::stats::Correction::benjamini_hochberg);
+  EXPECT_EQ(parse_correction("none"), hb::stats::Correction::none);
+  EXPECT_FALSE(parse_correction("bonferroni"));
 }

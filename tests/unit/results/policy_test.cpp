@@ -139,7 +139,7 @@ TEST(ResultsPolicies, BadValuesAreNamed)
     {{{"direction", "lower"}, {"min_iterations_for_variance", 2.5}}, "min_iterations_for_variance",
      "\"min_iterations_for_variance\" must be an unsigned integer, got number 2.5"},
     {{{"direction", "lower"}, {"regression_test", "t_test"}}, "regression_test",
-     "\"regression_test\" must be one of point_delta, mann_whitney_u, kolmogorov_smirnov, got "
+     "\"regression_test\" must be one of point_delta, mann_whitney_u, kolmogorov_smirnov, welch_t, got "
      "string \"t_test\""},
     {{{"direction", "lower"}, {"phase", "hot"}}, "phase",
      "\"phase\" must be one of cold, warm, amortized, got string \"hot\""},
