@@ -193,6 +193,15 @@ forward_output(const BenchRequest& request, OutputStream stream, std::string_vie
   }
 }
 
+Result<RunnerExit>
+run_runner(const Prepared& p, const BenchRequest& request, const RunnerInvocation& inv)
+{
+  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
+  return invoke_runner(p.runner, p.component, env, inv,
+                       [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
+                       interrupted);
+}
+
 // Runs the runner in list-only mode in a scratch dir and parses its inventory.
 Result<BenchResults>
 discover(const Prepared& p, const BenchRequest& request)
@@ -221,10 +230,7 @@ discover(const Prepared& p, const BenchRequest& request)
   inv.list_only = true;
   inv.runner_args = request.runner_args;
   inv.settings_json = p.settings_json;
-  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
-  auto exit = invoke_runner(p.runner, p.component, env, inv,
-                            [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
-                            interrupted);
+  auto exit = run_runner(p, request, inv);
   if (!exit) {
     return Unexpected(exit.error());
   }
@@ -601,10 +607,7 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
   inv.scenarios = scenarios;
   inv.runner_args = request.runner_args;
   inv.settings_json = p.settings_json;
-  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
-  auto exit = invoke_runner(p.runner, p.component, env, inv,
-                            [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
-                            interrupted);
+  auto exit = run_runner(p, request, inv);
   if (!exit) {
     round.failure = exit.error();
     round.exit_code = 1;

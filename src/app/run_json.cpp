@@ -7,12 +7,6 @@ namespace hb::app {
 namespace {
 
 Json
-text_or_null(const std::string& text)
-{
-  return text.empty() ? Json(nullptr) : Json(text);
-}
-
-Json
 object_or_empty(const std::string& text)
 {
   Json parsed = Json::parse(text, nullptr, false);
@@ -20,6 +14,12 @@ object_or_empty(const std::string& text)
 }
 
 } // namespace
+
+Json
+text_or_null(const std::string& text)
+{
+  return text.empty() ? Json(nullptr) : Json(text);
+}
 
 Json
 time_json(const std::optional<TimeMs>& ms)

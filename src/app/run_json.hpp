@@ -13,6 +13,8 @@ Json run_summary_json(const Run& run);
 Json run_detail_json(const Run& run);
 Json artifact_json(const Artifact& artifact);
 Json finding_json(const Finding& finding);
+/// The text, or null when it is empty.
+Json text_or_null(const std::string& text);
 /// RFC 3339 text, or null.
 Json time_json(const std::optional<TimeMs>& ms);
 

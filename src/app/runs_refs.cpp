@@ -19,12 +19,6 @@ namespace hb::app {
 namespace {
 
 Json
-text_or_null(const std::string& text)
-{
-  return text.empty() ? Json(nullptr) : Json(text);
-}
-
-Json
 echo(const Json* filters)
 {
   return filters ? *filters : Json::object();
