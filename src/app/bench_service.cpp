@@ -656,12 +656,6 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
   return round;
 }
 
-std::string
-plural(std::size_t n, const char* word)
-{
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
 // --exec and bench.commands: homeboy times the commands itself and writes an
 // ordinary results file, which then goes through the same parser as a
 // runner's.
@@ -706,9 +700,9 @@ measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::pa
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
     if (auto nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
     round.command_failures.push_back(
-      fmt::format("{}: {} of {} failed, first {} {}{}; failed iterations are left out of "
-                  "the timings",
-                  c.name, plural(c.failures.size(), "iteration"),
+      fmt::format("{}: {} iteration{} of {} failed, first {} {}{}; failed iterations are left "
+                  "out of the timings",
+                  c.name, c.failures.size(), c.failures.size() == 1 ? "" : "s",
                   iterations + options.warmup, first.warmup ? "(warmup)" : "",
                   first.describe(), tail.empty() ? "" : ": " + tail));
   }
@@ -770,9 +764,8 @@ merge_round(BenchResults& into, const BenchResults& round, const std::vector<std
     if (std::find(ids.begin(), ids.end(), s.id) == ids.end()) {
       continue;
     }
-    auto target = std::find_if(into.scenarios.begin(), into.scenarios.end(),
-                               [&](const Scenario& x) { return x.id == s.id; });
-    if (target == into.scenarios.end()) {
+    Scenario* target = into.find(s.id);
+    if (!target) {
       continue;
     }
     for (const auto& [name, samples] : s.distributions) {
@@ -831,8 +824,7 @@ diagnose_samples(BenchReport& report)
 // --baseline saves the run; --ratchet moves only the metrics that improved.
 void
 save_or_ratchet(const Prepared& p, const BenchRequest& request, BenchReport& report,
-                const std::optional<Baseline>& baseline, std::string& terminal_reason,
-                RunStatus& final_status)
+                const std::optional<Baseline>& baseline, std::string& terminal_reason)
 {
   if (!request.save_baseline && !request.ratchet) {
     return;
@@ -875,7 +867,6 @@ save_or_ratchet(const Prepared& p, const BenchRequest& request, BenchReport& rep
     report.failure = written.error();
     report.exit_code = 1;
     terminal_reason = "baseline_write_failed";
-    final_status = RunStatus::failed;
     return;
   }
   (request.save_baseline ? report.baseline_saved : report.ratcheted) = true;
@@ -983,16 +974,13 @@ run_bench(const BenchRequest& request)
   std::uint64_t seed = request.seed.value_or(static_cast<std::uint64_t>(now_ms()));
   if (p.exec()) report.exec_seed = seed;
   std::string terminal_reason;
-  RunStatus final_status = RunStatus::failed;
   Round first = measure(p, request, report.run_id, run_dir, 1, request.iterations,
                         request.scenarios, seed);
   apply_round(report, first, terminal_reason);
   if (first.results) {
     report.results = std::move(*first.results);
   }
-  if (report.cancelled) {
-    final_status = RunStatus::cancelled;
-  } else if (report.results && !report.failure) {
+  if (report.results && !report.failure) {
     BenchResults& results = *report.results;
     CompareOptions options{request.regression_threshold, request.statistics, request.correction,
                            request.alpha};
@@ -1011,8 +999,7 @@ run_bench(const BenchRequest& request)
       std::vector<std::string> ids;
       std::uint64_t extra = 0;
       for (const auto& id : report.comparison->inconclusive_scenario_ids()) {
-        const Scenario* s = nullptr;
-        for (const auto& x : results.scenarios) if (x.id == id) s = &x;
+        const Scenario* s = results.find(id);
         std::uint64_t have = s ? sample_count(*s) : *request.until_decisive;
         if (have < *request.until_decisive) {
           ids.push_back(id);
@@ -1039,21 +1026,21 @@ run_bench(const BenchRequest& request)
     bool regression = report.comparison && report.comparison->regression;
     bool undecided = request.fail_on_inconclusive && report.comparison
                      && report.comparison->inconclusive;
-    if (report.cancelled) {
-      final_status = RunStatus::cancelled;
-    } else if (!report.failure) {
+    if (!report.failure) {
       report.exit_code = bench_exit_code(0, report.passed, regression || undecided);
       terminal_reason = !report.passed ? "gate_failed"
                         : regression   ? "regression"
                         : undecided    ? "inconclusive"
                                        : "";
-      final_status = report.exit_code == 0 ? RunStatus::succeeded : RunStatus::failed;
-      save_or_ratchet(p, request, report, baseline, terminal_reason, final_status);
+      save_or_ratchet(p, request, report, baseline, terminal_reason);
     }
   }
   if (report.failure && report.exit_code == 0) {
     report.exit_code = 1;
   }
+  const RunStatus final_status = report.cancelled        ? RunStatus::cancelled
+                                 : report.exit_code == 0 ? RunStatus::succeeded
+                                                         : RunStatus::failed;
 
   collect_run_files(report, run_dir);
   if (report.results) {

@@ -404,9 +404,7 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
     out.inconclusive |= sc.verdict == Verdict::inconclusive;
   }
   for (const auto& base : baseline.scenarios) {
-    bool present = std::any_of(current.scenarios.begin(), current.scenarios.end(),
-                               [&](const Scenario& s) { return s.id == base.id; });
-    if (!present) {
+    if (!current.find(base.id)) {
       out.removed_scenario_ids.push_back(base.id);
     }
   }
@@ -436,10 +434,7 @@ ratchet_baseline(const Baseline& baseline, const BenchResults& current,
 {
   Baseline out = baseline;
   for (const auto& sc : comparison.scenarios) {
-    const Scenario* cur = nullptr;
-    for (const auto& s : current.scenarios) {
-      if (s.id == sc.id) cur = &s;
-    }
+    const Scenario* cur = current.find(sc.id);
     auto target = std::find_if(out.scenarios.begin(), out.scenarios.end(),
                                [&](const BaselineScenario& b) { return b.id == sc.id; });
     if (!cur || target == out.scenarios.end()) {

@@ -243,10 +243,9 @@ looks_bimodal(std::span<const double> samples)
   return all_equal(logs) || sarle(logs).coefficient > kBimodalityThreshold;
 }
 
-} // namespace
-
+// bimodality() with the samples' outlier report already at hand.
 BimodalityReport
-bimodality(std::span<const double> samples)
+bimodality_given(std::span<const double> samples, const OutlierReport& outlier_report)
 {
   if (samples.size() < 4 || !all_finite(samples)) {
     return {};
@@ -260,7 +259,7 @@ bimodality(std::span<const double> samples)
   }
   BimodalityReport report = sarle(samples);
   // A few outliers are reported as outliers, not as a second regime.
-  const auto stray = outliers(samples).indices;
+  const auto& stray = outlier_report.indices;
   if (!stray.empty() && stray.size() * kBimodalityOutlierShare < samples.size()) {
     std::vector<double> kept;
     kept.reserve(samples.size() - stray.size());
@@ -278,10 +277,20 @@ bimodality(std::span<const double> samples)
   return report;
 }
 
+} // namespace
+
+BimodalityReport
+bimodality(std::span<const double> samples)
+{
+  return bimodality_given(samples, outliers(samples));
+}
+
 Diagnostics
 diagnose(std::span<const double> samples)
 {
-  return {outliers(samples), trend(samples), bimodality(samples)};
+  OutlierReport outlier_report = outliers(samples);
+  BimodalityReport bimodality_report = bimodality_given(samples, outlier_report);
+  return {std::move(outlier_report), trend(samples), bimodality_report};
 }
 
 std::vector<std::string>

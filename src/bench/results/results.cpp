@@ -16,6 +16,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <utility>
 
 namespace hb::bench {
 
@@ -66,6 +67,23 @@ BenchResults::policy(std::string_view metric) const
     }
   }
   return nullptr;
+}
+
+const Scenario*
+BenchResults::find(std::string_view scenario_id) const
+{
+  for (const auto& s : scenarios) {
+    if (s.id == scenario_id) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+Scenario*
+BenchResults::find(std::string_view scenario_id)
+{
+  return const_cast<Scenario*>(std::as_const(*this).find(scenario_id));
 }
 
 } // namespace hb::bench

@@ -119,6 +119,9 @@ struct BenchResults
   /// No failed scenario (gates, implicit failures) and no failing finding.
   bool passed() const;
   const MetricPolicy* policy(std::string_view metric) const;
+  /// The scenario with this id, or null.
+  const Scenario* find(std::string_view scenario_id) const;
+  Scenario* find(std::string_view scenario_id);
 };
 
 struct ParseOptions
