@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
 namespace {
 
@@ -51,10 +52,32 @@ main(int argc, char** argv)
   app.set_version_flag("--version", std::string("homeboy ") + HOMEBOY_VERSION);
   app.require_subcommand(1);
   app.footer("Docs: README.md and docs/ in the homeboy repository.");
-  hb::cli::add_bench_commands(app, invocation);
-  hb::cli::add_component_commands(app, invocation);
-  hb::cli::add_runs_commands(app, invocation);
-  hb::cli::add_runtime_commands(app, invocation);
+  // Building CLI11's options is most of a short command's start-up, so a
+  // command names its group first and only that group is built; anything else
+  // (help, a misspelt command) gets them all.
+  struct Group
+  {
+    const char* name;
+    void (*add)(CLI::App&, hb::cli::Invocation&);
+  };
+  static constexpr Group k_groups[] = {{"bench", hb::cli::add_bench_commands},
+                                       {"component", hb::cli::add_component_commands},
+                                       {"runs", hb::cli::add_runs_commands},
+                                       {"runtime", hb::cli::add_runtime_commands}};
+  const auto named = std::find_if(std::begin(k_groups), std::end(k_groups), [&](const Group& g) {
+    return !args.empty() && args.front() == g.name;
+  });
+  if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
+    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, runs and "
+                       "runtime.\nRun `homeboy --help` for usage.\n",
+               args.front());
+    return 2;
+  }
+  for (const Group& group : k_groups) {
+    if (named == std::end(k_groups) || &group == named) {
+      group.add(app, invocation);
+    }
+  }
 
   if (args.empty() && invocation.passthrough.empty()) {
     std::fputs(app.help().c_str(), stdout); // a bare `homeboy` asks what it can do
