@@ -106,7 +106,8 @@ comparison_json(const BaselineComparison& c)
                   {"improvement_p_value_adjusted", optional_json(d.improvement_p_value_adjusted)},
                   {"z", optional_json(d.z)},
                   {"interval", interval_json(d.interval)},
-                  {"shift", interval_json(d.shift)}};
+                  {"shift", interval_json(d.shift)},
+                  {"equivalence", interval_json(d.equivalence)}};
       if (!d.note.empty()) row["note"] = d.note;
       deltas.push_back(std::move(row));
     }
@@ -209,6 +210,27 @@ bench_warnings(const BenchReport& r)
     out.push_back(fmt::format("the baseline was measured on another machine, so differences may "
                               "not be the code's: {}",
                               fmt::join(r.comparison->host_differences, "; ")));
+  }
+  if (r.decisive_max && r.comparison && r.comparison->inconclusive) {
+    // More rounds add samples to this run only: the baseline's own
+    // uncertainty bounds how narrow an interval can get.
+    std::size_t fewest = 0;
+    for (const auto& s : r.comparison->scenarios) {
+      for (const auto& d : s.metric_deltas) {
+        if (s.verdict == Verdict::inconclusive && d.baseline_samples > 0
+            && (fewest == 0 || d.baseline_samples < fewest)) {
+          fewest = d.baseline_samples;
+        }
+      }
+    }
+    if (fewest > 0 && fewest < *r.decisive_max) {
+      out.push_back(fmt::format(
+        "--until-decisive measures this run again, never the baseline, and the baseline holds "
+        "only {} samples of an inconclusive metric: its own uncertainty can keep a scenario "
+        "inconclusive however many samples this run gets. Save the baseline with --iterations "
+        "{} (and --baseline) to let more rounds decide",
+        fewest, *r.decisive_max));
+    }
   }
   for (const auto& entry : r.diagnostics) {
     for (const auto& w : entry.diagnostics.warnings()) {

@@ -988,6 +988,7 @@ run_bench(const BenchRequest& request)
     // equal share of alpha (Bonferroni over the looks), so stopping early
     // does not raise the false-alarm rate.
     report.looks = planned_looks(request.iterations, request.until_decisive);
+    report.decisive_max = request.until_decisive;
     options.alpha = request.alpha / static_cast<double>(report.looks);
     if (baseline) {
       report.comparison = compare_to_baseline(*baseline, results, options);

@@ -91,6 +91,7 @@ struct BenchReport
   HostFingerprint host;
   std::vector<DecisiveRound> decisive_rounds;
   std::uint64_t looks = 1;    // comparisons planned (--until-decisive)
+  std::optional<std::uint64_t> decisive_max; // --until-decisive's MAX
   std::optional<std::uint64_t> exec_seed; // command order seed for --exec
   /// "runner" or "exec": who measured.
   std::string measured_by = "runner";

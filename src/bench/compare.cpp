@@ -123,16 +123,24 @@ beyond_thresholds(double bad, double baseline, const MetricPolicy& policy, bool 
   return true;
 }
 
-// Sound rules: is the whole interval of the change inside the policy's
-// tolerance? Either threshold suffices, since a regression must exceed both.
+// Sound rules: is the change shown to lie inside the policy's tolerance?
+// Two one-sided tests at alpha (TOST) reject "worse by the threshold or
+// more" and "better by the threshold or more" exactly when the 1 - 2 alpha
+// interval of the shift lies inside the thresholds. Either threshold
+// suffices, since a regression must exceed both; a percent threshold is
+// taken of the baseline median.
 bool
-interval_within_thresholds(const MetricDelta& d, const MetricPolicy& policy)
+shown_within_thresholds(const MetricDelta& d, const MetricPolicy& policy)
 {
-  auto inside = [](const std::optional<Interval>& i, double bound) {
-    return i && i->lower >= -bound && i->upper <= bound;
+  if (!d.equivalence) {
+    return false;
+  }
+  auto inside = [&](double bound) {
+    return d.equivalence->lower >= -bound && d.equivalence->upper <= bound;
   };
-  return (policy.threshold_percent && inside(d.interval, *policy.threshold_percent))
-         || (policy.threshold_absolute && inside(d.shift, *policy.threshold_absolute));
+  return (policy.threshold_absolute && inside(*policy.threshold_absolute))
+         || (policy.threshold_percent && d.baseline_value != 0
+             && inside(*policy.threshold_percent / 100 * std::fabs(d.baseline_value)));
 }
 
 bool
@@ -152,20 +160,30 @@ run_test(RegressionTest test, std::span<const double> base, std::span<const doub
   }
 }
 
-// Intervals for the change: the Hodges-Lehmann shift always; the relative
-// change of the median by bootstrap when the baseline is positive and the
-// samples small enough, else the shift relative to the baseline median.
+// Intervals for the change: the Hodges-Lehmann shift at 95 % and at
+// 1 - 2 alpha (the equivalence test's); the relative change of the median by
+// bootstrap when the baseline is positive and the samples small enough, else
+// the shift relative to the baseline median. Intervals whose attainable
+// coverage falls short of their level (too few samples: Mann-Whitney's null
+// puts too much on its extremes) are left out, so they never establish
+// `unchanged`.
 void
 add_intervals(MetricDelta& d, const std::vector<double>& base, const std::vector<double>& cur,
-              std::uint64_t seed)
+              const CompareOptions& options)
 {
   auto hl = stats::hodges_lehmann(base, cur, k_confidence);
   if (std::string_view(hl.method) == "insufficient") {
     return;
   }
   d.shift = Interval{hl.estimate, hl.lower, hl.upper, hl.coverage, "value", "hodges_lehmann"};
+  const double level = 1 - 2 * options.alpha;
+  auto eq = stats::hodges_lehmann(base, cur, level);
+  if (eq.coverage >= level - 1e-9) {
+    d.equivalence = Interval{eq.estimate, eq.lower, eq.upper, eq.coverage, "value",
+                             "hodges_lehmann"};
+  }
   if (std::max(base.size(), cur.size()) <= k_bootstrap_max_samples) {
-    auto rel = stats::relative_median_change(base, cur, seed, 2000, k_confidence);
+    auto rel = stats::relative_median_change(base, cur, options.seed, 2000, k_confidence);
     if (std::string_view(rel.method) == "bootstrap") {
       d.interval = Interval{rel.estimate * 100, rel.lower * 100, rel.upper * 100, k_confidence,
                             "percent", "bootstrap"};
@@ -243,17 +261,8 @@ compare_metric(const std::string& name, const MetricPolicy& policy, double base_
   d.p_value = regress.p_value;
   d.improvement_p_value = improve.p_value;
   d.method = regress.method;
-  add_intervals(d, *base_samples, *cur_samples, options.seed);
+  add_intervals(d, *base_samples, *cur_samples, options);
   return out;
-}
-
-// Shift estimates with fewer samples than this cannot reach the confidence
-// they are asked for (Mann-Whitney's null puts more than 2.5 % on its
-// extremes), so they never establish "unchanged".
-bool
-interval_is_trustworthy(const MetricDelta& d)
-{
-  return d.shift && d.shift->confidence >= k_confidence - 1e-9;
 }
 
 void
@@ -282,8 +291,7 @@ decide(MetricDelta& d, const Compared& c, double alpha)
       d.verdict = Verdict::regressed;
     } else if (better_significant && better_beyond) {
       d.verdict = Verdict::improved;
-    } else if (has_thresholds(policy) ? interval_is_trustworthy(d)
-                                          && interval_within_thresholds(d, policy)
+    } else if (has_thresholds(policy) ? shown_within_thresholds(d, policy)
                                       : !worse_significant && !better_significant) {
       d.verdict = Verdict::unchanged;
     } else {

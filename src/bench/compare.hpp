@@ -8,8 +8,10 @@
 //   default), and the change of the median gets a 95 % interval. A metric
 //   is `regressed` when the worse-direction test is significant after
 //   correction and the change is worse beyond the policy's thresholds,
-//   `improved` likewise in the better direction, `unchanged` when the
-//   interval lies inside the thresholds, and `inconclusive` otherwise.
+//   `improved` likewise in the better direction, `unchanged` when two
+//   one-sided tests at alpha show the change is inside the thresholds (the
+//   1 - 2 alpha Hodges-Lehmann interval lies within them), and
+//   `inconclusive` otherwise.
 // - documented: compat.md "Comparison, as documented", kept so old verdicts
 //   can be reproduced and so the decision-quality study can put both side
 //   by side.
@@ -72,6 +74,9 @@ struct MetricDelta
   std::string method; // "exact", "normal", "asymptotic", "t", "point", "documented", ...
   std::optional<Interval> interval; // relative change of the median, percent
   std::optional<Interval> shift;    // Hodges-Lehmann shift
+  /// The Hodges-Lehmann shift's 1 - 2 alpha interval, in the metric's unit:
+  /// `unchanged` rests on it (equivalence by two one-sided tests at alpha).
+  std::optional<Interval> equivalence;
   Verdict verdict = Verdict::unchanged;
   bool regression = false;  // verdict == regressed
   bool improvement = false; // verdict == improved

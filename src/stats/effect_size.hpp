@@ -40,9 +40,9 @@ struct RelativeChange
 };
 
 /// median(current) / median(baseline) - 1 with a percentile interval from
-/// `resamples` bootstrap replicates, each side resampled with replacement by a
-/// std::mt19937_64 seeded with `seed` (same inputs and seed, same numbers, with
-/// any standard library). "undefined" when a baseline value is not > 0 (a
+/// `resamples` bootstrap replicates, each side resampled with replacement by
+/// our xoshiro256** seeded with `seed` (same inputs and seed, same numbers,
+/// with any compiler and standard library). "undefined" when a baseline value is not > 0 (a
 /// resampled median could be 0); an empty side or no resamples gives
 /// "insufficient". O(resamples * n).
 RelativeChange relative_median_change(std::span<const double> baseline,

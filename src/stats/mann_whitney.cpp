@@ -34,10 +34,8 @@ rank_sums(std::span<const double> base, std::span<const double> cur)
   return sums;
 }
 
-} // namespace
-
 std::vector<double>
-mann_whitney_null_cdf(std::size_t n1, std::size_t n2, std::size_t k_max)
+compute_null_cdf(std::size_t n1, std::size_t n2, std::size_t k_max)
 {
   const size_t m = std::min(n1, n2);
   const size_t n = std::max(n1, n2);
@@ -74,6 +72,38 @@ mann_whitney_null_cdf(std::size_t n1, std::size_t n2, std::size_t k_max)
     cdf[k] = std::min(1.0, running / total);
   }
   return cdf;
+}
+
+} // namespace
+
+std::vector<double>
+mann_whitney_null_cdf(std::size_t n1, std::size_t n2, std::size_t k_max)
+{
+  // A comparison tests many metrics with the same sample sizes, each in two
+  // directions and for two intervals: remember the last few distributions
+  // (per thread, so callers need no lock).
+  struct Entry
+  {
+    std::size_t m, n;
+    std::vector<double> cdf; // P(U <= k), k = 0 .. cdf.size() - 1
+  };
+  static thread_local std::vector<Entry> cache;
+  const std::size_t m = std::min(n1, n2);
+  const std::size_t n = std::max(n1, n2);
+  auto hit = std::find_if(cache.begin(), cache.end(),
+                          [&](const Entry& e) { return e.m == m && e.n == n; });
+  if (hit == cache.end() || hit->cdf.size() < std::min(k_max, m * n) + 1) {
+    if (hit == cache.end()) {
+      if (cache.size() == 8) {
+        cache.erase(cache.begin());
+      }
+      hit = cache.insert(cache.end(), Entry{m, n, {}});
+    }
+    hit->cdf = compute_null_cdf(m, n, std::min(k_max, m * n));
+  }
+  std::vector<double> out(k_max + 1, 1.0);
+  std::copy_n(hit->cdf.begin(), std::min(out.size(), hit->cdf.size()), out.begin());
+  return out;
 }
 
 TestResult

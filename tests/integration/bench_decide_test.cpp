@@ -68,6 +68,14 @@ TEST_F(BenchDecide, EveryMetricGetsAVerdictWithPValueAndInterval)
   EXPECT_GT((*moving)["interval"]["lower"].get<double>(), 2.0);
   EXPECT_TRUE((*moving)["shift"].is_object());
   EXPECT_EQ(scenario_verdict(p, "steady"), "unchanged");
+  // `unchanged` rests on the 90 % shift interval (two one-sided tests at
+  // alpha 0.05), reported in the metric's unit.
+  const Json& eq = (*delta(p, "steady"))["equivalence"];
+  EXPECT_EQ(eq["unit"], "value");
+  EXPECT_NEAR(eq["confidence"].get<double>(), 0.90, 0.01);
+  EXPECT_LT(eq["upper"].get<double>() - eq["lower"].get<double>(),
+            (*delta(p, "steady"))["shift"]["upper"].get<double>()
+              - (*delta(p, "steady"))["shift"]["lower"].get<double>());
   const Json& cmp = p["baseline_comparison"];
   EXPECT_EQ(cmp["statistics"], "sound");
   EXPECT_EQ(cmp["correction"], "holm");
@@ -105,12 +113,14 @@ TEST_F(BenchDecide, DocumentedRulesRemainAvailable)
 TEST_F(BenchDecide, FailOnInconclusiveGatesOnUndecidedScenarios)
 {
   make_component("svc", "sampled.sh");
-  ASSERT_EQ(run({"bench", "svc", "--iterations", "3", "--baseline"}).exit_code, 0);
-  auto lenient = run({"bench", "svc", "--iterations", "3"});
+  // Two samples a side cannot show anything: no test or interval reaches
+  // its level (the exact null puts 1/6 on each extreme).
+  ASSERT_EQ(run({"bench", "svc", "--iterations", "2", "--baseline"}).exit_code, 0);
+  auto lenient = run({"bench", "svc", "--iterations", "2"});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.describe();
   EXPECT_THAT(lenient.out, HasSubstr("inconclusive: steady, moving"));
 
-  auto strict = bench_json({"svc", "--iterations", "3", "--fail-on-inconclusive"});
+  auto strict = bench_json({"svc", "--iterations", "2", "--fail-on-inconclusive"});
   EXPECT_EQ(strict.exit_code, 1) << strict.describe();
   auto run_id = strict.payload()["persisted_run"]["run_id"].get<std::string>();
   Json shown = show_run(run_id);
@@ -127,10 +137,11 @@ TEST_F(BenchDecide, UntilDecisiveReRunsOnlyInconclusiveScenarios)
               .exit_code,
             0);
   fs::remove(dir / "runner-calls.log");
-  // 4 samples a side: `steady` (no noise) is unchanged at once; `moving`
-  // (+10 %) cannot be significant at alpha / 4 looks (the exact p is at
-  // least 1/70), so it gets 4 more samples and then regresses.
-  auto r = bench_json({"svc", "--iterations", "4", "--until-decisive=32", "--setting",
+  // 4 samples a side and two looks, each at alpha / 2: `steady` (no noise)
+  // is unchanged at once (the 95 % interval is attainable: 1/70 on each
+  // extreme); `moving` (+10 %) cannot be significant after Holm over the two
+  // scenarios (2/70 > 0.025), so it gets 4 more samples and then regresses.
+  auto r = bench_json({"svc", "--iterations", "4", "--until-decisive=8", "--setting",
                        "noise_steady=0.0001", "--setting", "shift_moving=0.10"});
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   Json p = r.payload();
@@ -138,8 +149,8 @@ TEST_F(BenchDecide, UntilDecisiveReRunsOnlyInconclusiveScenarios)
   EXPECT_EQ(scenario_verdict(p, "moving"), "regressed");
   EXPECT_EQ((*delta(p, "moving"))["current_samples"], 8);
   EXPECT_EQ((*delta(p, "steady"))["current_samples"], 4);
-  EXPECT_EQ(p["until_decisive"]["looks"], 4);
-  EXPECT_NEAR(p["baseline_comparison"]["alpha"].get<double>(), 0.0125, 1e-12);
+  EXPECT_EQ(p["until_decisive"]["looks"], 2);
+  EXPECT_NEAR(p["baseline_comparison"]["alpha"].get<double>(), 0.025, 1e-12);
   ASSERT_EQ(p["until_decisive"]["rounds"].size(), 1u);
   EXPECT_EQ(p["until_decisive"]["rounds"][0]["scenarios"], Json({"moving"}));
   EXPECT_EQ(read_file(dir / "runner-calls.log"), "4 all\n4 moving\n");
@@ -164,6 +175,11 @@ TEST_F(BenchDecide, UntilDecisiveStopsAtItsBudget)
   EXPECT_EQ(read_file(dir / "runner-calls.log"), "3 all\n3 steady,moving\n6 steady,moving\n");
   EXPECT_EQ(r.payload()["baseline_comparison"]["inconclusive"], true);
   EXPECT_EQ((*delta(r.payload(), "steady"))["current_samples"], 12);
+  // The baseline's 3 samples bound what more rounds of this run can show:
+  // the run says so and how to fix it.
+  EXPECT_THAT(r.payload()["warnings"].dump(),
+              HasSubstr("the baseline holds only 3 samples of an inconclusive metric"));
+  EXPECT_THAT(r.payload()["warnings"].dump(), HasSubstr("Save the baseline with --iterations 12"));
 }
 
 TEST_F(BenchDecide, RatchetMovesOnlyWhatImprovedSignificantly)

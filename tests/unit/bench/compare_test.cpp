@@ -314,6 +314,47 @@ TEST(SoundCompare, NoChangeWithinThresholdIsUnchanged)
   EXPECT_FALSE(c.inconclusive);
 }
 
+TEST(SoundCompare, UnchangedRestsOnTwoOneSidedTestsAtAlpha)
+{
+  // `unchanged` needs the 1 - 2 alpha shift interval inside the threshold:
+  // at alpha 0.05 a 90 % interval, reported as `equivalence`.
+  auto [b, r] = suite({0.0}, sampled(2));
+  auto c = compare_to_baseline(b, r, {});
+  const auto& d = c.scenarios[0].metric_deltas[0];
+  ASSERT_TRUE(d.equivalence);
+  EXPECT_STREQ(d.equivalence->unit, "value");
+  EXPECT_GE(d.equivalence->confidence, 0.90);
+  EXPECT_LT(d.equivalence->confidence, 0.91) << "the attainable level nearest 90 %";
+  EXPECT_LT(d.equivalence->upper - d.equivalence->lower, d.shift->upper - d.shift->lower)
+    << "a 90 % interval is narrower than the 95 % one";
+  EXPECT_EQ(d.verdict, Verdict::unchanged);
+  EXPECT_GE(d.equivalence->lower, -2.0) << "2 % of a baseline median near 100";
+  EXPECT_LE(d.equivalence->upper, 2.0);
+
+  // A smaller alpha asks for a wider interval: the verdict follows the
+  // test's level, not a fixed 95 %.
+  CompareOptions strict;
+  strict.alpha = 0.0005;
+  auto s = compare_to_baseline(b, r, strict);
+  const auto& sd = s.scenarios[0].metric_deltas[0];
+  ASSERT_TRUE(sd.equivalence);
+  EXPECT_GT(sd.equivalence->upper - sd.equivalence->lower,
+            d.equivalence->upper - d.equivalence->lower);
+}
+
+TEST(SoundCompare, AbsoluteThresholdIsJudgedInTheMetricsUnit)
+{
+  MetricPolicy p = sampled(0.1); // far too narrow to show anything in percent
+  p.threshold_absolute = 5;      // but 5 units of a value near 100 is plenty
+  auto [b, r] = suite({0.0}, p);
+  const auto& d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::unchanged);
+  p.threshold_absolute = 0.05;
+  auto [b2, r2] = suite({0.0}, p);
+  EXPECT_EQ(compare_to_baseline(b2, r2, {}).scenarios[0].metric_deltas[0].verdict,
+            Verdict::inconclusive);
+}
+
 TEST(SoundCompare, TooNarrowAThresholdIsInconclusive)
 {
   // +-3 % noise cannot show that nothing moved by more than 0.1 %.
