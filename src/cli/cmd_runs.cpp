@@ -478,6 +478,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit(out, "artifact_get", payload, fmt::format("Copied {} to {}\n", a.id, dest.string()));
     });
   });
+  add_artifact_cleanup_commands(artifact, inv);
 
   // runs findings
   struct FindingsArgs { std::string run_id, tool, file, fingerprint; std::size_t limit = 100; OutputOptions output; };

@@ -55,4 +55,8 @@ with_store(OutputOptions& out, int& exit_code, Fn&& fn)
 /// distribution, query, compare, drift.
 void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
 
+/// `runs artifact cleanup-persisted` and `cleanup-downloads`
+/// (cmd_runs_cleanup.cpp), under the `runs artifact` group.
+void add_artifact_cleanup_commands(CLI::App* artifact, Invocation& inv);
+
 } // namespace hb::cli

@@ -123,6 +123,16 @@ public:
 
   virtual Result<std::vector<Finding>> list_findings(const FindingFilter& filter) = 0;
   virtual Result<std::optional<Finding>> get_finding(const std::string& finding_id) = 0;
+
+  /// `runs artifact cleanup-persisted`: the local file and directory
+  /// artifacts of runs that are finished, finished before `finished_before`
+  /// (when set), neither promoted nor retained past `now`, and `run_id`'s
+  /// only (when set); oldest run first.
+  virtual Result<std::vector<Artifact>> cleanup_candidates(std::optional<TimeMs> finished_before,
+                                                           const std::string& run_id,
+                                                           TimeMs now) = 0;
+  /// Deletes these artifact rows in one transaction; returns how many went.
+  virtual Result<std::size_t> delete_artifacts(const std::vector<std::string>& artifact_ids) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at

@@ -16,5 +16,7 @@ Result<std::string> list_runs_sql(const RunFilter& filter);
 std::string artifacts_for_runs_sql(std::size_t run_count, std::size_t kind_count);
 /// metrics_for_runs' statement for a batch of `run_count` ids.
 std::string metrics_for_runs_sql(std::size_t run_count);
+/// cleanup_candidates' statement, with or without its optional filters.
+std::string cleanup_candidates_sql(bool finished_before, bool one_run);
 
 } // namespace hb::sqlite

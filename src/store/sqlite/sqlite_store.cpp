@@ -67,6 +67,23 @@ read_run(const Stmt& s)
 constexpr const char* k_artifact_columns =
   "id, run_id, kind, type, path, url, sha256, size_bytes, mime, label, created_at, metadata";
 
+// The artifact columns prefixed with `a.`, for queries that join runs.
+std::string
+qualified_artifact_columns()
+{
+  std::string out;
+  std::string_view columns = k_artifact_columns;
+  while (!columns.empty()) {
+    const auto comma = columns.find(", ");
+    out += "a.";
+    out += columns.substr(0, comma);
+    if (comma == std::string_view::npos) break;
+    out += ", ";
+    columns.remove_prefix(comma + 2);
+  }
+  return out;
+}
+
 Artifact
 read_artifact(const Stmt& s)
 {
@@ -264,6 +281,22 @@ sqlite::metrics_for_runs_sql(std::size_t run_count)
                      placeholders(run_count));
 }
 
+std::string
+sqlite::cleanup_candidates_sql(bool finished_before, bool one_run)
+{
+  // Terminal runs through runs_by_status, their artifacts through
+  // artifacts_by_run. A run retained until later or promoted keeps all.
+  std::string sql = fmt::format(
+    "SELECT {} FROM runs r JOIN artifacts a ON a.run_id = r.id "
+    "WHERE r.status IN ('succeeded', 'failed', 'timed_out', 'cancelled') "
+    "AND r.promoted_at IS NULL AND (r.retained_until IS NULL OR r.retained_until <= ?) "
+    "AND a.type IN ('file', 'directory') AND r.finished_at IS NOT NULL",
+    qualified_artifact_columns());
+  if (finished_before) sql += " AND r.finished_at < ?";
+  if (one_run) sql += " AND r.id = ?";
+  return sql + " ORDER BY r.finished_at, r.id, a.created_at, a.rowid";
+}
+
 Result<std::string>
 sqlite::list_runs_sql(const RunFilter& filter)
 {
@@ -276,6 +309,7 @@ namespace {
 
 using sqlite::artifacts_for_runs_sql;
 using sqlite::metrics_for_runs_sql;
+using sqlite::cleanup_candidates_sql;
 
 class SqliteStore final : public Store
 {
@@ -482,6 +516,56 @@ public:
       return Unexpected(ok.error());
     }
     return out;
+  }
+
+  Result<std::vector<Artifact>> cleanup_candidates(std::optional<TimeMs> finished_before,
+                                                   const std::string& run_id, TimeMs now) override
+  {
+    const std::string sql = cleanup_candidates_sql(finished_before.has_value(), !run_id.empty());
+    auto stmt = m_db.prepare(sql);
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    int index = 1;
+    stmt->bind(index++, static_cast<std::int64_t>(now));
+    if (finished_before) stmt->bind(index++, static_cast<std::int64_t>(*finished_before));
+    if (!run_id.empty()) stmt->bind(index++, run_id);
+    std::vector<Artifact> out;
+    while (true) {
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        return out;
+      }
+      out.push_back(read_artifact(*stmt));
+    }
+  }
+
+  Result<std::size_t> delete_artifacts(const std::vector<std::string>& artifact_ids) override
+  {
+    std::size_t deleted = 0;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      deleted = 0;
+      auto stmt = m_db.prepare("DELETE FROM artifacts WHERE id = ?");
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      for (const auto& id : artifact_ids) {
+        stmt->reset();
+        stmt->bind(1, id);
+        if (auto ok = stmt->run(); !ok) {
+          return ok;
+        }
+        deleted += static_cast<std::size_t>(stmt->changes());
+      }
+      return {};
+    });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return deleted;
   }
 
   Result<std::optional<Artifact>> get_artifact(const std::string& run_id,

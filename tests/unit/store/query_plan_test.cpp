@@ -131,3 +131,12 @@ TEST_F(QueryPlan, BatchedMetricLookupsUseThePrimaryKey)
     }
   }
 }
+
+TEST_F(QueryPlan, CleanupCandidatesGoThroughTheStatusAndRunIndexes)
+{
+  for (bool before : {false, true}) {
+    for (bool one_run : {false, true}) {
+      expect_indexed(sqlite::cleanup_candidates_sql(before, one_run));
+    }
+  }
+}
