@@ -580,6 +580,8 @@ add_runs_commands(CLI::App& app, Invocation& inv)
     });
   });
 
+  add_loop_sync_command(runs, inv);
+
   // runs latest-finding
   struct LatestFindingArgs { RunFilterArgs filter; std::string tool, file; OutputOptions output; };
   auto lf_args = std::make_shared<LatestFindingArgs>();

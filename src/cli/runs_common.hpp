@@ -55,8 +55,10 @@ with_store(OutputOptions& out, int& exit_code, Fn&& fn)
 /// distribution, query, compare, drift.
 void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
 
-/// `runs artifact cleanup-persisted` and `cleanup-downloads`
-/// (cmd_runs_cleanup.cpp), under the `runs artifact` group.
+/// Maintenance (cmd_runs_maintenance.cpp): `runs artifact cleanup-persisted`
+/// and `cleanup-downloads` under the `runs artifact` group, and `runs
+/// loop-sync`.
 void add_artifact_cleanup_commands(CLI::App* artifact, Invocation& inv);
+void add_loop_sync_command(CLI::App* runs, Invocation& inv);
 
 } // namespace hb::cli

@@ -1,7 +1,8 @@
-// homeboy runs artifact cleanup-persisted | cleanup-downloads: dry runs by
-// default; --apply deletes.
+// homeboy runs artifact cleanup-persisted | cleanup-downloads (dry runs by
+// default; --apply deletes) and runs loop-sync.
 
 #include "app/artifact_cleanup.hpp"
+#include "app/loop_sync.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
 #include "util/json.hpp"
@@ -118,6 +119,60 @@ add_artifact_cleanup_commands(CLI::App* artifact, Invocation& inv)
       return;
     }
     inv.exit_code = emit(a.output, "cleanup", app::cleanup_json(*report), render(*report));
+  });
+}
+
+void
+add_loop_sync_command(CLI::App* runs, Invocation& inv)
+{
+  struct LoopSyncArgs
+  {
+    std::string root, component, rig, label;
+    bool dry_run = false;
+    OutputOptions output;
+  };
+  auto args = std::make_shared<LoopSyncArgs>();
+  auto* cmd = runs->add_subcommand(
+    "loop-sync", "Record continuous-loop archive directories (one run each) as evidence");
+  cmd->add_option("archive-root", args->root, "The directory that holds the loop's archives")
+    ->required();
+  cmd->add_option("--component", args->component, "Component id to record the runs under");
+  cmd->add_option("--rig", args->rig, "Rig id to record the runs under");
+  cmd->add_option("--label", args->label, "A label kept in each run's metadata");
+  cmd->add_flag("--dry-run", args->dry_run, "Only list the archives and what would be recorded");
+  add_output_options(cmd, args->output);
+  cmd->callback([args, &inv] {
+    with_store(args->output, inv.exit_code, [&](app::OpenStore& s) {
+      app::LoopSyncRequest request{args->root, args->component, args->rig, args->label,
+                                   args->dry_run, inv.command_line};
+      auto report = app::loop_sync(*s.store, request);
+      if (!report) {
+        inv.exit_code = emit_error(args->output, report.error(),
+                                   report.error().code == "validation.invalid_argument" ? 2 : 1);
+        return;
+      }
+      using A = TextTable::Align;
+      TextTable table({"archive", "state", "status", "files", "size", "run", "problem"},
+                      {A::left, A::left, A::left, A::right, A::right, A::left, A::left});
+      std::size_t fresh = 0;
+      for (const auto& a : report->archives) {
+        fresh += a.state != "synced";
+        table.add_row({a.name, a.state, to_string(a.status), std::to_string(a.files),
+                       size_text(a.bytes), short_id(a.run_id), a.problem});
+      }
+      std::string human = report->archives.empty()
+                            ? fmt::format("No archive directories in {}.\n",
+                                          report->archive_root.string())
+                            : table.render() + "\n";
+      if (!report->archives.empty()) {
+        human += report->dry_run
+                   ? fmt::format("Dry run: nothing recorded; {} new archive(s) would be.\n", fresh)
+                   : fmt::format("Recorded {} new archive(s); {} already synced. List them: "
+                                 "homeboy runs list --kind loop\n",
+                                 fresh, report->archives.size() - fresh);
+      }
+      inv.exit_code = emit(args->output, "loop_sync", app::loop_sync_json(*report), human);
+    });
   });
 }
 
