@@ -1,8 +1,11 @@
 // Seeds an observation store with N finished bench runs (with scenarios,
-// metrics, samples, an artifact and a finding each), for the reader
-// benchmarks in bench/RESULTS.md.
+// metrics, samples and artifacts each), for the reader benchmarks in
+// bench/RESULTS.md.
 //
-//   seed_store <store.sqlite> <runs> [components=20]
+//   seed_store <store.sqlite> <runs> [components=20] [artifacts_per_run=1] [json_dir]
+//
+// With json_dir, each run's first artifact is a real JSON file of about
+// 5 KB written there (for `runs query`); the others are rows only.
 
 #include "store/sqlite/db.hpp"
 #include "store/store.hpp"
@@ -11,6 +14,7 @@
 #include <fmt/core.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <random>
 
 using namespace hb;
@@ -19,12 +23,16 @@ int
 main(int argc, char** argv)
 {
   if (argc < 3) {
-    fmt::print(stderr, "usage: seed_store <store.sqlite> <runs> [components]\n");
+    fmt::print(stderr,
+               "usage: seed_store <store.sqlite> <runs> [components] [artifacts_per_run] [json_dir]\n");
     return 2;
   }
   std::filesystem::path path = argv[1];
   long runs = std::atol(argv[2]);
   int components = argc > 3 ? std::atoi(argv[3]) : 20;
+  int artifacts_per_run = argc > 4 ? std::atoi(argv[4]) : 1;
+  std::filesystem::path json_dir = argc > 5 ? argv[5] : "";
+  if (!json_dir.empty()) std::filesystem::create_directories(json_dir);
   auto store = open_sqlite_store(path);
   if (!store) {
     fmt::print(stderr, "error: {}\n", store.error().message);
@@ -42,6 +50,17 @@ main(int argc, char** argv)
   std::normal_distribution<double> noise(100.0, 5.0);
   const std::string scenarios[] = {"cold-boot", "warm-boot", "api-list", "api-show"};
   const std::string statuses[] = {"succeeded", "succeeded", "succeeded", "failed"};
+  const std::string oses[] = {"linux", "linux", "macos"};
+  // About 5 KB of JSON per artifact file: a report with 40 cases.
+  auto json_report = [&](const std::string& id, long n) {
+    std::string cases;
+    for (int c = 0; c < 40; ++c) {
+      cases += fmt::format(R"({}{{"name":"case-{:02}","status":"{}","duration_ms":{:.1f},"tags":["t{}","t{}"],"message":"expected the response within budget"}})",
+                           c ? "," : "", c, (n + c) % 7 ? "pass" : "fail", noise(rng), c % 5, n % 3);
+    }
+    return fmt::format(R"({{"run":"{}","suite":"suite-{}","os":"{}","cases":[{}]}})", id, n % 9,
+                       oses[n % 3], cases);
+  };
   TimeMs start = now_ms() - runs * 1000;
   const long batch = 5000;
   for (long done = 0; done < runs;) {
@@ -69,7 +88,10 @@ main(int argc, char** argv)
           .bind(9, static_cast<std::int64_t>(created)).bind(10, static_cast<std::int64_t>(created))
           .bind(11, static_cast<std::int64_t>(created + 900))
           .bind(12, static_cast<std::int64_t>(status == "failed" ? 1 : 0))
-          .bind(13, R"({"iterations":10,"passed":true,"status":"passed"})");
+          .bind(13, fmt::format(R"({{"iterations":10,"passed":{},"status":"{}","runner":{{"os":"{}"}},"tags":["nightly","{}"]}})",
+                                status == "failed" ? "false" : "true",
+                                status == "failed" ? "failed" : "passed", oses[done % 3],
+                                component));
         if (auto r = run_stmt->run(); !r) return r;
         run_stmt->reset();
         for (const auto& s : scenarios) {
@@ -84,13 +106,31 @@ main(int argc, char** argv)
           if (auto r = metric_stmt->run(); !r) return r;
           metric_stmt->reset();
         }
-        art_stmt->bind(1, new_uuid_v4()).bind(2, id).bind(3, "bench_results").bind(4, "file")
-          .bind(5, "/data/artifacts/" + id + "/bench-results.json")
-          .bind(6, "e52faccc72971ca7eb55d1440086bf6956d3e5290a4929df2bc5f7714ead059b")
-          .bind(7, static_cast<std::int64_t>(3675)).bind(8, "application/json")
-          .bind(9, "Bench results").bind(10, static_cast<std::int64_t>(created + 900));
-        if (auto r = art_stmt->run(); !r) return r;
-        art_stmt->reset();
+        for (int k = 0; k < artifacts_per_run; ++k) {
+          std::string path = "/data/artifacts/" + id + "/bench-results.json";
+          std::string kind = "bench_results";
+          std::string mime = "application/json";
+          std::int64_t size = 3675;
+          if (k == 0 && !json_dir.empty()) {
+            path = (json_dir / (id + ".json")).string();
+            kind = "json";
+            std::string text = json_report(id, done);
+            size = static_cast<std::int64_t>(text.size());
+            std::ofstream(path, std::ios::binary) << text;
+          } else if (k > 0) {
+            path = fmt::format("/data/artifacts/{}/log-{}.txt", id, k);
+            kind = "log";
+            mime = "text/plain";
+          }
+          art_stmt->bind(1, new_uuid_v4()).bind(2, id).bind(3, kind).bind(4, "file")
+            .bind(5, path)
+            .bind(6, "e52faccc72971ca7eb55d1440086bf6956d3e5290a4929df2bc5f7714ead059b")
+            .bind(7, size).bind(8, mime)
+            .bind(9, kind == "log" ? "Log" : "Bench results")
+            .bind(10, static_cast<std::int64_t>(created + 900 + k));
+          if (auto r = art_stmt->run(); !r) return r;
+          art_stmt->reset();
+        }
       }
       return {};
     });
