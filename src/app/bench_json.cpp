@@ -216,9 +216,9 @@ bench_warnings(const BenchReport& r)
     // uncertainty bounds how narrow an interval can get.
     std::size_t fewest = 0;
     for (const auto& s : r.comparison->scenarios) {
+      if (s.verdict != Verdict::inconclusive) continue;
       for (const auto& d : s.metric_deltas) {
-        if (s.verdict == Verdict::inconclusive && d.baseline_samples > 0
-            && (fewest == 0 || d.baseline_samples < fewest)) {
+        if (d.baseline_samples > 0 && (fewest == 0 || d.baseline_samples < fewest)) {
           fewest = d.baseline_samples;
         }
       }
