@@ -4,6 +4,7 @@
 #include "stats/distributions.hpp"
 #include "stats/mann_whitney.hpp"
 #include "stats/radix_sort.hpp"
+#include "stats/random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -171,20 +172,6 @@ next_difference(std::span<const double> b, std::span<const double> c, double val
     }
   }
   return next;
-}
-
-// An index in [0, n) with every value equally likely. Rejection rather than
-// std::uniform_int_distribution, whose algorithm differs between standard
-// libraries: a seed must mean the same resamples everywhere.
-size_t
-draw_index(std::mt19937_64& rng, std::uint64_t n)
-{
-  const std::uint64_t reject_below = (0 - n) % n; // 2^64 mod n
-  std::uint64_t x = rng();
-  while (x < reject_below) {
-    x = rng();
-  }
-  return static_cast<size_t>(x % n);
 }
 
 // median() of `values` in O(n) by partial sorting, which reorders them; the
