@@ -1,5 +1,6 @@
 // homeboy runs refs, evidence, resume-plan, distribution, query, compare,
-// drift: parse, call one app function, render the payload for humans.
+// drift, bench-compare: parse, call one app function, render the payload for
+// humans.
 
 #include "app/runs_readers.hpp"
 #include "app/runs_service.hpp"
@@ -18,13 +19,11 @@ namespace hb::cli {
 
 namespace {
 
+// A JSON value as a table cell (runs_common's json_text), under a short name.
 std::string
 text(const Json& v)
 {
-  if (v.is_null()) return "";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return fmt::format("{:g}", v.get<double>());
-  return dump_json(v);
+  return json_text(v);
 }
 
 std::string
@@ -178,30 +177,6 @@ render_resume(const Json& p)
     out += "\nEvery command completed; nothing to resume.\n";
   } else if (!p["resume_from"].is_null()) {
     out += fmt::format("\nResume from {}\n", step_line(p["resume_from"]));
-  }
-  return out;
-}
-
-// --- distribution ------------------------------------------------------------------
-
-std::string
-render_distribution(const Json& p)
-{
-  std::size_t runs = p["inspected_runs"].get<std::size_t>();
-  if (runs == 0) return "No runs match.\n";
-  std::string out;
-  for (const auto& f : p["fields"]) {
-    out += fmt::format("{}: {} of {} runs have it, {} values, {} unique\n", text(f["field"]),
-                       text(f["matched_runs"]), runs, text(f["total_values"]), text(f["unique_values"]));
-    using A = TextTable::Align;
-    TextTable table({"value", "count", "percent"}, {A::left, A::right, A::right});
-    for (const auto& v : f["values"]) {
-      table.add_row({text(v["value"]), text(v["count"]), fmt::format("{:.1f}%", v["percent"].get<double>())});
-    }
-    out += indent(table.render()) + "\n";
-  }
-  if (p["next_cursor"].is_string()) {
-    out += fmt::format("Only the newest {} runs were inspected; raise --limit for more.\n", runs);
   }
   return out;
 }
@@ -641,6 +616,21 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
       out.json = wants_json(a.output, a.format);
       inv.exit_code = emit(out, "drift", *payload, render_drift(*payload));
     });
+  });
+
+  // runs bench-compare
+  struct BenchCompareArgs
+  {
+    app::BenchCompareRequest request;
+    OutputOptions output;
+  };
+  auto bc_args = std::make_shared<BenchCompareArgs>();
+  auto* bench_compare = runs->add_subcommand(
+    "bench-compare", "Compare two bench runs measured the same way: deltas, verdicts, p-values");
+  add_bench_compare_options(bench_compare, bc_args->request);
+  add_output_options(bench_compare, bc_args->output);
+  bench_compare->callback([bc_args, &inv] {
+    run_bench_compare(bc_args->request, bc_args->output, "bench_compare", inv.exit_code);
   });
 }
 

@@ -1,6 +1,7 @@
 #include "cli/runs_common.hpp"
 
 #include "util/json.hpp"
+#include "util/table.hpp"
 #include "util/term.hpp"
 
 #include <CLI/CLI.hpp>
@@ -130,6 +131,39 @@ indent(const std::string& text, const std::string& pad)
     if (end == std::string::npos) end = text.size();
     out += pad + text.substr(pos, end - pos) + "\n";
     pos = end + 1;
+  }
+  return out;
+}
+
+std::string
+json_text(const Json& v)
+{
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return fmt::format("{:g}", v.get<double>());
+  return dump_json(v);
+}
+
+std::string
+render_distribution(const Json& p)
+{
+  std::size_t runs = p["inspected_runs"].get<std::size_t>();
+  if (runs == 0) return "No runs match.\n";
+  std::string out;
+  for (const auto& f : p["fields"]) {
+    out += fmt::format("{}: {} of {} runs have it, {} values, {} unique\n", json_text(f["field"]),
+                       json_text(f["matched_runs"]), runs, json_text(f["total_values"]),
+                       json_text(f["unique_values"]));
+    using A = TextTable::Align;
+    TextTable table({"value", "count", "percent"}, {A::left, A::right, A::right});
+    for (const auto& v : f["values"]) {
+      table.add_row({json_text(v["value"]), json_text(v["count"]),
+                     fmt::format("{:.1f}%", v["percent"].get<double>())});
+    }
+    out += indent(table.render()) + "\n";
+  }
+  if (p["next_cursor"].is_string()) {
+    out += fmt::format("Only the newest {} runs were inspected; raise --limit for more.\n", runs);
   }
   return out;
 }

@@ -15,6 +15,10 @@ namespace CLI {
 class App;
 }
 
+namespace hb::app {
+struct BenchCompareRequest;
+}
+
 namespace hb::cli {
 
 struct Invocation;
@@ -38,6 +42,10 @@ std::string duration_text(const Run& run);
 std::string size_text(std::optional<std::uint64_t> size);
 /// Indents every line of `text` by `pad`.
 std::string indent(const std::string& text, const std::string& pad = "  ");
+/// A JSON value as a table cell: strings bare, null empty, floats %g.
+std::string json_text(const Json& value);
+/// The human rendering of a runs.distribution payload (also bench distribution).
+std::string render_distribution(const Json& payload);
 
 template <class Fn>
 void
@@ -52,7 +60,16 @@ with_store(OutputOptions& out, int& exit_code, Fn&& fn)
 }
 
 /// The readers added by cmd_runs_readers.cpp: refs, evidence, resume-plan,
-/// distribution, query, compare, drift.
+/// distribution, query, compare, drift, bench-compare.
 void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
+
+/// bench history, bench distribution and bench compare (cmd_bench_readers.cpp).
+void add_bench_reader_commands(CLI::App* bench, Invocation& inv);
+
+/// --from-run, --to-run and --metric, shared by runs bench-compare and bench
+/// compare; and running it: the Markdown report, or the envelope of `variant`.
+void add_bench_compare_options(CLI::App* cmd, app::BenchCompareRequest& request);
+void run_bench_compare(const app::BenchCompareRequest& request, OutputOptions& output,
+                       const std::string& variant, int& exit_code);
 
 } // namespace hb::cli
