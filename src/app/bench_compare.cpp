@@ -23,13 +23,6 @@ using namespace hb::bench;
 
 namespace {
 
-Json
-parse_object(const std::string& text)
-{
-  Json parsed = Json::parse(text, nullptr, false);
-  return parsed.is_object() ? parsed : Json::object();
-}
-
 Error
 refuse(std::string message, Json details)
 {
@@ -126,8 +119,8 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
         ids));
     }
   }
-  Json from_meta = parse_object(from->metadata_json);
-  Json to_meta = parse_object(to->metadata_json);
+  Json from_meta = object_or_empty(from->metadata_json);
+  Json to_meta = object_or_empty(to->metadata_json);
   Json from_context = bench_context(from_meta);
   Json to_context = bench_context(to_meta);
   auto differences = context_differences(from_context, to_context);

@@ -29,13 +29,6 @@ struct Point
   std::size_t samples = 0;
 };
 
-Json
-parse_object(const std::string& text)
-{
-  Json parsed = Json::parse(text, nullptr, false);
-  return parsed.is_object() ? parsed : Json::object();
-}
-
 Error
 bad_input(std::string code, std::string message)
 {
@@ -70,7 +63,7 @@ std::optional<bench::Direction>
 direction_of(const std::string& metric, const std::vector<Point>& newest_first)
 {
   for (const auto& p : newest_first) {
-    auto policies = policies_from_metadata(parse_object(p.run->metadata_json));
+    auto policies = policies_from_metadata(object_or_empty(p.run->metadata_json));
     if (!policies) continue;
     for (const auto& [name, policy] : *policies) {
       if (name == metric) return policy.direction;
@@ -291,8 +284,8 @@ bench_history(Store& store, const HistoryRequest& request)
     auto mean_pct = relative_change(cp.before.mean, cp.after.mean);
     auto median_pct = relative_change(cp.before.median, cp.after.median);
     std::vector<std::string> changed;
-    for (const auto& d : context_differences(bench_context(parse_object(last_before.metadata_json)),
-                                             bench_context(parse_object(first.metadata_json)))) {
+    for (const auto& d : context_differences(bench_context(object_or_empty(last_before.metadata_json)),
+                                             bench_context(object_or_empty(first.metadata_json)))) {
       changed.push_back(d.part);
     }
     std::string summary = fmt::format("{} at run {} ({}), p = {}",

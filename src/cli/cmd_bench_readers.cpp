@@ -123,26 +123,32 @@ render_history(const Json& p)
 } // namespace
 
 void
-add_bench_compare_options(CLI::App* cmd, app::BenchCompareRequest& request)
+add_bench_compare_command(CLI::App* parent, const std::string& name, const std::string& description,
+                          const std::string& variant, Invocation& inv)
 {
-  cmd->add_option("--from-run", request.from_run,
+  struct Args
+  {
+    app::BenchCompareRequest request;
+    OutputOptions output;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = parent->add_subcommand(name, description);
+  cmd->add_option("--from-run", a->request.from_run,
                   "The baseline run: id or a unique prefix of at least 4 characters")
     ->required();
-  cmd->add_option("--to-run", request.to_run, "The candidate run")->required();
-  cmd->add_option("--metric", request.metrics, "Only this metric (repeatable; default: all)");
-}
-
-void
-run_bench_compare(const app::BenchCompareRequest& request, OutputOptions& output,
-                  const std::string& variant, int& exit_code)
-{
-  with_store(output, exit_code, [&](app::OpenStore& s) {
-    auto payload = app::runs_bench_compare(*s.store, request);
-    if (!payload) {
-      exit_code = emit_error(output, payload.error(), payload.error().code == "run.not_found" ? 1 : 2);
-      return;
-    }
-    exit_code = emit(output, variant, *payload, json_text((*payload)["reports"]["markdown"]));
+  cmd->add_option("--to-run", a->request.to_run, "The candidate run")->required();
+  cmd->add_option("--metric", a->request.metrics, "Only this metric (repeatable; default: all)");
+  add_output_options(cmd, a->output);
+  cmd->callback([a, variant, &inv] {
+    with_store(a->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto payload = app::runs_bench_compare(*s.store, a->request);
+      if (!payload) {
+        inv.exit_code = emit_error(a->output, payload.error(),
+                                   payload.error().code == "run.not_found" ? 1 : 2);
+        return;
+      }
+      inv.exit_code = emit(a->output, variant, *payload, json_text((*payload)["reports"]["markdown"]));
+    });
   });
 }
 
@@ -204,18 +210,12 @@ add_bench_reader_commands(CLI::App* bench, Invocation& inv)
   });
 
   // bench distribution: runs distribution over the component's bench runs.
-  struct DistributionArgs
-  {
-    RunFilterArgs filter;
-    std::vector<std::string> fields;
-    OutputOptions output;
-  };
   auto d = std::make_shared<DistributionArgs>();
+  d->filter.kind = "bench";
   auto* dist = bench->add_subcommand(
     "distribution", "Count the values of metadata fields across a component's bench runs");
   dist->add_option("component", d->filter.component, "Component id")->required();
-  dist->add_option("--field", d->fields,
-                   "Metadata path, dot-separated or JSONPath; repeatable")
+  dist->add_option("--field", d->fields, "Metadata path, dot-separated or JSONPath; repeatable")
     ->required();
   dist->add_option("--scenario", d->filter.scenario, "Only runs that measured this scenario");
   dist->add_option("--rig", d->filter.rig, "Only runs pinned to this rig");
@@ -224,37 +224,12 @@ add_bench_reader_commands(CLI::App* bench, Invocation& inv)
     ->default_val(20)
     ->check(CLI::Range(std::size_t(1), std::size_t(100000)));
   add_output_options(dist, d->output);
-  dist->callback([d, &inv] {
-    d->filter.kind = "bench";
-    auto filter = make_filter(d->filter);
-    if (!filter) {
-      inv.exit_code = emit_error(d->output, filter.error(), 2);
-      return;
-    }
-    with_store(d->output, inv.exit_code, [&](app::OpenStore& s) {
-      Json echo = filter_echo(d->filter);
-      app::DistributionRequest request{*filter, d->fields, &echo};
-      auto payload = app::runs_distribution(*s.store, request);
-      if (!payload) {
-        inv.exit_code = emit_error(d->output, payload.error(), 2);
-        return;
-      }
-      inv.exit_code = emit(d->output, "observation", *payload, render_distribution(*payload));
-    });
-  });
+  dist->callback([d, &inv] { run_distribution(*d, "observation", inv.exit_code); });
 
   // bench compare: runs bench-compare.
-  struct CompareArgs
-  {
-    app::BenchCompareRequest request;
-    OutputOptions output;
-  };
-  auto c = std::make_shared<CompareArgs>();
-  auto* compare = bench->add_subcommand(
-    "compare", "Compare two recorded bench runs (the same as homeboy runs bench-compare)");
-  add_bench_compare_options(compare, c->request);
-  add_output_options(compare, c->output);
-  compare->callback([c, &inv] { run_bench_compare(c->request, c->output, "observation", inv.exit_code); });
+  add_bench_compare_command(bench, "compare",
+                            "Compare two recorded bench runs (the same as homeboy runs bench-compare)",
+                            "observation", inv);
 }
 
 } // namespace hb::cli

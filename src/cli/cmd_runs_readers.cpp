@@ -397,12 +397,6 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
   });
 
   // runs distribution
-  struct DistributionArgs
-  {
-    RunFilterArgs filter;
-    std::vector<std::string> fields;
-    OutputOptions output;
-  };
   auto dist_args = std::make_shared<DistributionArgs>();
   auto* dist = runs->add_subcommand(
     "distribution", "Count the values of run metadata fields across matching runs");
@@ -412,24 +406,7 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
     ->required();
   add_filter_options(dist, dist_args->filter, true);
   add_output_options(dist, dist_args->output);
-  dist->callback([dist_args, &inv] {
-    auto& a = *dist_args;
-    auto filter = make_filter(a.filter);
-    if (!filter) {
-      inv.exit_code = emit_error(a.output, filter.error(), 2);
-      return;
-    }
-    with_store(a.output, inv.exit_code, [&](app::OpenStore& s) {
-      Json echo = filter_echo(a.filter);
-      app::DistributionRequest request{*filter, a.fields, &echo};
-      auto payload = app::runs_distribution(*s.store, request);
-      if (!payload) {
-        inv.exit_code = emit_error(a.output, payload.error(), 2);
-        return;
-      }
-      inv.exit_code = emit(a.output, "distribution", *payload, render_distribution(*payload));
-    });
-  });
+  dist->callback([dist_args, &inv] { run_distribution(*dist_args, "distribution", inv.exit_code); });
 
   // runs query
   struct QueryArgs
@@ -618,20 +595,10 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
     });
   });
 
-  // runs bench-compare
-  struct BenchCompareArgs
-  {
-    app::BenchCompareRequest request;
-    OutputOptions output;
-  };
-  auto bc_args = std::make_shared<BenchCompareArgs>();
-  auto* bench_compare = runs->add_subcommand(
-    "bench-compare", "Compare two bench runs measured the same way: deltas, verdicts, p-values");
-  add_bench_compare_options(bench_compare, bc_args->request);
-  add_output_options(bench_compare, bc_args->output);
-  bench_compare->callback([bc_args, &inv] {
-    run_bench_compare(bc_args->request, bc_args->output, "bench_compare", inv.exit_code);
-  });
+  add_bench_compare_command(runs, "bench-compare",
+                            "Compare two bench runs measured the same way: deltas, verdicts, "
+                            "p-values",
+                            "bench_compare", inv);
 }
 
 } // namespace hb::cli

@@ -1,5 +1,6 @@
 #include "cli/runs_common.hpp"
 
+#include "app/runs_readers.hpp"
 #include "util/json.hpp"
 #include "util/table.hpp"
 #include "util/term.hpp"
@@ -144,6 +145,8 @@ json_text(const Json& v)
   return dump_json(v);
 }
 
+namespace {
+
 std::string
 render_distribution(const Json& p)
 {
@@ -166,6 +169,29 @@ render_distribution(const Json& p)
     out += fmt::format("Only the newest {} runs were inspected; raise --limit for more.\n", runs);
   }
   return out;
+}
+
+} // namespace
+
+void
+run_distribution(const DistributionArgs& args, const std::string& variant, int& exit_code)
+{
+  OutputOptions output = args.output;
+  auto filter = make_filter(args.filter);
+  if (!filter) {
+    exit_code = emit_error(output, filter.error(), 2);
+    return;
+  }
+  with_store(output, exit_code, [&](app::OpenStore& s) {
+    Json echo = filter_echo(args.filter);
+    app::DistributionRequest request{*filter, args.fields, &echo};
+    auto payload = app::runs_distribution(*s.store, request);
+    if (!payload) {
+      exit_code = emit_error(output, payload.error(), 2);
+      return;
+    }
+    exit_code = emit(output, variant, *payload, render_distribution(*payload));
+  });
 }
 
 } // namespace hb::cli

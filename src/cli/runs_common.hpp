@@ -10,14 +10,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
 }
 
-namespace hb::app {
-struct BenchCompareRequest;
-}
 
 namespace hb::cli {
 
@@ -44,8 +42,17 @@ std::string size_text(std::optional<std::uint64_t> size);
 std::string indent(const std::string& text, const std::string& pad = "  ");
 /// A JSON value as a table cell: strings bare, null empty, floats %g.
 std::string json_text(const Json& value);
-/// The human rendering of a runs.distribution payload (also bench distribution).
-std::string render_distribution(const Json& payload);
+
+struct DistributionArgs
+{
+  RunFilterArgs filter;
+  std::vector<std::string> fields;
+  OutputOptions output;
+};
+
+/// runs distribution, and bench distribution (the filter scoped to bench runs
+/// of a component): the counts as tables, or the envelope of `variant`.
+void run_distribution(const DistributionArgs& args, const std::string& variant, int& exit_code);
 
 template <class Fn>
 void
@@ -66,10 +73,11 @@ void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
 /// bench history, bench distribution and bench compare (cmd_bench_readers.cpp).
 void add_bench_reader_commands(CLI::App* bench, Invocation& inv);
 
-/// --from-run, --to-run and --metric, shared by runs bench-compare and bench
-/// compare; and running it: the Markdown report, or the envelope of `variant`.
-void add_bench_compare_options(CLI::App* cmd, app::BenchCompareRequest& request);
-void run_bench_compare(const app::BenchCompareRequest& request, OutputOptions& output,
-                       const std::string& variant, int& exit_code);
+/// Adds the runs.bench-compare reader as `parent <name> --from-run ID --to-run
+/// ID [--metric M]...` (runs bench-compare, and bench compare): it prints the
+/// Markdown report, or with --json the envelope of `variant`.
+void add_bench_compare_command(CLI::App* parent, const std::string& name,
+                               const std::string& description, const std::string& variant,
+                               Invocation& inv);
 
 } // namespace hb::cli
