@@ -31,14 +31,19 @@ refuse(std::string message, Json details)
 
 using Key = std::pair<std::string, std::string>; // scenario, metric
 
+/// --metric: no names keeps every metric.
+bool
+selected(const std::vector<std::string>& only, const std::string& metric)
+{
+  return only.empty() || std::find(only.begin(), only.end(), metric) != only.end();
+}
+
 std::map<Key, const MetricRow*>
 by_key(const std::vector<MetricRow>& rows, const std::vector<std::string>& only)
 {
   std::map<Key, const MetricRow*> out;
   for (const auto& row : rows) {
-    if (only.empty() || std::find(only.begin(), only.end(), row.name) != only.end()) {
-      out[{row.scenario_id, row.name}] = &row;
-    }
+    if (selected(only, row.name)) out[{row.scenario_id, row.name}] = &row;
   }
   return out;
 }
@@ -172,7 +177,6 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
 
   // homeboy bench's comparison, with the from-run as the baseline, under the
   // candidate's recorded policies and statistics settings.
-  Json statistics = nullptr;
   std::optional<BaselineComparison> comparison;
   std::string statistics_note;
   auto policies = policies_from_metadata(to_meta);
@@ -182,11 +186,7 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
                                   to->id);
   } else {
     const bool legacy = policies->empty();
-    auto selected = [&](const std::string& metric) {
-      return request.metrics.empty()
-             || std::find(request.metrics.begin(), request.metrics.end(), metric) != request.metrics.end();
-    };
-    std::erase_if(*policies, [&](const auto& p) { return !selected(p.first); });
+    std::erase_if(*policies, [&](const auto& p) { return !selected(request.metrics, p.first); });
     const Json& recorded = to_meta.value("statistics", Json::object());
     CompareOptions options;
     if (auto rules = parse_statistics(recorded.value("rules", "sound"))) options.statistics = *rules;
@@ -200,7 +200,7 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
     }
     // An empty policy list means the legacy rule, so a --metric that leaves
     // none of the declared policies judges nothing.
-    if (legacy ? selected(std::string(k_legacy_metric)) : !policies->empty()) {
+    if (legacy ? selected(request.metrics, std::string(k_legacy_metric)) : !policies->empty()) {
       comparison = compare_to_baseline(as_baseline(base), as_results(cur, *policies), options);
     }
   }
@@ -213,10 +213,10 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
   }
   Json comparisons = Json::array();
   Json missing = Json::array();
-  std::map<Key, bool> keys;
-  for (const auto& [key, row] : base) keys[key] = true;
-  for (const auto& [key, row] : cur) keys[key] = true;
-  for (const auto& [key, unused] : keys) {
+  std::set<Key> keys;
+  for (const auto& [key, row] : base) keys.insert(key);
+  for (const auto& [key, row] : cur) keys.insert(key);
+  for (const auto& key : keys) {
     auto b = base.find(key);
     auto c = cur.find(key);
     if (b == base.end() || c == cur.end()) {

@@ -263,8 +263,9 @@ bench_history(Store& store, const HistoryRequest& request)
   for (const auto& p : points) series.push_back(p.value);
 
   auto detected = stats::change_points(series, request.detection);
+  const bool tested = std::string_view(detected.method) != "insufficient";
+  const std::size_t min_segment = std::max<std::size_t>(request.detection.min_segment, 2);
   auto direction = direction_of(metric, newest_first);
-  const std::size_t needed = 2 * std::max<std::size_t>(request.detection.min_segment, 2);
 
   Json point_rows = Json::array();
   for (std::size_t i = 0; i < points.size(); ++i) {
@@ -324,13 +325,13 @@ bench_history(Store& store, const HistoryRequest& request)
   Json detection = {{"method", "e_divisive_means"},
                     {"alpha", request.detection.alpha},
                     {"permutations", request.detection.permutations},
-                    {"min_segment", std::max<std::size_t>(request.detection.min_segment, 2)},
+                    {"min_segment", min_segment},
                     {"seed", request.detection.seed},
-                    {"tested", std::string_view(detected.method) != "insufficient"}};
-  if (points.size() < needed) {
+                    {"tested", tested}};
+  if (!tested) {
     detection["note"] = fmt::format(
       "{} point{}: finding a change needs at least {} (two segments of {}); nothing was tested{}",
-      points.size(), points.size() == 1 ? "" : "s", needed, needed / 2,
+      points.size(), points.size() == 1 ? "" : "s", 2 * min_segment, min_segment,
       truncated ? "; raise --limit" : "");
   }
   return Json{{"command", "bench.history"},
