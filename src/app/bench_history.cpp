@@ -19,8 +19,10 @@ namespace hb::app {
 
 namespace {
 
-/// Runs are read in pages of this many; their metrics in one batch per page.
-constexpr std::size_t k_page = 200;
+/// Runs are read in pages of --limit runs, at least this many (so runs
+/// without the metric cost few round trips) and at most one metrics batch.
+constexpr std::size_t k_min_page = 20;
+constexpr std::size_t k_max_page = 500;
 
 struct Point
 {
@@ -133,7 +135,7 @@ bench_history(Store& store, const HistoryRequest& request)
   filter.component_id = request.component_id;
   filter.rig_id = request.rig_id;
   filter.scenario_id = request.scenario_id;
-  filter.limit = request.metric ? k_page : request.limit;
+  filter.limit = std::clamp(request.limit, k_min_page, k_max_page);
 
   // Newest first. Without a metric: the newest `limit` runs. With one: runs
   // until `limit` of them recorded it (in the scenario, when one is given).
