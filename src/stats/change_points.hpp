@@ -10,8 +10,8 @@
 // statistic is a divergence of whole distributions, so skewed timings and
 // outliers need no model and no noise estimate; and the permutation test's
 // p-value accounts for the split having been chosen as the best of all
-// positions, which a t-test of the two segments after the fact (Hunter,
-// Otava) does not. The permutations are drawn from a seeded generator, so
+// positions, which a t-test of the two segments chosen (Hunter and Apache
+// Otava's replacement for the permutation test) does not. The permutations are drawn from a seeded generator, so
 // the same series always gives the same answer.
 //
 // Values must be finite (the statistic sorts them).
