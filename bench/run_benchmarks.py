@@ -131,6 +131,9 @@ def readers(homeboy, seed, runs, rounds):
         out = subprocess.run([homeboy, "runs", "list", "--limit", "1", "--json"], env=env,
                              check=True, capture_output=True).stdout
         some_id = json.loads(out)["data"]["payload"]["runs"][0]["id"]
+        out = subprocess.run([homeboy, "runs", "list", "--component", "component-7", "--limit", "2", "--json"],
+                             env=env, check=True, capture_output=True).stdout
+        newer, older = (r["id"] for r in json.loads(out)["data"]["payload"]["runs"])
         cases = {
             "runs list --limit 20": ["runs", "list", "--limit", "20"],
             "runs list --kind bench": ["runs", "list", "--limit", "20", "--kind", "bench"],
@@ -143,6 +146,10 @@ def readers(homeboy, seed, runs, rounds):
             "runs show <id>": ["runs", "show", some_id],
             "runs latest-run": ["runs", "latest-run"],
             "runs latest-run --component component-3": ["runs", "latest-run", "--component", "component-3"],
+            "bench history component-7 --metric p95_ms --scenario api-list":
+                ["bench", "history", "component-7", "--metric", "p95_ms", "--scenario", "api-list"],
+            "runs bench-compare (two runs of component-7)":
+                ["runs", "bench-compare", "--from-run", older, "--to-run", newer],
         }
         samples = {name: [] for name in cases}
         for _ in range(rounds):

@@ -80,36 +80,56 @@ diagnostics_json(const std::vector<SampleDiagnostics>& all)
 }
 
 Json
-comparison_json(const BaselineComparison& c)
+persisted_json(const BenchReport& r)
+{
+  if (r.run_id.empty()) {
+    return nullptr;
+  }
+  return Json{{"run_id", r.run_id},
+              {"ref", run_ref(r.run_id)},
+              {"show_command", "homeboy runs show " + r.run_id},
+              {"artifacts_command", "homeboy runs artifacts " + r.run_id}};
+}
+
+} // namespace
+
+Json
+metric_delta_json(const MetricDelta& d)
+{
+  Json row = {{"name", d.name},
+              {"baseline_value", d.baseline_value},
+              {"current_value", d.current_value},
+              {"delta", d.delta},
+              {"delta_pct", d.delta_pct ? Json(*d.delta_pct) : Json(nullptr)},
+              {"direction", to_string(d.direction)},
+              {"regression_test", to_string(d.regression_test)},
+              {"baseline_samples", d.baseline_samples},
+              {"current_samples", d.current_samples},
+              {"statistic", optional_json(d.statistic)},
+              {"regression", d.regression},
+              {"improvement", d.improvement},
+              {"verdict", to_string(d.verdict)},
+              {"method", d.method},
+              {"p_value", optional_json(d.p_value)},
+              {"p_value_adjusted", optional_json(d.p_value_adjusted)},
+              {"improvement_p_value", optional_json(d.improvement_p_value)},
+              {"improvement_p_value_adjusted", optional_json(d.improvement_p_value_adjusted)},
+              {"z", optional_json(d.z)},
+              {"interval", interval_json(d.interval)},
+              {"shift", interval_json(d.shift)},
+              {"equivalence", interval_json(d.equivalence)}};
+  if (!d.note.empty()) row["note"] = d.note;
+  return row;
+}
+
+Json
+baseline_comparison_json(const BaselineComparison& c)
 {
   Json scenarios = Json::array();
   for (const auto& s : c.scenarios) {
     Json deltas = Json::array();
     for (const auto& d : s.metric_deltas) {
-      Json row = {{"name", d.name},
-                  {"baseline_value", d.baseline_value},
-                  {"current_value", d.current_value},
-                  {"delta", d.delta},
-                  {"delta_pct", d.delta_pct ? Json(*d.delta_pct) : Json(nullptr)},
-                  {"direction", to_string(d.direction)},
-                  {"regression_test", to_string(d.regression_test)},
-                  {"baseline_samples", d.baseline_samples},
-                  {"current_samples", d.current_samples},
-                  {"statistic", optional_json(d.statistic)},
-                  {"regression", d.regression},
-                  {"improvement", d.improvement},
-                  {"verdict", to_string(d.verdict)},
-                  {"method", d.method},
-                  {"p_value", optional_json(d.p_value)},
-                  {"p_value_adjusted", optional_json(d.p_value_adjusted)},
-                  {"improvement_p_value", optional_json(d.improvement_p_value)},
-                  {"improvement_p_value_adjusted", optional_json(d.improvement_p_value_adjusted)},
-                  {"z", optional_json(d.z)},
-                  {"interval", interval_json(d.interval)},
-                  {"shift", interval_json(d.shift)},
-                  {"equivalence", interval_json(d.equivalence)}};
-      if (!d.note.empty()) row["note"] = d.note;
-      deltas.push_back(std::move(row));
+      deltas.push_back(metric_delta_json(d));
     }
     scenarios.push_back({{"id", s.id}, {"metric_deltas", std::move(deltas)},
                          {"regression", s.regression}, {"improvement", s.improvement},
@@ -129,20 +149,6 @@ comparison_json(const BaselineComparison& c)
               {"tests", c.tests},
               {"host_differences", c.host_differences}};
 }
-
-Json
-persisted_json(const BenchReport& r)
-{
-  if (r.run_id.empty()) {
-    return nullptr;
-  }
-  return Json{{"run_id", r.run_id},
-              {"ref", run_ref(r.run_id)},
-              {"show_command", "homeboy runs show " + r.run_id},
-              {"artifacts_command", "homeboy runs artifacts " + r.run_id}};
-}
-
-} // namespace
 
 Json
 bench_payload(const BenchReport& r)
@@ -173,7 +179,7 @@ bench_payload(const BenchReport& r)
               {"gate_failures", std::move(gate_failures)},
               {"budget_findings", std::move(budget)},
               {"results", r.results ? *r.results->document : Json(nullptr)},
-              {"baseline_comparison", r.comparison ? comparison_json(*r.comparison) : Json(nullptr)},
+              {"baseline_comparison", r.comparison ? baseline_comparison_json(*r.comparison) : Json(nullptr)},
               {"baseline", {{"key", r.baseline_key}, {"found", r.baseline_found},
                             {"saved", r.baseline_saved}, {"ratcheted", r.ratcheted},
                             {"ratcheted_metrics", r.ratcheted_metrics},

@@ -1,5 +1,6 @@
 #include "app/bench_service.hpp"
 
+#include "app/bench_context.hpp"
 #include "app/reconcile.hpp"
 
 #include "bench/baseline.hpp"
@@ -9,6 +10,7 @@
 #include "bench/verdict.hpp"
 #include "model/component.hpp"
 #include "model/paths.hpp"
+#include "stats/descriptive.hpp"
 #include "store/store.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
@@ -444,10 +446,11 @@ metric_rows(const BenchResults& results)
       }
       rows.push_back(std::move(row));
     }
-    // Distributions without a summary metric still deserve their samples.
+    // Distributions without a summary metric still deserve their samples;
+    // their median stands for them where one value is shown or compared.
     for (const auto& [name, samples] : s.distributions) {
       if (!s.metric(name)) {
-        rows.push_back({s.id, name, samples.empty() ? 0 : samples.front(), samples});
+        rows.push_back({s.id, name, samples.empty() ? 0 : stats::median(samples), samples});
       }
     }
   }
@@ -473,6 +476,11 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
   for (const auto& [k, v] : request.settings) setting_names.push_back(k);
   for (const auto& [k, v] : request.settings_json) setting_names.push_back(k);
   if (!setting_names.empty()) meta["setting_overrides"] = setting_names;
+  // What runs bench-compare and bench history need to tell whether two runs
+  // measured the same way: a fingerprint of the settings (not their values,
+  // which may be credentials) and the policies the comparison used.
+  if (!p.exec()) meta["settings_sha256"] = settings_fingerprint(p.settings_json);
+  if (report.results) meta["metric_policies"] = policies_json(report.results->policies);
   meta["baseline"] = {{"key", report.baseline_key},
                       {"found", report.baseline_found},
                       {"compared", report.comparison.has_value()},
@@ -493,6 +501,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
   meta["statistics"] = {{"rules", request.statistics == Statistics::sound ? "sound" : "documented"},
                         {"correction", to_string(request.correction)},
                         {"alpha", request.alpha},
+                        {"regression_threshold_percent", request.regression_threshold},
                         {"looks", report.looks}};
   if (request.until_decisive) meta["statistics"]["until_decisive"] = *request.until_decisive;
   if (!report.decisive_rounds.empty()) {

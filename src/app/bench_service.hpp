@@ -129,6 +129,10 @@ Result<ScenarioList> list_scenarios(const BenchRequest& request);
 /// metric.
 std::vector<std::string> bench_warnings(const BenchReport& report);
 
+/// compat.md's `baseline_comparison` object, and one of its metric_deltas.
+Json baseline_comparison_json(const bench::BaselineComparison& comparison);
+Json metric_delta_json(const bench::MetricDelta& delta);
+
 /// The `single` payload of compat.md's bench envelope.
 Json bench_payload(const BenchReport& report);
 /// The compact `comparison_summary` payload for --json-summary.

@@ -4,16 +4,12 @@
 
 namespace hb::app {
 
-namespace {
-
 Json
 object_or_empty(const std::string& text)
 {
   Json parsed = Json::parse(text, nullptr, false);
   return parsed.is_object() ? parsed : Json::object();
 }
-
-} // namespace
 
 Json
 text_or_null(const std::string& text)

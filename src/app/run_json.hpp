@@ -13,6 +13,9 @@ Json run_summary_json(const Run& run);
 Json run_detail_json(const Run& run);
 Json artifact_json(const Artifact& artifact);
 Json finding_json(const Finding& finding);
+/// Stored JSON text (a run's or artifact's metadata) as an object; invalid
+/// text or another type gives an empty object.
+Json object_or_empty(const std::string& text);
 /// The text, or null when it is empty.
 Json text_or_null(const std::string& text);
 /// RFC 3339 text, or null.

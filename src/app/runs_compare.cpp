@@ -24,13 +24,6 @@ echo(const Json* filters)
   return filters ? *filters : Json::object();
 }
 
-Json
-parse_object(const std::string& text)
-{
-  Json parsed = Json::parse(text, nullptr, false);
-  return parsed.is_object() ? parsed : Json::object();
-}
-
 std::string
 keys_hint(const std::set<std::string>& keys)
 {
@@ -68,7 +61,7 @@ runs_distribution(Store& store, const DistributionRequest& request)
   if (!page) return Unexpected(page.error());
   std::set<std::string> keys;
   for (const auto& run : page->runs) {
-    Json meta = parse_object(run.metadata_json);
+    Json meta = object_or_empty(run.metadata_json);
     for (const auto& [key, value] : meta.items()) keys.insert(key);
     for (auto& field : fields) {
       std::vector<std::string> labels;
@@ -179,7 +172,7 @@ runs_compare(Store& store, const CompareRequest& request)
   std::vector<bool> found(metrics.size(), false);
   Json rows = Json::array();
   for (const auto& run : page->runs) {
-    Json meta = parse_object(run.metadata_json);
+    Json meta = object_or_empty(run.metadata_json);
     for (const auto& [key, value] : meta.items()) {
       if (value.is_number()) known.insert(key);
     }

@@ -1,11 +1,13 @@
 #pragma once
 // The `runs` readers beyond list/show: refs, evidence, resume-plan,
-// distribution, query, compare and drift. Each returns the JSON payload of
+// distribution, query, compare, drift and bench-compare, and `bench
+// history`. Each returns the JSON payload of
 // its command (`command: "runs.<name>"`); the CLI renders humans' text from
 // the same payload. Every store access is an indexed query (list_runs pages,
 // batched artifact/metric lookups by run id).
 
 #include "model/run.hpp"
+#include "stats/change_points.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/json_fwd.hpp"
@@ -112,5 +114,47 @@ struct DriftRequest
 /// runs.drift: value shares of one metric in the window and (optionally) the
 /// baseline before it.
 Result<Json> runs_drift(Store& store, const DriftRequest& request);
+
+// --- bench history and bench-compare -------------------------------------
+
+struct HistoryRequest
+{
+  std::string component_id;
+  std::optional<std::string> rig_id;
+  std::optional<std::string> scenario_id; // needed when the metric is in several
+  std::optional<std::string> metric;      // none: list the runs and their metrics
+  std::size_t limit = 20;                 // points (or runs, without a metric)
+  stats::ChangePointOptions detection;
+  const Json* filters_echo = nullptr;
+};
+
+/// bench.history: one point per bench run of the component that recorded the
+/// metric (oldest first, the newest `limit`), the change points in that
+/// series with their magnitude, p-value and the run after the change, and
+/// the runs as runs.list rows. Errors (exit 2): no bench runs of the
+/// component (`validation.unknown_component`), an unknown scenario or metric
+/// (listing what is recorded), a metric in several scenarios without
+/// --scenario. Too few points for a change is a note, not an error.
+Result<Json> bench_history(Store& store, const HistoryRequest& request);
+
+struct BenchCompareRequest
+{
+  std::string from_run; // the baseline; id or unique prefix
+  std::string to_run;   // the candidate
+  std::vector<std::string> metrics; // empty: every metric
+};
+
+/// runs.bench-compare: the two runs, their shared context, per scenario and
+/// metric the values, delta and percent change, and for the metrics the
+/// candidate's policies compare, homeboy bench's statistics (verdict,
+/// p-values, intervals) with the baseline run's samples as the baseline;
+/// metrics only one run has; a Markdown report. Refused
+/// (`validation.invalid_argument`) unless both are bench runs with metrics
+/// measured with the same settings, selected scenarios, workload and
+/// iterations.
+Result<Json> runs_bench_compare(Store& store, const BenchCompareRequest& request);
+
+/// The Markdown report of a runs.bench-compare payload (its reports.markdown).
+std::string bench_compare_markdown(const Json& payload);
 
 } // namespace hb::app

@@ -1,9 +1,11 @@
-// homeboy bench [component] and homeboy bench list [component].
+// homeboy bench [component] and homeboy bench list [component]; the readers
+// (history, distribution, compare) are in cmd_bench_readers.cpp.
 
 #include "app/bench_service.hpp"
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/commands.hpp"
+#include "cli/runs_common.hpp"
 #include "util/term.hpp"
 
 #include <CLI/CLI.hpp>
@@ -223,10 +225,11 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   auto list_args = std::make_shared<BenchArgs>();
   auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");
   add_common(list, *list_args);
+  add_bench_reader_commands(bench, inv);
 
   bench->callback([args, &inv, bench] {
-    if (bench->got_subcommand("list")) {
-      return;
+    if (!bench->get_subcommands().empty()) {
+      return; // list, history, distribution or compare ran instead
     }
     auto request = make_request(*args, inv);
     if (!request) {

@@ -1,5 +1,6 @@
 // homeboy runs refs, evidence, resume-plan, distribution, query, compare,
-// drift: parse, call one app function, render the payload for humans.
+// drift, bench-compare: parse, call one app function, render the payload for
+// humans.
 
 #include "app/runs_readers.hpp"
 #include "app/runs_service.hpp"
@@ -18,13 +19,11 @@ namespace hb::cli {
 
 namespace {
 
+// A JSON value as a table cell (runs_common's json_text), under a short name.
 std::string
 text(const Json& v)
 {
-  if (v.is_null()) return "";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return fmt::format("{:g}", v.get<double>());
-  return dump_json(v);
+  return json_text(v);
 }
 
 std::string
@@ -178,30 +177,6 @@ render_resume(const Json& p)
     out += "\nEvery command completed; nothing to resume.\n";
   } else if (!p["resume_from"].is_null()) {
     out += fmt::format("\nResume from {}\n", step_line(p["resume_from"]));
-  }
-  return out;
-}
-
-// --- distribution ------------------------------------------------------------------
-
-std::string
-render_distribution(const Json& p)
-{
-  std::size_t runs = p["inspected_runs"].get<std::size_t>();
-  if (runs == 0) return "No runs match.\n";
-  std::string out;
-  for (const auto& f : p["fields"]) {
-    out += fmt::format("{}: {} of {} runs have it, {} values, {} unique\n", text(f["field"]),
-                       text(f["matched_runs"]), runs, text(f["total_values"]), text(f["unique_values"]));
-    using A = TextTable::Align;
-    TextTable table({"value", "count", "percent"}, {A::left, A::right, A::right});
-    for (const auto& v : f["values"]) {
-      table.add_row({text(v["value"]), text(v["count"]), fmt::format("{:.1f}%", v["percent"].get<double>())});
-    }
-    out += indent(table.render()) + "\n";
-  }
-  if (p["next_cursor"].is_string()) {
-    out += fmt::format("Only the newest {} runs were inspected; raise --limit for more.\n", runs);
   }
   return out;
 }
@@ -422,12 +397,6 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
   });
 
   // runs distribution
-  struct DistributionArgs
-  {
-    RunFilterArgs filter;
-    std::vector<std::string> fields;
-    OutputOptions output;
-  };
   auto dist_args = std::make_shared<DistributionArgs>();
   auto* dist = runs->add_subcommand(
     "distribution", "Count the values of run metadata fields across matching runs");
@@ -437,24 +406,7 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
     ->required();
   add_filter_options(dist, dist_args->filter, true);
   add_output_options(dist, dist_args->output);
-  dist->callback([dist_args, &inv] {
-    auto& a = *dist_args;
-    auto filter = make_filter(a.filter);
-    if (!filter) {
-      inv.exit_code = emit_error(a.output, filter.error(), 2);
-      return;
-    }
-    with_store(a.output, inv.exit_code, [&](app::OpenStore& s) {
-      Json echo = filter_echo(a.filter);
-      app::DistributionRequest request{*filter, a.fields, &echo};
-      auto payload = app::runs_distribution(*s.store, request);
-      if (!payload) {
-        inv.exit_code = emit_error(a.output, payload.error(), 2);
-        return;
-      }
-      inv.exit_code = emit(a.output, "distribution", *payload, render_distribution(*payload));
-    });
-  });
+  dist->callback([dist_args, &inv] { run_distribution(*dist_args, "distribution", inv.exit_code); });
 
   // runs query
   struct QueryArgs
@@ -642,6 +594,11 @@ add_runs_reader_commands(CLI::App* runs, Invocation& inv)
       inv.exit_code = emit(out, "drift", *payload, render_drift(*payload));
     });
   });
+
+  add_bench_compare_command(runs, "bench-compare",
+                            "Compare two bench runs measured the same way: deltas, verdicts, "
+                            "p-values",
+                            "bench_compare", inv);
 }
 
 } // namespace hb::cli

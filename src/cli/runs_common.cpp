@@ -1,6 +1,8 @@
 #include "cli/runs_common.hpp"
 
+#include "app/runs_readers.hpp"
 #include "util/json.hpp"
+#include "util/table.hpp"
 #include "util/term.hpp"
 
 #include <CLI/CLI.hpp>
@@ -132,6 +134,64 @@ indent(const std::string& text, const std::string& pad)
     pos = end + 1;
   }
   return out;
+}
+
+std::string
+json_text(const Json& v)
+{
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return fmt::format("{:g}", v.get<double>());
+  return dump_json(v);
+}
+
+namespace {
+
+std::string
+render_distribution(const Json& p)
+{
+  std::size_t runs = p["inspected_runs"].get<std::size_t>();
+  if (runs == 0) return "No runs match.\n";
+  std::string out;
+  for (const auto& f : p["fields"]) {
+    out += fmt::format("{}: {} of {} runs have it, {} values, {} unique\n", json_text(f["field"]),
+                       json_text(f["matched_runs"]), runs, json_text(f["total_values"]),
+                       json_text(f["unique_values"]));
+    using A = TextTable::Align;
+    TextTable table({"value", "count", "percent"}, {A::left, A::right, A::right});
+    for (const auto& v : f["values"]) {
+      table.add_row({json_text(v["value"]), json_text(v["count"]),
+                     fmt::format("{:.1f}%", v["percent"].get<double>())});
+    }
+    out += indent(table.render()) + "\n";
+  }
+  if (p["next_cursor"].is_string()) {
+    out += fmt::format("Only the newest {} runs were inspected; raise --limit for more.\n", runs);
+  }
+  return out;
+}
+
+} // namespace
+
+void
+run_distribution(const DistributionArgs& args, const std::string& variant, int& exit_code)
+{
+  OutputOptions output = args.output;
+  auto filter = make_filter(args.filter);
+  if (!filter) {
+    exit_code = emit_error(output, filter.error(), 2);
+    return;
+  }
+  with_store(output, exit_code, [&](app::OpenStore& s) {
+    Json echo = filter_echo(args.filter);
+    app::DistributionRequest request{*filter, args.fields, &echo};
+    auto payload = app::runs_distribution(*s.store, request);
+    if (!payload) {
+      exit_code = emit_error(output, payload.error(), 2);
+      return;
+    }
+    exit_code = emit(output, variant, *payload, render_distribution(*payload));
+  });
 }
 
 } // namespace hb::cli

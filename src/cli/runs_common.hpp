@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
 }
+
 
 namespace hb::cli {
 
@@ -38,6 +40,19 @@ std::string duration_text(const Run& run);
 std::string size_text(std::optional<std::uint64_t> size);
 /// Indents every line of `text` by `pad`.
 std::string indent(const std::string& text, const std::string& pad = "  ");
+/// A JSON value as a table cell: strings bare, null empty, floats %g.
+std::string json_text(const Json& value);
+
+struct DistributionArgs
+{
+  RunFilterArgs filter;
+  std::vector<std::string> fields;
+  OutputOptions output;
+};
+
+/// runs distribution, and bench distribution (the filter scoped to bench runs
+/// of a component): the counts as tables, or the envelope of `variant`.
+void run_distribution(const DistributionArgs& args, const std::string& variant, int& exit_code);
 
 template <class Fn>
 void
@@ -52,7 +67,7 @@ with_store(OutputOptions& out, int& exit_code, Fn&& fn)
 }
 
 /// The readers added by cmd_runs_readers.cpp: refs, evidence, resume-plan,
-/// distribution, query, compare, drift.
+/// distribution, query, compare, drift, bench-compare.
 void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
 
 /// Maintenance (cmd_runs_maintenance.cpp): `runs artifact cleanup-persisted`
@@ -60,5 +75,15 @@ void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
 /// loop-sync`.
 void add_artifact_cleanup_commands(CLI::App* artifact, Invocation& inv);
 void add_loop_sync_command(CLI::App* runs, Invocation& inv);
+
+/// bench history, bench distribution and bench compare (cmd_bench_readers.cpp).
+void add_bench_reader_commands(CLI::App* bench, Invocation& inv);
+
+/// Adds the runs.bench-compare reader as `parent <name> --from-run ID --to-run
+/// ID [--metric M]...` (runs bench-compare, and bench compare): it prints the
+/// Markdown report, or with --json the envelope of `variant`.
+void add_bench_compare_command(CLI::App* parent, const std::string& name,
+                               const std::string& description, const std::string& variant,
+                               Invocation& inv);
 
 } // namespace hb::cli

@@ -4,9 +4,9 @@
 #include "stats/distributions.hpp"
 #include "stats/mann_whitney.hpp"
 #include "stats/radix_sort.hpp"
+#include "stats/random.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -172,59 +172,6 @@ next_difference(std::span<const double> b, std::span<const double> c, double val
     }
   }
   return next;
-}
-
-// xoshiro256** (Blackman and Vigna 2018), seeded through splitmix64, for the
-// bootstrap's millions of draws: several times cheaper than mt19937_64, and
-// written out here, so a seed means the same numbers with any compiler.
-class Xoshiro256
-{
-public:
-  explicit Xoshiro256(std::uint64_t seed)
-  {
-    for (std::uint64_t& word : m_state) {
-      seed += 0x9e3779b97f4a7c15;
-      std::uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-      word = z ^ (z >> 31);
-    }
-  }
-
-  std::uint64_t operator()()
-  {
-    const std::uint64_t result = std::rotl(m_state[1] * 5, 7) * 9;
-    const std::uint64_t t = m_state[1] << 17;
-    m_state[2] ^= m_state[0];
-    m_state[3] ^= m_state[1];
-    m_state[1] ^= m_state[2];
-    m_state[0] ^= m_state[3];
-    m_state[2] ^= t;
-    m_state[3] = std::rotl(m_state[3], 45);
-    return result;
-  }
-
-private:
-  std::uint64_t m_state[4];
-};
-
-// An index in [0, n) with every value equally likely: Lemire's multiply-shift
-// with rejection, rather than std::uniform_int_distribution, whose algorithm
-// differs between standard libraries (a seed must mean the same resamples
-// everywhere), or a 64-bit modulo per draw.
-__extension__ using Wide = unsigned __int128; // GCC and Clang; -Wpedantic knows it as theirs
-
-size_t
-draw_index(Xoshiro256& rng, std::uint64_t n)
-{
-  Wide product = static_cast<Wide>(rng()) * n;
-  if (static_cast<std::uint64_t>(product) < n) {
-    const std::uint64_t reject_below = (0 - n) % n; // 2^64 mod n
-    while (static_cast<std::uint64_t>(product) < reject_below) {
-      product = static_cast<Wide>(rng()) * n;
-    }
-  }
-  return static_cast<size_t>(product >> 64);
 }
 
 // The median of bootstrap resamples of one side. The values are sorted once;
