@@ -221,9 +221,10 @@ check_variance(const std::string& file, const BenchResults& results)
       return invalid(file,
                      fmt::format("scenario {}: metric {} has a variance_aware policy, so "
                                  "metrics.distributions.{} needs at least {} finite sample{}, "
-                                 "but it {}",
+                                 "but it {} (runners give one sample per iteration: run "
+                                 "with --iterations {} or more)",
                                  quote(scenario.id), quote(metric), metric, needed,
-                                 needed == 1 ? "" : "s", problem),
+                                 needed == 1 ? "" : "s", problem, needed),
                      {{"scenario", scenario.id},
                       {"metric", metric},
                       {"key", "metrics"},

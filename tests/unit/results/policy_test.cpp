@@ -410,6 +410,7 @@ TEST(ResultsVariance, TooFewSamplesAreRefused)
 {
   Error error = doc_error(variance_document({1, 2}, {{"min_iterations_for_variance", 5}}));
   EXPECT_THAT(error.message, HasSubstr("needs at least 5 finite samples, but it has 2 samples"));
+  EXPECT_THAT(error.message, HasSubstr("run with --iterations 5 or more"));
   EXPECT_EQ(details(error)["min_iterations_for_variance"], 5);
   EXPECT_THAT(doc_error(variance_document(Json::array())).message,
               HasSubstr("needs at least 1 finite sample, but it has 0 samples"));
