@@ -16,5 +16,10 @@ Result<std::string> list_runs_sql(const RunFilter& filter);
 std::string artifacts_for_runs_sql(std::size_t run_count, std::size_t kind_count);
 /// metrics_for_runs' statement for a batch of `run_count` ids.
 std::string metrics_for_runs_sql(std::size_t run_count);
+/// scenarios_for_runs', findings_for_runs' and trace_spans_for_runs'
+/// statements for a batch of `run_count` ids.
+std::string scenarios_for_runs_sql(std::size_t run_count);
+std::string findings_for_runs_sql(std::size_t run_count);
+std::string trace_spans_for_runs_sql(std::size_t run_count);
 
 } // namespace hb::sqlite
