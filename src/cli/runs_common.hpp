@@ -55,4 +55,7 @@ with_store(OutputOptions& out, int& exit_code, Fn&& fn)
 /// distribution, query, compare, drift.
 void add_runs_reader_commands(CLI::App* runs, Invocation& inv);
 
+/// export and import (cmd_runs_bundle.cpp).
+void add_runs_bundle_commands(CLI::App* runs, Invocation& inv);
+
 } // namespace hb::cli
