@@ -33,12 +33,14 @@ class ArrayWriter
 public:
   ArrayWriter(std::string& out, std::string indent) : m_out(out), m_indent(std::move(indent)) {}
 
-  void add(const Json& element)
+  void add(const Json& element) { add_text(dump_json(element, 2)); }
+
+  /// An element already printed (at indentation 0).
+  void add_text(const std::string& text)
   {
     m_out += m_count++ ? ",\n" : "[\n";
     std::string pad = m_indent + "  ";
     m_out += pad;
-    std::string text = dump_json(element, 2);
     std::size_t pos = 0;
     while (true) {
       std::size_t nl = text.find('\n', pos);
@@ -93,8 +95,10 @@ run_record(const Run& run, Json metadata)
   return r;
 }
 
-// What the v1 run record has no field for.
-Json
+// What the v1 run record has no field for, printed like the rest except
+// the metrics: one compact line each, since their samples would otherwise
+// take a line per number and most of the bundle.
+std::string
 run_extras(const Run& run, const std::vector<std::string>& scenarios,
            const std::vector<const MetricRow*>& metrics)
 {
@@ -116,13 +120,22 @@ run_extras(const Run& run, const std::vector<std::string>& scenarios,
   r["retained_until"] = time_json(run.retained_until);
   r["promoted_at"] = time_json(run.promoted_at);
   r["scenario_ids"] = scenarios;
-  Json list = Json::array();
-  for (const MetricRow* m : metrics) {
-    list.push_back(Json{{"scenario_id", m->scenario_id}, {"name", m->name}, {"value", m->value},
-                        {"samples", m->samples}});
+  std::string text = dump_json(r, 2);
+  text.resize(text.size() - 2); // "\n}"
+  text += ",\n  \"metrics\": ";
+  if (metrics.empty()) {
+    text += "[]";
+  } else {
+    text += "[\n";
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      const MetricRow* m = metrics[i];
+      text += i ? ",\n    " : "    ";
+      text += dump_json(Json{{"scenario_id", m->scenario_id}, {"name", m->name}, {"value", m->value},
+                             {"samples", m->samples}});
+    }
+    text += "\n  ]";
   }
-  r["metrics"] = std::move(list);
-  return r;
+  return text + "\n}";
 }
 
 Json
@@ -358,7 +371,7 @@ public:
         while (mi < metrics->size() && (*metrics)[mi].run_id == run.id) {
           run_metrics.push_back(&(*metrics)[mi++].metric);
         }
-        extras_out.add(run_extras(run, run_scenarios, run_metrics));
+        extras_out.add_text(run_extras(run, run_scenarios, run_metrics));
         newest(run.created_at);
         if (run.started_at) newest(*run.started_at);
         if (run.finished_at) newest(*run.finished_at);
