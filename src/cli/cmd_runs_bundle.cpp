@@ -42,7 +42,13 @@ render_export(const app::ExportReport& r, bool with_bytes)
   if (!with_bytes && r.metadata_only > 0) {
     out += "  File artifacts are exported metadata-only; add --with-bytes to include their bytes.\n";
   }
-  for (const auto& w : r.warnings) out += "warning: " + w + "\n";
+  constexpr std::size_t k_shown = 10; // all of them are in --json
+  for (std::size_t i = 0; i < r.warnings.size() && i < k_shown; ++i) {
+    out += "warning: " + r.warnings[i] + "\n";
+  }
+  if (r.warnings.size() > k_shown) {
+    out += fmt::format("warning: ... and {} more (--json lists them all)\n", r.warnings.size() - k_shown);
+  }
   out += fmt::format("Import it elsewhere with: homeboy runs import {}\n", r.output.string());
   return out;
 }
