@@ -326,7 +326,9 @@ TEST_F(RunsBundle, ImportIsIdempotent)
   // Back into the store it came from: its own runs, nothing to do, with or
   // without bytes.
   for (fs::path dir : {out, root_ / "plain"}) {
-    if (dir != out) ASSERT_EQ(export_runs(ids, dir).exit_code, 0);
+    if (dir != out) {
+      ASSERT_EQ(export_runs(ids, dir).exit_code, 0);
+    }
     auto home = import(dir, {});
     ASSERT_EQ(home.exit_code, 0) << home.describe();
     EXPECT_FALSE(home.payload()["changed"].get<bool>()) << home.describe();
