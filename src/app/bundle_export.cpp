@@ -529,9 +529,6 @@ export_bundle(OpenStore& open, const ExportRequest& request)
 {
   auto state = check_output(request.output);
   if (!state) return Unexpected(state.error());
-  auto runs = select_runs(*open.store, request);
-  if (!runs) return Unexpected(runs.error());
-
   stdfs::path output = stdfs::absolute(request.output).lexically_normal();
   if (output.has_filename() == false) output = output.parent_path();
   stdfs::path parent = output.parent_path();
@@ -542,8 +539,15 @@ export_bundle(OpenStore& open, const ExportRequest& request)
   stdfs::permissions(tmp->path(), stdfs::perms::owner_all | stdfs::perms::group_read |
                                     stdfs::perms::group_exec | stdfs::perms::others_read |
                                     stdfs::perms::others_exec, ec);
+  // One snapshot for the selection and every record of it: a run settled
+  // by another process meanwhile is exported as it was, whole.
   Exporter exporter(*open.store, request, tmp->path());
-  if (auto ok = exporter.write(*runs); !ok) return Unexpected(ok.error());
+  auto written = open.store->read_snapshot([&]() -> Result<void> {
+    auto runs = select_runs(*open.store, request);
+    if (!runs) return Unexpected(runs.error());
+    return exporter.write(*runs);
+  });
+  if (!written) return Unexpected(written.error());
 
   // Move the finished bundle into place; an earlier bundle there is moved
   // aside first and removed once the new one is in.

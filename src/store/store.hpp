@@ -159,6 +159,11 @@ public:
   /// order they were recorded.
   virtual Result<std::vector<TraceSpan>> trace_spans_for_runs(const std::vector<std::string>& run_ids) = 0;
 
+  /// Runs `body` in one read transaction: every read it makes sees the
+  /// store as it was when the first one ran, whatever other processes
+  /// commit meanwhile (a WAL snapshot).
+  virtual Result<void> read_snapshot(const std::function<Result<void>()>& body) = 0;
+
   /// Runs `body` in one write transaction: everything it writes is
   /// committed together when it succeeds, nothing when it fails. `body` may
   /// run more than once when another writer holds the store (it is retried

@@ -901,6 +901,14 @@ public:
     return out;
   }
 
+  Result<void> read_snapshot(const std::function<Result<void>()>& body) override
+  {
+    if (auto begun = m_db.exec("BEGIN"); !begun) return begun;
+    auto result = body();
+    (void)m_db.exec(result ? "COMMIT" : "ROLLBACK");
+    return result;
+  }
+
   Result<void> import_transaction(const std::function<Result<void>(ImportWriter&)>& body) override
   {
     // A bulk import touches index pages all over the B-trees (ids are
