@@ -159,7 +159,8 @@ TEST_F(RunsBundle, ExportThenImportIntoAFreshDataDirRoundTripsEverything)
   EXPECT_EQ(p["run_count"], 3);
   EXPECT_EQ(p["trace_span_count"], 1);
   EXPECT_GE(p["finding_count"].get<int>(), 1);
-  EXPECT_GE(p["artifact_byte_count"].get<int>(), 3);
+  EXPECT_GE(p["artifact_byte_count"].get<int>(), 3) << r.describe();
+  EXPECT_TRUE(p["warnings"].empty()) << r.describe();
 
   auto i = import(out, in_other());
   ASSERT_EQ(i.exit_code, 0) << i.describe();
@@ -178,6 +179,7 @@ TEST_F(RunsBundle, ExportThenImportIntoAFreshDataDirRoundTripsEverything)
   for (const auto& id : ids) {
     Json a = show(id, {});
     Json b = show(id, in_other());
+    SCOPED_TRACE("run " + id + "; export: " + r.out + "\nimport: " + i.out);
     expect_same_run(a, b, true);
     EXPECT_FALSE(a["scenario_metrics"].empty());
     EXPECT_EQ(findings(id, {}), findings(id, in_other()));
