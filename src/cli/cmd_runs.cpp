@@ -1,7 +1,7 @@
 // homeboy runs: list, show, latest-run, artifacts, artifact get, findings,
 // finding, latest-finding, reconcile. The other readers (refs, evidence,
 // resume-plan, distribution, query, compare, drift) are in
-// cmd_runs_readers.cpp.
+// cmd_runs_readers.cpp; export and import in cmd_runs_bundle.cpp.
 
 #include "analysis/evidence_cues.hpp"
 #include "app/reconcile.hpp"
@@ -623,6 +623,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   });
 
   add_runs_reader_commands(runs, inv);
+  add_runs_bundle_commands(runs, inv);
 }
 
 } // namespace hb::cli

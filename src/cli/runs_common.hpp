@@ -86,4 +86,7 @@ void add_bench_compare_command(CLI::App* parent, const std::string& name,
                                const std::string& description, const std::string& variant,
                                Invocation& inv);
 
+/// export and import (cmd_runs_bundle.cpp).
+void add_runs_bundle_commands(CLI::App* runs, Invocation& inv);
+
 } // namespace hb::cli

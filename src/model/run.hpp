@@ -98,6 +98,21 @@ struct Finding
   std::string metadata_json = "{}";
 };
 
+/// One span of a trace run: the time between two timeline events.
+struct TraceSpan
+{
+  std::string id;
+  std::string run_id;
+  std::string span_id;
+  std::string status; // ok, skipped, failed, ...
+  std::optional<double> duration_ms;
+  std::string from_event;
+  std::string to_event;
+  std::string message;
+  TimeMs created_at = 0;
+  std::string metadata_json = "{}";
+};
+
 /// homeboy://run/<id> and homeboy://run/<id>/artifact/<aid>.
 std::string run_ref(std::string_view run_id);
 std::string artifact_ref(std::string_view run_id, std::string_view artifact_id);

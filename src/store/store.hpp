@@ -13,6 +13,7 @@
 #include "util/error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,6 +89,34 @@ struct RunOutcome
   std::vector<Finding> findings;
 };
 
+/// A run's scenario id (scenarios_for_runs).
+struct RunScenarioRow
+{
+  std::string run_id;
+  std::string scenario_id;
+};
+
+/// Reads and writes inside one import transaction (Store::import_transaction).
+/// Valid only while the transaction's body runs.
+class ImportWriter
+{
+public:
+  virtual ~ImportWriter() = default;
+  virtual Result<std::optional<Run>> find_run(const std::string& run_id) = 0;
+  virtual Result<std::vector<std::string>> run_scenarios(const std::string& run_id) = 0;
+  virtual Result<std::vector<MetricRow>> run_metrics(const std::string& run_id) = 0;
+  virtual Result<std::optional<Artifact>> find_artifact(const std::string& artifact_id) = 0;
+  virtual Result<std::optional<Finding>> find_finding(const std::string& finding_id) = 0;
+  virtual Result<std::optional<TraceSpan>> find_trace_span(const std::string& span_id) = 0;
+  /// Inserts a run with its scenario ids and metrics as they are (any
+  /// status, every lifecycle field kept).
+  virtual Result<void> insert_run(const Run& run, const std::vector<std::string>& scenario_ids,
+                                  const std::vector<MetricRow>& metrics) = 0;
+  virtual Result<void> insert_artifact(const Artifact& artifact) = 0;
+  virtual Result<void> insert_finding(const Finding& finding) = 0;
+  virtual Result<void> insert_trace_span(const TraceSpan& span) = 0;
+};
+
 class Store
 {
 public:
@@ -120,6 +149,26 @@ public:
   /// The metrics of several runs (primary-key lookups), ordered by run as
   /// given, then scenario and name.
   virtual Result<std::vector<RunMetricRow>> metrics_for_runs(const std::vector<std::string>& run_ids) = 0;
+
+  /// The scenario ids of several runs, ordered by run as given, then id.
+  virtual Result<std::vector<RunScenarioRow>> scenarios_for_runs(const std::vector<std::string>& run_ids) = 0;
+  /// The findings of several runs, ordered by run as given, then
+  /// created_at, id.
+  virtual Result<std::vector<Finding>> findings_for_runs(const std::vector<std::string>& run_ids) = 0;
+  /// The trace spans of several runs, ordered by run as given, then in the
+  /// order they were recorded.
+  virtual Result<std::vector<TraceSpan>> trace_spans_for_runs(const std::vector<std::string>& run_ids) = 0;
+
+  /// Runs `body` in one read transaction: every read it makes sees the
+  /// store as it was when the first one ran, whatever other processes
+  /// commit meanwhile (a WAL snapshot).
+  virtual Result<void> read_snapshot(const std::function<Result<void>()>& body) = 0;
+
+  /// Runs `body` in one write transaction: everything it writes is
+  /// committed together when it succeeds, nothing when it fails. `body` may
+  /// run more than once when another writer holds the store (it is retried
+  /// from the start), so it must not have effects it cannot repeat.
+  virtual Result<void> import_transaction(const std::function<Result<void>(ImportWriter&)>& body) = 0;
 
   virtual Result<std::vector<Finding>> list_findings(const FindingFilter& filter) = 0;
   virtual Result<std::optional<Finding>> get_finding(const std::string& finding_id) = 0;

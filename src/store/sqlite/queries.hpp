@@ -18,5 +18,10 @@ std::string artifacts_for_runs_sql(std::size_t run_count, std::size_t kind_count
 std::string metrics_for_runs_sql(std::size_t run_count);
 /// cleanup_candidates' statement, with or without its optional filters.
 std::string cleanup_candidates_sql(bool finished_before, bool one_run);
+/// scenarios_for_runs', findings_for_runs' and trace_spans_for_runs'
+/// statements for a batch of `run_count` ids.
+std::string scenarios_for_runs_sql(std::size_t run_count);
+std::string findings_for_runs_sql(std::size_t run_count);
+std::string trace_spans_for_runs_sql(std::size_t run_count);
 
 } // namespace hb::sqlite

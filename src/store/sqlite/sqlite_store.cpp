@@ -129,6 +129,91 @@ read_finding(const Stmt& s)
   return f;
 }
 
+constexpr const char* k_trace_span_columns =
+  "id, run_id, span_id, status, duration_ms, from_event, to_event, message, created_at, metadata";
+
+TraceSpan
+read_trace_span(const Stmt& s)
+{
+  TraceSpan t;
+  t.id = s.text(0);
+  t.run_id = s.text(1);
+  t.span_id = s.text(2);
+  t.status = s.text(3);
+  if (!s.is_null(4)) t.duration_ms = s.real(4);
+  t.from_event = s.text(5);
+  t.to_event = s.text(6);
+  t.message = s.text(7);
+  t.created_at = s.int64(8);
+  t.metadata_json = s.text(9);
+  return t;
+}
+
+std::optional<std::int64_t>
+opt64(const std::optional<int>& value)
+{
+  return value ? std::optional<std::int64_t>(*value) : std::nullopt;
+}
+
+// INSERT INTO runs (k_run_columns) VALUES (...): binds every column.
+void
+bind_run(Stmt& stmt, const Run& run)
+{
+  stmt.bind(1, run.id)
+    .bind(2, run.kind)
+    .bind(3, to_string(run.status))
+    .bind_text_or_null(4, run.component_id)
+    .bind_text_or_null(5, run.rig_id)
+    .bind_text_or_null(6, run.command)
+    .bind_text_or_null(7, run.cwd)
+    .bind_text_or_null(8, run.git_sha)
+    .bind_text_or_null(9, run.homeboy_version)
+    .bind(10, static_cast<std::int64_t>(run.created_at))
+    .bind_opt(11, run.started_at)
+    .bind_opt(12, run.finished_at)
+    .bind_opt(13, run.heartbeat_at)
+    .bind_text_or_null(14, run.lease_owner)
+    .bind(15, run.lease_epoch)
+    .bind_opt(16, run.deadline_at)
+    .bind_opt(17, run.cancel_requested_at)
+    .bind_text_or_null(18, run.terminal_reason)
+    .bind_opt(19, opt64(run.exit_code))
+    .bind_opt(20, opt64(run.owner_pid))
+    .bind_opt(21, run.owner_start_time
+                    ? std::optional<std::int64_t>(static_cast<std::int64_t>(*run.owner_start_time))
+                    : std::nullopt)
+    .bind_opt(22, run.eligible_at)
+    .bind_opt(23, run.retained_until)
+    .bind_opt(24, run.promoted_at)
+    .bind(25, run.metadata_json);
+}
+
+// INSERT INTO artifacts (k_artifact_columns) VALUES (...).
+void
+bind_artifact(Stmt& stmt, const Artifact& a, const std::string& run_id)
+{
+  stmt.bind(1, a.id).bind(2, run_id).bind(3, a.kind).bind(4, a.type)
+    .bind_text_or_null(5, a.path).bind_text_or_null(6, a.url).bind_text_or_null(7, a.sha256)
+    .bind_opt(8, a.size_bytes ? std::optional<std::int64_t>(static_cast<std::int64_t>(*a.size_bytes))
+                              : std::nullopt)
+    .bind_text_or_null(9, a.mime).bind_text_or_null(10, a.label)
+    .bind(11, static_cast<std::int64_t>(a.created_at)).bind(12, a.metadata_json);
+}
+
+constexpr const char* k_insert_finding =
+  "INSERT INTO findings (id, run_id, tool, rule, category, severity, message, file, line, "
+  "column_number, fingerprint, created_at, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+void
+bind_finding(Stmt& stmt, const Finding& f, const std::string& run_id)
+{
+  stmt.bind(1, f.id).bind(2, run_id).bind(3, f.tool).bind_text_or_null(4, f.rule)
+    .bind_text_or_null(5, f.category).bind_text_or_null(6, f.severity).bind(7, f.message)
+    .bind_text_or_null(8, f.file).bind_opt(9, f.line).bind_opt(10, f.column)
+    .bind_text_or_null(11, f.fingerprint).bind(12, static_cast<std::int64_t>(f.created_at))
+    .bind(13, f.metadata_json);
+}
+
 std::string
 encode_samples(const std::vector<double>& samples)
 {
@@ -297,6 +382,27 @@ sqlite::cleanup_candidates_sql(bool finished_before, bool one_run)
   return sql + " ORDER BY r.finished_at, r.id, a.created_at, a.rowid";
 }
 
+std::string
+sqlite::scenarios_for_runs_sql(std::size_t run_count)
+{
+  return fmt::format("SELECT run_id, scenario_id FROM run_scenarios WHERE run_id IN ({})",
+                     placeholders(run_count));
+}
+
+std::string
+sqlite::findings_for_runs_sql(std::size_t run_count)
+{
+  return fmt::format("SELECT {} FROM findings f WHERE f.run_id IN ({})", k_finding_columns,
+                     placeholders(run_count));
+}
+
+std::string
+sqlite::trace_spans_for_runs_sql(std::size_t run_count)
+{
+  return fmt::format("SELECT {}, rowid FROM trace_spans WHERE run_id IN ({})",
+                     k_trace_span_columns, placeholders(run_count));
+}
+
 Result<std::string>
 sqlite::list_runs_sql(const RunFilter& filter)
 {
@@ -310,6 +416,193 @@ namespace {
 using sqlite::artifacts_for_runs_sql;
 using sqlite::metrics_for_runs_sql;
 using sqlite::cleanup_candidates_sql;
+
+Result<void>
+each_row_of(Stmt& stmt, const std::function<void(const Stmt&)>& each)
+{
+  while (true) {
+    auto row = stmt.step();
+    if (!row) return Unexpected(row.error());
+    if (!*row) return {};
+    each(stmt);
+  }
+}
+
+// The import transaction's reads and writes, with each statement prepared
+// once: an import of 100,000 runs runs each of them that many times.
+class SqliteImportWriter final : public ImportWriter
+{
+public:
+  explicit SqliteImportWriter(Db& db) : m_db(db) {}
+
+  Result<std::optional<Run>> find_run(const std::string& run_id) override
+  {
+    return find_one<Run>(m_find_run, fmt::format("SELECT {} FROM runs WHERE id = ?", k_run_columns),
+                         run_id, read_run);
+  }
+
+  Result<std::vector<std::string>> run_scenarios(const std::string& run_id) override
+  {
+    auto stmt = statement(m_scenarios, "SELECT scenario_id FROM run_scenarios WHERE run_id = ? "
+                                       "ORDER BY scenario_id");
+    if (!stmt) return Unexpected(stmt.error());
+    std::vector<std::string> out;
+    (*stmt)->bind(1, run_id);
+    auto ok = each_row_of(**stmt, [&](const Stmt& s) { out.push_back(s.text(0)); });
+    (*stmt)->reset();
+    if (!ok) return Unexpected(ok.error());
+    return out;
+  }
+
+  Result<std::vector<MetricRow>> run_metrics(const std::string& run_id) override
+  {
+    auto stmt = statement(m_metrics, "SELECT scenario_id, name, value, samples FROM metrics "
+                                     "WHERE run_id = ? ORDER BY scenario_id, name");
+    if (!stmt) return Unexpected(stmt.error());
+    std::vector<MetricRow> out;
+    (*stmt)->bind(1, run_id);
+    auto ok = each_row_of(**stmt, [&](const Stmt& s) {
+      out.push_back({s.text(0), s.text(1), s.real(2), decode_samples(s.blob(3))});
+    });
+    (*stmt)->reset();
+    if (!ok) return Unexpected(ok.error());
+    return out;
+  }
+
+  Result<std::optional<Artifact>> find_artifact(const std::string& id) override
+  {
+    return find_one<Artifact>(m_find_artifact,
+                              fmt::format("SELECT {} FROM artifacts WHERE id = ?", k_artifact_columns),
+                              id, read_artifact);
+  }
+
+  Result<std::optional<Finding>> find_finding(const std::string& id) override
+  {
+    return find_one<Finding>(m_find_finding,
+                             fmt::format("SELECT {} FROM findings f WHERE f.id = ?", k_finding_columns),
+                             id, read_finding);
+  }
+
+  Result<std::optional<TraceSpan>> find_trace_span(const std::string& id) override
+  {
+    return find_one<TraceSpan>(m_find_span,
+                               fmt::format("SELECT {} FROM trace_spans WHERE id = ?", k_trace_span_columns),
+                               id, read_trace_span);
+  }
+
+  Result<void> insert_run(const Run& run, const std::vector<std::string>& scenario_ids,
+                          const std::vector<MetricRow>& metrics) override
+  {
+    auto stmt = statement(m_insert_run,
+                          fmt::format("INSERT INTO runs ({}) VALUES "
+                                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                      k_run_columns));
+    if (!stmt) return Unexpected(stmt.error());
+    bind_run(**stmt, run);
+    if (auto ok = finish(**stmt); !ok) return ok;
+    if (!scenario_ids.empty()) {
+      auto scen = statement(m_insert_scenario, "INSERT OR IGNORE INTO run_scenarios "
+                                               "(scenario_id, created_at, run_id) VALUES (?, ?, ?)");
+      if (!scen) return Unexpected(scen.error());
+      for (const auto& id : scenario_ids) {
+        (*scen)->bind(1, id).bind(2, static_cast<std::int64_t>(run.created_at)).bind(3, run.id);
+        if (auto ok = finish(**scen); !ok) return ok;
+      }
+    }
+    if (!metrics.empty()) {
+      auto met = statement(m_insert_metric, "INSERT INTO metrics (run_id, scenario_id, name, "
+                                            "value, samples) VALUES (?, ?, ?, ?, ?)");
+      if (!met) return Unexpected(met.error());
+      for (const auto& m : metrics) {
+        (*met)->bind(1, run.id).bind(2, m.scenario_id).bind(3, m.name).bind(4, m.value);
+        std::string blob = encode_samples(m.samples);
+        if (m.samples.empty()) {
+          (*met)->bind_null(5);
+        } else {
+          (*met)->bind_blob(5, blob.data(), blob.size());
+        }
+        if (auto ok = finish(**met); !ok) return ok;
+      }
+    }
+    return {};
+  }
+
+  Result<void> insert_artifact(const Artifact& a) override
+  {
+    auto stmt = statement(m_insert_artifact,
+                          fmt::format("INSERT INTO artifacts ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                                      k_artifact_columns));
+    if (!stmt) return Unexpected(stmt.error());
+    bind_artifact(**stmt, a, a.run_id);
+    return finish(**stmt);
+  }
+
+  Result<void> insert_finding(const Finding& f) override
+  {
+    auto stmt = statement(m_insert_finding, k_insert_finding);
+    if (!stmt) return Unexpected(stmt.error());
+    bind_finding(**stmt, f, f.run_id);
+    return finish(**stmt);
+  }
+
+  Result<void> insert_trace_span(const TraceSpan& t) override
+  {
+    auto stmt = statement(m_insert_span,
+                          fmt::format("INSERT INTO trace_spans ({}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                      k_trace_span_columns));
+    if (!stmt) return Unexpected(stmt.error());
+    Stmt& s = **stmt;
+    s.bind(1, t.id).bind(2, t.run_id).bind(3, t.span_id).bind(4, t.status);
+    if (t.duration_ms) {
+      s.bind(5, *t.duration_ms);
+    } else {
+      s.bind_null(5);
+    }
+    s.bind_text_or_null(6, t.from_event).bind_text_or_null(7, t.to_event)
+      .bind_text_or_null(8, t.message).bind(9, static_cast<std::int64_t>(t.created_at))
+      .bind(10, t.metadata_json);
+    return finish(s);
+  }
+
+private:
+  Result<Stmt*> statement(std::optional<Stmt>& slot, const std::string& sql)
+  {
+    if (!slot) {
+      auto stmt = m_db.prepare(sql);
+      if (!stmt) return Unexpected(stmt.error());
+      slot.emplace(std::move(*stmt));
+    }
+    return &*slot;
+  }
+
+  static Result<void> finish(Stmt& stmt)
+  {
+    auto ok = stmt.run();
+    stmt.reset();
+    return ok;
+  }
+
+  template <class T, class Read>
+  Result<std::optional<T>> find_one(std::optional<Stmt>& slot, const std::string& sql,
+                                    const std::string& id, Read read)
+  {
+    auto stmt = statement(slot, sql);
+    if (!stmt) return Unexpected(stmt.error());
+    Stmt& s = **stmt;
+    s.bind(1, id);
+    auto row = s.step();
+    std::optional<T> out;
+    if (row && *row) out = read(s);
+    s.reset();
+    if (!row) return Unexpected(row.error());
+    return out;
+  }
+
+  Db& m_db;
+  std::optional<Stmt> m_find_run, m_scenarios, m_metrics, m_find_artifact, m_find_finding,
+    m_find_span, m_insert_run, m_insert_scenario, m_insert_metric, m_insert_artifact,
+    m_insert_finding, m_insert_span;
+};
 
 class SqliteStore final : public Store
 {
@@ -325,33 +618,7 @@ public:
       if (!stmt) {
         return Unexpected(stmt.error());
       }
-      stmt->bind(1, run.id)
-        .bind(2, run.kind)
-        .bind(3, to_string(run.status))
-        .bind_text_or_null(4, run.component_id)
-        .bind_text_or_null(5, run.rig_id)
-        .bind_text_or_null(6, run.command)
-        .bind_text_or_null(7, run.cwd)
-        .bind_text_or_null(8, run.git_sha)
-        .bind_text_or_null(9, run.homeboy_version)
-        .bind(10, static_cast<std::int64_t>(run.created_at))
-        .bind_opt(11, run.started_at)
-        .bind_opt(12, run.finished_at)
-        .bind_opt(13, run.heartbeat_at)
-        .bind_text_or_null(14, run.lease_owner)
-        .bind(15, run.lease_epoch)
-        .bind_opt(16, run.deadline_at)
-        .bind_opt(17, run.cancel_requested_at)
-        .bind_text_or_null(18, run.terminal_reason)
-        .bind_opt(19, run.exit_code ? std::optional<std::int64_t>(*run.exit_code) : std::nullopt)
-        .bind_opt(20, run.owner_pid ? std::optional<std::int64_t>(*run.owner_pid) : std::nullopt)
-        .bind_opt(21, run.owner_start_time
-                        ? std::optional<std::int64_t>(static_cast<std::int64_t>(*run.owner_start_time))
-                        : std::nullopt)
-        .bind_opt(22, run.eligible_at)
-        .bind_opt(23, run.retained_until)
-        .bind_opt(24, run.promoted_at)
-        .bind(25, run.metadata_json);
+      bind_run(*stmt, run);
       auto done = stmt->run();
       if (!done && done.error().message.find("UNIQUE") != std::string::npos) {
         return make_error("store.conflict", fmt::format("a run with id {} already exists", run.id));
@@ -639,6 +906,107 @@ public:
     return out;
   }
 
+  Result<std::vector<RunScenarioRow>> scenarios_for_runs(const std::vector<std::string>& run_ids) override
+  {
+    std::unordered_map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
+    std::vector<std::pair<std::size_t, RunScenarioRow>> rows;
+    auto ok = for_chunks(run_ids, [&](std::size_t begin, std::size_t end) -> Result<void> {
+      auto stmt = m_db.prepare(sqlite::scenarios_for_runs_sql(end - begin));
+      if (!stmt) return Unexpected(stmt.error());
+      int index = 1;
+      for (std::size_t i = begin; i < end; ++i) stmt->bind(index++, run_ids[i]);
+      return each_row(*stmt, [&](const Stmt& s) {
+        RunScenarioRow row{s.text(0), s.text(1)};
+        rows.emplace_back(order[row.run_id], std::move(row));
+      });
+    });
+    if (!ok) return Unexpected(ok.error());
+    std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.first, x.second.scenario_id) < std::tie(y.first, y.second.scenario_id);
+    });
+    std::vector<RunScenarioRow> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) out.push_back(std::move(row.second));
+    return out;
+  }
+
+  Result<std::vector<Finding>> findings_for_runs(const std::vector<std::string>& run_ids) override
+  {
+    std::unordered_map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
+    std::vector<std::pair<std::size_t, Finding>> rows;
+    auto ok = for_chunks(run_ids, [&](std::size_t begin, std::size_t end) -> Result<void> {
+      auto stmt = m_db.prepare(sqlite::findings_for_runs_sql(end - begin));
+      if (!stmt) return Unexpected(stmt.error());
+      int index = 1;
+      for (std::size_t i = begin; i < end; ++i) stmt->bind(index++, run_ids[i]);
+      return each_row(*stmt, [&](const Stmt& s) {
+        Finding f = read_finding(s);
+        std::size_t run = order[f.run_id];
+        rows.emplace_back(run, std::move(f));
+      });
+    });
+    if (!ok) return Unexpected(ok.error());
+    std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.first, x.second.created_at, x.second.id) <
+             std::tie(y.first, y.second.created_at, y.second.id);
+    });
+    std::vector<Finding> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) out.push_back(std::move(row.second));
+    return out;
+  }
+
+  Result<std::vector<TraceSpan>> trace_spans_for_runs(const std::vector<std::string>& run_ids) override
+  {
+    std::unordered_map<std::string, std::size_t> order;
+    for (std::size_t i = 0; i < run_ids.size(); ++i) order.emplace(run_ids[i], i);
+    struct Row { std::size_t run; std::int64_t rowid; TraceSpan span; };
+    std::vector<Row> rows;
+    auto ok = for_chunks(run_ids, [&](std::size_t begin, std::size_t end) -> Result<void> {
+      auto stmt = m_db.prepare(sqlite::trace_spans_for_runs_sql(end - begin));
+      if (!stmt) return Unexpected(stmt.error());
+      int index = 1;
+      for (std::size_t i = begin; i < end; ++i) stmt->bind(index++, run_ids[i]);
+      return each_row(*stmt, [&](const Stmt& s) {
+        TraceSpan t = read_trace_span(s);
+        std::size_t run = order[t.run_id];
+        rows.push_back({run, s.int64(10), std::move(t)});
+      });
+    });
+    if (!ok) return Unexpected(ok.error());
+    std::sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+      return std::tie(x.run, x.rowid) < std::tie(y.run, y.rowid);
+    });
+    std::vector<TraceSpan> out;
+    out.reserve(rows.size());
+    for (auto& row : rows) out.push_back(std::move(row.span));
+    return out;
+  }
+
+  Result<void> read_snapshot(const std::function<Result<void>()>& body) override
+  {
+    if (auto begun = m_db.exec("BEGIN"); !begun) return begun;
+    auto result = body();
+    (void)m_db.exec(result ? "COMMIT" : "ROLLBACK");
+    return result;
+  }
+
+  Result<void> import_transaction(const std::function<Result<void>(ImportWriter&)>& body) override
+  {
+    // A bulk import touches index pages all over the B-trees (ids are
+    // random); with SQLite's default 2 MB page cache most of them would be
+    // read again and again. 256 MB at most, for this connection only.
+    (void)m_db.exec("PRAGMA cache_size = -262144");
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      SqliteImportWriter writer(m_db);
+      return body(writer);
+    });
+    (void)m_db.exec("PRAGMA cache_size = -2000");
+    return done;
+  }
+
   Result<std::vector<Finding>> list_findings(const FindingFilter& filter) override
   {
     std::string sql = fmt::format("SELECT {} FROM findings f", k_finding_columns);
@@ -816,28 +1184,17 @@ private:
       if (!stmt) {
         return Unexpected(stmt.error());
       }
-      stmt->bind(1, a.id).bind(2, run_id).bind(3, a.kind).bind(4, a.type)
-        .bind_text_or_null(5, a.path).bind_text_or_null(6, a.url).bind_text_or_null(7, a.sha256)
-        .bind_opt(8, a.size_bytes ? std::optional<std::int64_t>(static_cast<std::int64_t>(*a.size_bytes))
-                                  : std::nullopt)
-        .bind_text_or_null(9, a.mime).bind_text_or_null(10, a.label)
-        .bind(11, static_cast<std::int64_t>(a.created_at)).bind(12, a.metadata_json);
+      bind_artifact(*stmt, a, run_id);
       if (auto ok = stmt->run(); !ok) {
         return ok;
       }
     }
     for (const auto& f : outcome.findings) {
-      auto stmt = m_db.prepare(
-        "INSERT INTO findings (id, run_id, tool, rule, category, severity, message, file, line, "
-        "column_number, fingerprint, created_at, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      auto stmt = m_db.prepare(k_insert_finding);
       if (!stmt) {
         return Unexpected(stmt.error());
       }
-      stmt->bind(1, f.id).bind(2, run_id).bind(3, f.tool).bind_text_or_null(4, f.rule)
-        .bind_text_or_null(5, f.category).bind_text_or_null(6, f.severity).bind(7, f.message)
-        .bind_text_or_null(8, f.file).bind_opt(9, f.line).bind_opt(10, f.column)
-        .bind_text_or_null(11, f.fingerprint).bind(12, static_cast<std::int64_t>(f.created_at))
-        .bind(13, f.metadata_json);
+      bind_finding(*stmt, f, run_id);
       if (auto ok = stmt->run(); !ok) {
         return ok;
       }

@@ -140,3 +140,20 @@ TEST_F(QueryPlan, CleanupCandidatesGoThroughTheStatusAndRunIndexes)
     }
   }
 }
+
+TEST_F(QueryPlan, BatchedScenarioFindingAndSpanLookupsUseTheRunIndexes)
+{
+  for (std::size_t runs : {1u, 500u}) {
+    std::vector<std::pair<std::string, const char*>> cases = {
+      {sqlite::scenarios_for_runs_sql(runs), "run_scenarios_by_run"},
+      {sqlite::findings_for_runs_sql(runs), "findings_by_run"},
+      {sqlite::trace_spans_for_runs_sql(runs), "trace_spans_by_run"},
+    };
+    for (const auto& [sql, index] : cases) {
+      expect_indexed(sql);
+      bool uses_index = false;
+      for (const auto& line : plan(sql)) uses_index |= line.find(index) != std::string::npos;
+      EXPECT_TRUE(uses_index) << sql;
+    }
+  }
+}

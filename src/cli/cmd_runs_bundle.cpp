@@ -1,0 +1,161 @@
+// homeboy runs export / runs import: portable bundles of runs
+// (docs/runs.md, "Bundles").
+
+#include "app/bundle.hpp"
+#include "cli/commands.hpp"
+#include "cli/runs_common.hpp"
+#include "util/json.hpp"
+#include "util/table.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+namespace hb::cli {
+
+namespace {
+
+std::string
+plural(std::size_t n, const char* one, const char* many)
+{
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// Bad input exits 2 (docs/runs.md); a conflict or a store failure 1.
+int
+exit_code_for(const Error& e)
+{
+  bool input = e.code.rfind("validation.", 0) == 0 || e.code == "import.invalid_bundle" ||
+               e.code == "import.unsupported_version" || e.code == "import.not_found" ||
+               e.code == "run.not_found";
+  return input ? 2 : 1;
+}
+
+std::string
+render_export(const app::ExportReport& r, bool with_bytes)
+{
+  std::string out = fmt::format(
+    "Exported {} to {}\n  {}: {} with bytes, {} metadata-only\n  {}, {} ({})\n",
+    plural(r.runs, "run", "runs"), r.output.string(), plural(r.artifacts, "artifact", "artifacts"),
+    r.artifact_bytes, r.metadata_only, plural(r.trace_spans, "trace span", "trace spans"),
+    plural(r.findings, "finding", "findings"), plural(r.test_failures, "test failure", "test failures"));
+  if (r.replaced) out += "  (replaced the earlier bundle there)\n";
+  if (!with_bytes && r.metadata_only > 0) {
+    out += "  File artifacts are exported metadata-only; add --with-bytes to include their bytes.\n";
+  }
+  constexpr std::size_t k_shown = 10; // all of them are in --json
+  for (std::size_t i = 0; i < r.warnings.size() && i < k_shown; ++i) {
+    out += "warning: " + r.warnings[i] + "\n";
+  }
+  if (r.warnings.size() > k_shown) {
+    out += fmt::format("warning: ... and {} more (--json lists them all)\n", r.warnings.size() - k_shown);
+  }
+  out += fmt::format("Import it elsewhere with: homeboy runs import {}\n", r.output.string());
+  return out;
+}
+
+std::string
+render_import(const app::ImportReport& r)
+{
+  using A = TextTable::Align;
+  TextTable table({"record", "imported", "already present"}, {A::left, A::right, A::right});
+  auto row = [&](const char* name, const app::ImportCounts& c) {
+    table.add_row({name, std::to_string(c.imported), std::to_string(c.already_present)});
+  };
+  row("runs", r.runs);
+  row("artifacts", r.artifacts);
+  row("trace spans", r.trace_spans);
+  row("findings", r.findings);
+  std::string out = fmt::format("Bundle {}{}\n", r.input.string(),
+                                r.original_format ? " (v1 without homeboy extras)" : "");
+  out += table.render();
+  if (r.artifact_bytes_copied) {
+    out += fmt::format("Copied the bytes of {} into the artifact root.\n",
+                       plural(r.artifact_bytes_copied, "artifact", "artifacts"));
+  }
+  out += r.changed() ? "Imported in one transaction.\n"
+                     : "Nothing changed: every record was already in the store.\n";
+  return out;
+}
+
+} // namespace
+
+void
+add_runs_bundle_commands(CLI::App* runs, Invocation& inv)
+{
+  struct ExportArgs
+  {
+    std::vector<std::string> run_ids;
+    std::string since, output;
+    bool with_bytes = false;
+    OutputOptions out;
+  };
+  auto ex = std::make_shared<ExportArgs>();
+  auto* export_cmd = runs->add_subcommand(
+    "export", "Write runs with their artifacts, trace spans and findings to a bundle directory");
+  export_cmd->add_option("--run", ex->run_ids, "A run to export (id or unique prefix; repeatable)");
+  export_cmd->add_option("--since", ex->since,
+                         "Export every run created since: a duration (24h, 7d) or a timestamp");
+  export_cmd->add_option("--output", ex->output, "The bundle directory (new, empty, or an earlier bundle)")
+    ->required();
+  export_cmd->add_flag("--with-bytes", ex->with_bytes,
+                       "Include file artifacts' bytes (sha256-checked) instead of metadata only");
+  export_cmd->add_flag("--json", ex->out.json, "Print the JSON envelope");
+  export_cmd->callback([ex, &inv] {
+    auto& out = ex->out;
+    if (ex->run_ids.empty() == ex->since.empty()) {
+      inv.exit_code = emit_error(out, Error{"validation.invalid_argument",
+                                            "say which runs to export: --run <id> (repeatable) or "
+                                            "--since <duration>, not both",
+                                            "{}"},
+                                 2);
+      return;
+    }
+    app::ExportRequest request;
+    request.run_ids = ex->run_ids;
+    if (!ex->since.empty()) {
+      auto since = parse_time_point(ex->since, now_ms());
+      if (!since) {
+        Error e = since.error();
+        e.message = "--since: " + e.message;
+        inv.exit_code = emit_error(out, e, 2);
+        return;
+      }
+      request.since = *since;
+    }
+    request.output = ex->output;
+    request.with_bytes = ex->with_bytes;
+    request.homeboy_version = HOMEBOY_VERSION;
+    with_store(out, inv.exit_code, [&](app::OpenStore& s) {
+      auto report = app::export_bundle(s, request);
+      if (!report) {
+        inv.exit_code = emit_error(out, report.error(), exit_code_for(report.error()));
+        return;
+      }
+      inv.exit_code = emit(out, "export", app::export_payload(*report, ex->with_bytes),
+                           render_export(*report, ex->with_bytes));
+    });
+  });
+
+  struct ImportArgs
+  {
+    std::string dir;
+    OutputOptions out;
+  };
+  auto im = std::make_shared<ImportArgs>();
+  auto* import_cmd = runs->add_subcommand(
+    "import", "Import a bundle directory written by homeboy runs export (all or nothing)");
+  import_cmd->add_option("dir", im->dir, "The bundle directory")->required();
+  add_output_options(import_cmd, im->out);
+  import_cmd->callback([im, &inv] {
+    with_store(im->out, inv.exit_code, [&](app::OpenStore& s) {
+      auto report = app::import_bundle(s, im->dir);
+      if (!report) {
+        inv.exit_code = emit_error(im->out, report.error(), exit_code_for(report.error()));
+        return;
+      }
+      inv.exit_code = emit(im->out, "import", app::import_payload(*report), render_import(*report));
+    });
+  });
+}
+
+} // namespace hb::cli

@@ -1,0 +1,31 @@
+#pragma once
+// Paths that come from untrusted input (a bundle's file list, an id used as a
+// directory name) must stay inside the directory they are meant for.
+
+#include "util/error.hpp"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace hb::fs {
+
+/// Checks, without touching the disk, that `relative` names something inside
+/// a directory: not empty, not absolute, `/`-separated segments that are
+/// neither empty, `.` nor `..`, and no backslash or NUL. The error
+/// (`validation.unsafe_path`) says which rule `relative` breaks.
+Result<void> check_relative_path(std::string_view relative);
+
+/// `root / relative` when check_relative_path accepts `relative`, no
+/// component below `root` is a symbolic link (checked with lstat, so a link
+/// cannot lead outside), and the last one is a regular file. Errors:
+/// `validation.unsafe_path`, or `fs.not_found` when something is missing.
+Result<std::filesystem::path> regular_file_beneath(const std::filesystem::path& root,
+                                                   std::string_view relative);
+
+/// `value` as one file-name segment: every character but ASCII letters,
+/// digits, `.`, `-` and `_` becomes `-`, leading and trailing `-` are
+/// dropped; an empty result, `.` or `..` becomes `_`.
+std::string safe_path_segment(std::string_view value);
+
+} // namespace hb::fs
