@@ -700,6 +700,14 @@ public:
   {
     if (diffs.empty() && ours != theirs) diffs.push_back({name, {show(ours), show(theirs)}});
   }
+  /// The conflict on the first field that differs, if any.
+  Result<void> outcome(const std::string& record, const std::string& id,
+                       const std::string& run_id) const
+  {
+    if (diffs.empty()) return {};
+    const auto& [field, values] = diffs.front();
+    return conflict(record, id, run_id, field, values.first, values.second);
+  }
 };
 
 std::string
@@ -774,11 +782,7 @@ compare_run(ImportWriter& w, const Run& ours, const BundleRun& b)
     }
     if (!same) c.text("metrics", describe(*metrics), describe(theirs_metrics));
   }
-  if (!c.diffs.empty()) {
-    const auto& [field, values] = c.diffs.front();
-    return conflict("run", ours.id, ours.id, field, values.first, values.second);
-  }
-  return {};
+  return c.outcome("run", ours.id, ours.id);
 }
 
 Result<void>
@@ -806,11 +810,7 @@ compare_artifact(const Artifact& ours, const BundleArtifact& b)
   c.time("created_at", std::optional<TimeMs>(ours.created_at), std::optional<TimeMs>(theirs.created_at));
   c.text("metadata_json", canonical(ours.metadata_json, "portable_bundle"),
          canonical(theirs.metadata_json, "portable_bundle"));
-  if (!c.diffs.empty()) {
-    const auto& [field, values] = c.diffs.front();
-    return conflict("artifact", ours.id, theirs.run_id, field, values.first, values.second);
-  }
-  return {};
+  return c.outcome("artifact", ours.id, theirs.run_id);
 }
 
 Result<void>
@@ -829,11 +829,7 @@ compare_finding(const Finding& ours, const Finding& theirs)
   c.text("fingerprint", ours.fingerprint, theirs.fingerprint);
   c.time("created_at", std::optional<TimeMs>(ours.created_at), std::optional<TimeMs>(theirs.created_at));
   c.text("metadata", canonical(ours.metadata_json), theirs.metadata_json);
-  if (!c.diffs.empty()) {
-    const auto& [field, values] = c.diffs.front();
-    return conflict("finding", ours.id, theirs.run_id, field, values.first, values.second);
-  }
-  return {};
+  return c.outcome("finding", ours.id, theirs.run_id);
 }
 
 Result<void>
@@ -847,11 +843,7 @@ compare_span(const TraceSpan& ours, const TraceSpan& theirs)
   c.text("from_event", ours.from_event, theirs.from_event);
   c.text("to_event", ours.to_event, theirs.to_event);
   c.text("metadata_json", canonical(ours.metadata_json), theirs.metadata_json);
-  if (!c.diffs.empty()) {
-    const auto& [field, values] = c.diffs.front();
-    return conflict("trace span", ours.id, theirs.run_id, field, values.first, values.second);
-  }
-  return {};
+  return c.outcome("trace span", ours.id, theirs.run_id);
 }
 
 // Copies byte files to the artifact root; removes what it created unless
