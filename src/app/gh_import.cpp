@@ -625,7 +625,11 @@ import_from_gh_actions(OpenStore& open, const GhImportRequest& request)
     }
     StagedRun sr;
     Run& run = sr.run;
-    run.id = uuid_from(fmt::format("homeboy gh-actions\n{}\n{}\n{}", request.repo, g.id, g.attempt));
+    // GitHub's owner and repository names are case-insensitive.
+    std::string repo_key = request.repo;
+    std::transform(repo_key.begin(), repo_key.end(), repo_key.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    run.id = uuid_from(fmt::format("homeboy gh-actions\n{}\n{}\n{}", repo_key, g.id, g.attempt));
     if (!seen_runs.insert(run.id).second) continue; // listed twice
     run.kind = "gh_actions";
     run.component_id = request.component_id;
@@ -637,9 +641,21 @@ import_from_gh_actions(OpenStore& open, const GhImportRequest& request)
     run.finished_at = g.updated ? g.updated : g.started;
 
     std::string what = fmt::format("the artifacts of workflow run {} of {}", g.id, request.repo);
-    HB_TRY(doc, curl.get_json(fmt::format("{}/runs/{}/artifacts?per_page=100", base, g.id), what));
-    auto list = doc.find("artifacts");
-    if (list == doc.end() || !list->is_array()) return bad_response(what, "`artifacts` is not an array");
+    // 100 per page; more pages while total_count says there are more.
+    Json all = Json::array();
+    for (int page = 1;; ++page) {
+      HB_TRY(doc, curl.get_json(fmt::format("{}/runs/{}/artifacts?per_page=100{}", base, g.id,
+                                            page == 1 ? std::string() : fmt::format("&page={}", page)),
+                                what));
+      auto list = doc.find("artifacts");
+      if (list == doc.end() || !list->is_array()) return bad_response(what, "`artifacts` is not an array");
+      for (auto& a : *list) all.push_back(std::move(a));
+      auto total = doc.find("total_count");
+      bool more = list->size() == 100 && total != doc.end() && total->is_number_integer() &&
+                  total->get<std::int64_t>() > static_cast<std::int64_t>(all.size());
+      if (!more || page >= 50) break;
+    }
+    const Json* list = &all;
     Json names = Json::array();
     for (std::size_t i = 0; i < list->size(); ++i) {
       const Json& a = (*list)[i];

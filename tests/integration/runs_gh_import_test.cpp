@@ -234,6 +234,13 @@ TEST_F(RunsGhImport, ByWorkflowImportsTheFinishedRecentRuns)
   ASSERT_EQ(one.exit_code, 0) << one.describe();
   EXPECT_EQ(one.payload()["runs"][0]["id"], p["runs"][1]["id"]);
   EXPECT_EQ(one.payload()["changed"], false);
+  // Owner and repository names are case-insensitive on GitHub: the same runs.
+  auto upper = run({"runs", "import", "--from-gh-actions", "--component", "widget", "--repo", "ACME/Widget",
+                    "--run-id", "1001", "--artifact-glob", "bench-results-*", "--json"},
+                   env());
+  ASSERT_EQ(upper.exit_code, 0) << upper.describe();
+  EXPECT_EQ(upper.payload()["runs"][0]["id"], p["runs"][1]["id"]);
+  EXPECT_EQ(upper.payload()["changed"], false);
 
   // A human table by default.
   auto human = gh_import({"--workflow", "bench.yml", "--artifact-glob", "bench-results-*"}, env(), false);
