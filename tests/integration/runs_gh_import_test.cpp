@@ -270,6 +270,18 @@ TEST_F(RunsGhImport, TheGlobChoosesTheArtifacts)
   EXPECT_TRUE(none.payload()["artifacts"].empty());
 }
 
+TEST_F(RunsGhImport, ArtifactsBeyondTheFirstPageAreFound)
+{
+  start_server();
+  auto r = gh_import({"--run-id", "1007", "--artifact-glob", "bench-*"}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Json p = r.payload();
+  ASSERT_EQ(p["artifacts"].size(), 1u) << r.describe();
+  EXPECT_EQ(p["artifacts"][0]["label"], "bench-page-two/results.json");
+  EXPECT_EQ(p["counts"]["artifacts_not_matching"], 100);
+  EXPECT_THAT(read_file(log_), HasSubstr("artifacts?per_page=100&page=2"));
+}
+
 TEST_F(RunsGhImport, ARefusedTokenSaysToSetGithubToken)
 {
   start_server({"--token", k_token});
