@@ -1,7 +1,9 @@
 // homeboy runs export / runs import: portable bundles of runs
-// (docs/runs.md, "Bundles").
+// (docs/runs.md, "Bundles"), and runs import --from-gh-actions (docs/runs.md,
+// "Import from GitHub Actions").
 
 #include "app/bundle.hpp"
+#include "app/gh_import.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
 #include "util/json.hpp"
@@ -9,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+
+#include <cstdlib>
 
 namespace hb::cli {
 
@@ -77,6 +81,46 @@ render_import(const app::ImportReport& r)
   return out;
 }
 
+std::string
+render_gh_import(const app::GhImportReport& r)
+{
+  using A = TextTable::Align;
+  std::string out = fmt::format("GitHub Actions runs of {}\n", r.repo);
+  if (!r.runs.empty()) {
+    TextTable runs({"run", "github run", "attempt", "status", "state"},
+                   {A::left, A::right, A::right, A::left, A::left});
+    for (const auto& run : r.runs) {
+      runs.add_row({run.id, std::to_string(run.gh_run_id), std::to_string(run.run_attempt), run.status,
+                    run.imported ? "imported" : "already present"});
+    }
+    out += runs.render();
+  }
+  if (!r.artifacts.empty()) {
+    out += "\n";
+    TextTable arts({"artifact", "label", "path", "state"}, {A::left, A::left, A::left, A::left});
+    for (const auto& a : r.artifacts) {
+      arts.add_row({a.id, a.label, a.path.string(), a.imported ? "imported" : "already present"});
+    }
+    out += arts.render();
+  }
+  for (const auto& s : r.skipped) {
+    out += s.artifact.empty() ? fmt::format("skipped run {}: {}\n", s.gh_run_id, s.reason)
+                              : fmt::format("skipped artifact `{}` of run {}: {}\n", s.artifact,
+                                            s.gh_run_id, s.reason);
+  }
+  if (r.artifacts_not_matching) {
+    out += fmt::format("{} not matching --artifact-glob.\n",
+                       plural(r.artifacts_not_matching, "artifact", "artifacts"));
+  }
+  std::size_t runs_new = 0, arts_new = 0;
+  for (const auto& run : r.runs) runs_new += run.imported;
+  for (const auto& a : r.artifacts) arts_new += a.imported;
+  out += r.changed() ? fmt::format("Imported {} and {} in one transaction.\n",
+                                   plural(runs_new, "run", "runs"), plural(arts_new, "artifact", "artifacts"))
+                     : "Nothing changed: every run and artifact was already in the store.\n";
+  return out;
+}
+
 } // namespace
 
 void
@@ -139,21 +183,91 @@ add_runs_bundle_commands(CLI::App* runs, Invocation& inv)
   struct ImportArgs
   {
     std::string dir;
+    bool from_gh = false;
+    std::string component, repo, workflow, run_id, glob;
+    int limit = 10;
     OutputOptions out;
   };
   auto im = std::make_shared<ImportArgs>();
   auto* import_cmd = runs->add_subcommand(
-    "import", "Import a bundle directory written by homeboy runs export (all or nothing)");
-  import_cmd->add_option("dir", im->dir, "The bundle directory")->required();
+    "import", "Import a bundle directory written by homeboy runs export (all or nothing), or "
+              "GitHub Actions runs and their JSON artifacts (--from-gh-actions)");
+  auto* dir_opt = import_cmd->add_option("dir", im->dir, "The bundle directory");
+  import_cmd->add_flag("--from-gh-actions", im->from_gh,
+                       "Import GitHub Actions workflow runs and the JSON files of their artifacts");
+  import_cmd->add_option("--component", im->component, "With --from-gh-actions: the component the runs belong to");
+  import_cmd->add_option("--repo", im->repo, "With --from-gh-actions: the repository, owner/name");
+  import_cmd->add_option("--workflow", im->workflow,
+                         "With --from-gh-actions: import the recent runs of this workflow (file name, e.g. ci.yml)");
+  auto* limit_opt = import_cmd->add_option("--limit", im->limit,
+                                           "With --workflow: how many recent runs (1-100; default 10)");
+  import_cmd->add_option("--run-id", im->run_id, "With --from-gh-actions: import this one GitHub run");
+  import_cmd->add_option("--artifact-glob", im->glob,
+                         "With --from-gh-actions: import the artifacts whose name matches (fnmatch)");
   add_output_options(import_cmd, im->out);
-  import_cmd->callback([im, &inv] {
+  import_cmd->callback([im, import_cmd, dir_opt, limit_opt, &inv] {
+    auto invalid = [&](const std::string& message) {
+      inv.exit_code = emit_error(im->out, Error{"validation.invalid_argument", message, "{}"}, 2);
+    };
+    if (!im->from_gh) {
+      for (const char* flag : {"--component", "--repo", "--workflow", "--limit", "--run-id", "--artifact-glob"}) {
+        auto* opt = import_cmd->get_option(flag);
+        if (opt->count() > 0) {
+          invalid(fmt::format("{} belongs to --from-gh-actions; add --from-gh-actions to import from "
+                              "GitHub Actions, or pass only the bundle directory",
+                              flag));
+          return;
+        }
+      }
+      if (im->dir.empty()) {
+        invalid("say what to import: a bundle directory (homeboy runs import DIR) or GitHub Actions "
+                "runs (homeboy runs import --from-gh-actions --component ID --repo OWNER/NAME "
+                "(--workflow FILE | --run-id ID) --artifact-glob GLOB)");
+        return;
+      }
+      with_store(im->out, inv.exit_code, [&](app::OpenStore& s) {
+        auto report = app::import_bundle(s, im->dir);
+        if (!report) {
+          inv.exit_code = emit_error(im->out, report.error(), exit_code_for(report.error()));
+          return;
+        }
+        inv.exit_code = emit(im->out, "import", app::import_payload(*report), render_import(*report));
+      });
+      return;
+    }
+    if (dir_opt->count() > 0) {
+      invalid(fmt::format("a bundle directory ({}) cannot be imported together with --from-gh-actions; "
+                          "run the two imports separately",
+                          im->dir));
+      return;
+    }
+    if (limit_opt->count() > 0 && im->workflow.empty()) {
+      invalid("--limit goes with --workflow (how many recent runs); --run-id imports one run");
+      return;
+    }
+    app::GhImportRequest request;
+    request.component_id = im->component;
+    request.repo = im->repo;
+    request.workflow = im->workflow;
+    request.run_id = im->run_id;
+    request.limit = im->limit;
+    request.artifact_glob = im->glob;
+    const char* api = std::getenv("HOMEBOY_GITHUB_API_URL");
+    request.api_url = api && *api ? api : "https://api.github.com";
+    const char* token = std::getenv("GITHUB_TOKEN");
+    request.token = token ? token : "";
+    request.homeboy_version = HOMEBOY_VERSION;
+    if (auto ok = app::validate_gh_import(request); !ok) {
+      inv.exit_code = emit_error(im->out, ok.error(), 2);
+      return;
+    }
     with_store(im->out, inv.exit_code, [&](app::OpenStore& s) {
-      auto report = app::import_bundle(s, im->dir);
+      auto report = app::import_from_gh_actions(s, request);
       if (!report) {
         inv.exit_code = emit_error(im->out, report.error(), exit_code_for(report.error()));
         return;
       }
-      inv.exit_code = emit(im->out, "import", app::import_payload(*report), render_import(*report));
+      inv.exit_code = emit(im->out, "import", app::gh_import_payload(*report), render_gh_import(*report));
     });
   });
 }
