@@ -125,6 +125,14 @@ short_time(const Run& run)
   return t.substr(0, 10) + " " + t.substr(11, 5);
 }
 
+// runs.list's cursor after the oldest run read, when older ones exist.
+Json
+next_cursor(const std::vector<Run>& runs, bool truncated)
+{
+  if (!truncated || runs.empty()) return nullptr;
+  return fmt::format("{}:{}", runs.back().created_at, runs.back().id);
+}
+
 } // namespace
 
 Result<Json>
@@ -222,7 +230,7 @@ bench_history(Store& store, const HistoryRequest& request)
       for (const auto& name : names) metrics.push_back({{"scenario_id", scenario}, {"metric", name}});
     }
     for (const auto& run : runs) run_rows.push_back(run_summary_json(run));
-    return Json{{"command", "bench.history"},
+    return Json{{"command", "runs.list"},
                 {"component_id", request.component_id},
                 {"filters", std::move(echo)},
                 {"scenario_id", request.scenario_id ? Json(*request.scenario_id) : Json(nullptr)},
@@ -231,7 +239,8 @@ bench_history(Store& store, const HistoryRequest& request)
                 {"runs", std::move(run_rows)},
                 {"points", Json::array()},
                 {"change_points", Json::array()},
-                {"truncated", truncated}};
+                {"truncated", truncated},
+                {"next_cursor", next_cursor(runs, truncated)}};
   }
 
   const std::string& metric = *request.metric;
@@ -336,7 +345,7 @@ bench_history(Store& store, const HistoryRequest& request)
       points.size(), points.size() == 1 ? "" : "s", 2 * min_segment, min_segment,
       truncated ? "; raise --limit" : "");
   }
-  return Json{{"command", "bench.history"},
+  return Json{{"command", "runs.list"},
               {"component_id", request.component_id},
               {"filters", std::move(echo)},
               {"scenario_id", scenario},
@@ -347,7 +356,8 @@ bench_history(Store& store, const HistoryRequest& request)
               {"change_points", std::move(change_rows)},
               {"detection", std::move(detection)},
               {"runs", std::move(run_rows)},
-              {"truncated", truncated}};
+              {"truncated", truncated},
+              {"next_cursor", next_cursor(runs, truncated)}};
 }
 
 } // namespace hb::app

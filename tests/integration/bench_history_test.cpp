@@ -41,7 +41,8 @@ TEST_F(BenchHistory, FindsTheStepAtTheFirstRunAfterIt)
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.json()["data"]["variant"], "history");
   Json p = r.payload();
-  EXPECT_EQ(p["command"], "bench.history");
+  EXPECT_EQ(p["command"], "runs.list") << "the original's bench history payload, with more";
+  EXPECT_TRUE(p.contains("next_cursor"));
   EXPECT_EQ(p["scenario_id"], "main") << "the one scenario with the metric is chosen";
   EXPECT_EQ(p["direction"], "lower_is_better");
   ASSERT_EQ(p["point_count"], 14);
@@ -136,7 +137,7 @@ TEST_F(BenchHistory, WithoutAMetricListsTheRunsAndWhatTheyRecorded)
   auto r = run({"bench", "history", "listed", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   Json p = r.payload();
-  EXPECT_EQ(p["command"], "bench.history");
+  EXPECT_EQ(p["command"], "runs.list") << "the original's bench history payload, with more";
   EXPECT_TRUE(p["metric"].is_null());
   ASSERT_EQ(p["runs"].size(), 2u);
   EXPECT_EQ(p["runs"][0]["id"], ids[1]);
