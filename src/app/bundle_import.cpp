@@ -3,6 +3,7 @@
 
 #include "app/bundle.hpp"
 #include "app/bundle_format.hpp"
+#include "util/file_placer.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/path_safety.hpp"
@@ -846,59 +847,14 @@ compare_span(const TraceSpan& ours, const TraceSpan& theirs)
   return c.outcome("trace span", ours.id, theirs.run_id);
 }
 
-// Copies byte files to the artifact root; removes what it created unless
-// kept (the import committed).
-class BytePlacer
+// Where an imported artifact's bytes go under the artifact root.
+stdfs::path
+byte_target(const stdfs::path& root, const BundleArtifact& b)
 {
-public:
-  explicit BytePlacer(stdfs::path root) : m_root(std::move(root)) {}
-  ~BytePlacer()
-  {
-    if (m_keep) return;
-    std::error_code ec;
-    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) stdfs::remove(*it, ec);
-  }
-  void keep() { m_keep = true; }
-
-  Result<stdfs::path> place(const BundleArtifact& b)
-  {
-    const Artifact& a = b.artifact;
-    stdfs::path dir = m_root / fs::safe_path_segment(a.run_id) / "imported" / fs::safe_path_segment(a.id);
-    stdfs::path target = dir / b.stored_name;
-    std::error_code ec;
-    if (stdfs::exists(target, ec)) {
-      auto digest = fs::digest_file(target);
-      if (digest && digest->sha256 == a.sha256) return target; // an earlier attempt's copy
-    }
-    // Record every directory this creates, deepest last, to undo it.
-    std::vector<stdfs::path> made;
-    for (stdfs::path p = dir; !stdfs::exists(p, ec) && p != m_root && p.has_parent_path(); p = p.parent_path()) {
-      made.push_back(p);
-    }
-    if (auto ok = fs::create_directories(dir); !ok) return Unexpected(ok.error());
-    for (auto it = made.rbegin(); it != made.rend(); ++it) m_created.push_back(*it);
-    stdfs::path part = target;
-    part += ".part";
-    stdfs::remove(part, ec);
-    if (auto ok = fs::copy_file(*b.bytes, part); !ok) return Unexpected(ok.error());
-    stdfs::rename(part, target, ec);
-    if (ec) {
-      stdfs::remove(part, ec);
-      return make_error("fs.write_failed",
-                        fmt::format("cannot place artifact bytes at {}: {}", target.string(), ec.message()));
-    }
-    m_created.push_back(target);
-    ++copied;
-    return target;
-  }
-
-  std::size_t copied = 0;
-
-private:
-  stdfs::path m_root;
-  std::vector<stdfs::path> m_created; // in creation order
-  bool m_keep = false;
-};
+  const Artifact& a = b.artifact;
+  return root / fs::safe_path_segment(a.run_id) / "imported" / fs::safe_path_segment(a.id) /
+         b.stored_name;
+}
 
 } // namespace
 
@@ -916,7 +872,8 @@ import_bundle(OpenStore& open, const stdfs::path& input)
   ImportReport report;
   report.input = stdfs::absolute(input).lexically_normal();
   report.original_format = !b.has_extras;
-  BytePlacer placer(open.paths.artifact_root);
+  fs::FilePlacer placer(open.paths.artifact_root);
+  std::size_t bytes_copied = 0;
   auto body = [&](ImportWriter& w) -> Result<void> {
     // The body runs again from the start if the store was busy.
     report.runs = report.artifacts = report.trace_spans = report.findings = ImportCounts{};
@@ -961,9 +918,11 @@ import_bundle(OpenStore& open, const stdfs::path& input)
       }
       Artifact stored = a;
       if (ba.bytes) {
-        auto placed = placer.place(ba);
+        const stdfs::path target = byte_target(open.paths.artifact_root, ba);
+        auto placed = placer.place(*ba.bytes, target, ba.artifact.sha256, "artifact bytes");
         if (!placed) return Unexpected(placed.error());
-        stored.path = placed->string();
+        bytes_copied += *placed;
+        stored.path = target.string();
       }
       if (auto ok = w.insert_artifact(stored); !ok) return ok;
       ++report.artifacts.imported;
@@ -999,7 +958,7 @@ import_bundle(OpenStore& open, const stdfs::path& input)
   };
   if (auto ok = open.store->import_transaction(body); !ok) return Unexpected(ok.error());
   placer.keep();
-  report.artifact_bytes_copied = placer.copied;
+  report.artifact_bytes_copied = bytes_copied;
   return report;
 }
 

@@ -4,6 +4,7 @@
 // only then write the runs and their JSON files in one store transaction.
 
 #include "app/gh_import.hpp"
+#include "util/file_placer.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/path_safety.hpp"
@@ -476,55 +477,6 @@ status_for(const std::string& conclusion, std::string& terminal_reason)
   return RunStatus::failed;
 }
 
-// Copies staged files into the artifact root; removes what it created
-// unless kept (the transaction committed).
-class Placer
-{
-public:
-  explicit Placer(stdfs::path root) : m_root(std::move(root)) {}
-  ~Placer()
-  {
-    if (m_keep) return;
-    std::error_code ec;
-    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) stdfs::remove(*it, ec);
-  }
-  void keep() { m_keep = true; }
-
-  Result<void> place(const StagedFile& f)
-  {
-    stdfs::path target = f.artifact.path;
-    std::error_code ec;
-    if (stdfs::exists(target, ec)) {
-      auto digest = fs::digest_file(target);
-      if (digest && digest->sha256 == f.artifact.sha256) return {}; // an earlier attempt's copy
-    }
-    stdfs::path dir = target.parent_path();
-    std::vector<stdfs::path> made;
-    for (stdfs::path p = dir; !stdfs::exists(p, ec) && p != m_root && p.has_parent_path(); p = p.parent_path()) {
-      made.push_back(p);
-    }
-    if (auto ok = fs::create_directories(dir); !ok) return ok;
-    for (auto it = made.rbegin(); it != made.rend(); ++it) m_created.push_back(*it);
-    stdfs::path part = target;
-    part += ".part";
-    stdfs::remove(part, ec);
-    if (auto ok = fs::copy_file(f.staged, part); !ok) return ok;
-    stdfs::rename(part, target, ec);
-    if (ec) {
-      stdfs::remove(part, ec);
-      return make_error("fs.write_failed", fmt::format("cannot place {}: {}; {}", target.string(),
-                                                       ec.message(), k_nothing));
-    }
-    m_created.push_back(target);
-    return {};
-  }
-
-private:
-  stdfs::path m_root;
-  std::vector<stdfs::path> m_created;
-  bool m_keep = false;
-};
-
 } // namespace
 
 bool
@@ -723,7 +675,7 @@ import_from_gh_actions(OpenStore& open, const GhImportRequest& request)
 
   // 3. One transaction: the runs, then their files, placed before the commit
   //    and removed again if it fails.
-  Placer placer(open.paths.artifact_root);
+  fs::FilePlacer placer(open.paths.artifact_root);
   std::vector<GhImportedArtifact> placed;
   auto body = [&](ImportWriter& w) -> Result<void> {
     // The body runs again from the start if the store was busy.
@@ -762,7 +714,12 @@ import_from_gh_actions(OpenStore& open, const GhImportRequest& request)
         placed.push_back(std::move(out));
         continue;
       }
-      if (auto ok = placer.place(f); !ok) return ok;
+      auto copied = placer.place(f.staged, f.artifact.path, f.artifact.sha256, "a downloaded file");
+      if (!copied) {
+        Error e = copied.error();
+        e.message += fmt::format("; {}", k_nothing);
+        return Unexpected(e);
+      }
       if (auto ok = w.insert_artifact(a); !ok) return ok;
       out.imported = true;
       placed.push_back(std::move(out));
