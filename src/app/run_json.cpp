@@ -55,6 +55,10 @@ run_detail_json(const Run& run)
   out["eligible_at"] = time_json(run.eligible_at);
   out["retained_until"] = time_json(run.retained_until);
   out["promoted_at"] = time_json(run.promoted_at);
+  auto ms = [](const std::optional<std::int64_t>& v) { return v ? Json(*v) : Json(nullptr); };
+  out["start_timeout_ms"] = ms(run.start_timeout_ms);
+  out["timeout_ms"] = ms(run.timeout_ms);
+  out["heartbeat_timeout_ms"] = ms(run.heartbeat_timeout_ms);
   out["metadata"] = object_or_empty(run.metadata_json);
   return out;
 }

@@ -272,7 +272,7 @@ render_finding(const Finding& f)
 void
 add_runs_commands(CLI::App& app, Invocation& inv)
 {
-  auto* runs = app.add_subcommand("runs", "Inspect recorded runs, their artifacts and findings");
+  auto* runs = app.add_subcommand("runs", "Submit, start and follow runs; inspect recorded runs, their artifacts and findings");
   runs->require_subcommand(1);
 
   // runs list
@@ -624,6 +624,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
 
   add_runs_reader_commands(runs, inv);
   add_runs_bundle_commands(runs, inv);
+  add_runs_registry_commands(runs, inv);
 }
 
 } // namespace hb::cli

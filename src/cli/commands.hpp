@@ -28,5 +28,6 @@ void add_bench_commands(CLI::App& app, Invocation& invocation);
 void add_component_commands(CLI::App& app, Invocation& invocation);
 void add_runs_commands(CLI::App& app, Invocation& invocation);
 void add_runtime_commands(CLI::App& app, Invocation& invocation);
+void add_worker_commands(CLI::App& app, Invocation& invocation);
 
 } // namespace hb::cli

@@ -63,13 +63,14 @@ main(int argc, char** argv)
   static constexpr Group k_groups[] = {{"bench", hb::cli::add_bench_commands},
                                        {"component", hb::cli::add_component_commands},
                                        {"runs", hb::cli::add_runs_commands},
-                                       {"runtime", hb::cli::add_runtime_commands}};
+                                       {"runtime", hb::cli::add_runtime_commands},
+                                       {"worker", hb::cli::add_worker_commands}};
   const auto named = std::find_if(std::begin(k_groups), std::end(k_groups), [&](const Group& g) {
     return !args.empty() && args.front() == g.name;
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
-    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, runs and "
-                       "runtime.\nRun `homeboy --help` for usage.\n",
+    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, runs, "
+                       "runtime and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;
   }

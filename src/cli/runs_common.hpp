@@ -86,6 +86,9 @@ void add_bench_compare_command(CLI::App* parent, const std::string& name,
                                const std::string& description, const std::string& variant,
                                Invocation& inv);
 
+/// The registry: submit, start, status, cancel, logs, events, heartbeat,
+/// replay and the hidden supervise (cmd_runs_registry.cpp).
+void add_runs_registry_commands(CLI::App* runs, Invocation& inv);
 /// export and import (cmd_runs_bundle.cpp).
 void add_runs_bundle_commands(CLI::App* runs, Invocation& inv);
 

@@ -63,6 +63,24 @@ struct Run
   std::optional<TimeMs> retained_until;
   std::optional<TimeMs> promoted_at;
   std::string metadata_json = "{}";
+  // Registry runs (`runs submit`/`start`): how long a run may stay booting,
+  // run, and go without a heartbeat before the reaper settles it. Unset for
+  // producers that own their process (bench), which the reaper settles only
+  // when that process is gone.
+  std::optional<std::int64_t> start_timeout_ms;
+  std::optional<std::int64_t> timeout_ms;
+  std::optional<std::int64_t> heartbeat_timeout_ms;
+};
+
+/// One entry of a run's append-only event log (status changes, cancel
+/// requests, producer messages).
+struct RunEvent
+{
+  std::string run_id;
+  std::int64_t seq = 0;
+  TimeMs at = 0;
+  std::string type;
+  std::string data_json = "{}";
 };
 
 struct Artifact

@@ -87,6 +87,30 @@ struct RunOutcome
   std::vector<MetricRow> metrics;
   std::vector<Artifact> artifacts;
   std::vector<Finding> findings;
+  /// Merge metadata_json into the stored metadata (RFC 7396) instead of
+  /// replacing it, keeping what others wrote meanwhile (a producer's preview).
+  bool merge_metadata = false;
+  /// When set, the run may be cleaned up from then on.
+  std::optional<TimeMs> eligible_at;
+};
+
+/// A registry write on one active run (Store::update_run): what to set.
+/// Unset fields are left as they are.
+struct RunUpdate
+{
+  std::optional<RunStatus> status; // must be allowed by transition_allowed()
+  std::optional<TimeMs> heartbeat_at;
+  std::optional<TimeMs> started_at;
+  bool set_deadline = false; // write deadline_at (nullopt clears it)
+  std::optional<TimeMs> deadline_at;
+  std::optional<int> owner_pid;
+  std::optional<std::uint64_t> owner_start_time;
+  std::string lease_owner; // empty: unchanged
+  std::string metadata_patch; // RFC 7396 merge patch; empty: none
+  /// Logged with the run's events in the same transaction when not empty
+  /// (a status change is always logged).
+  std::string event_type;
+  std::string event_data = "{}";
 };
 
 /// A run's scenario id (scenarios_for_runs).
@@ -182,6 +206,43 @@ public:
                                                            TimeMs now) = 0;
   /// Deletes these artifact rows in one transaction; returns how many went.
   virtual Result<std::size_t> delete_artifacts(const std::vector<std::string>& artifact_ids) = 0;
+
+  // The run registry (src/registry). Every status write is a compare-and-set
+  // on (status, lease_epoch): a process whose lease was taken over or whose
+  // run was settled by someone else gets `store.conflict` and writes nothing.
+
+  /// Inserts new runs and a `submitted` event each, in one transaction.
+  virtual Result<void> insert_runs(const std::vector<Run>& runs) = 0;
+  /// Moves the oldest queued run (or `run_id`, when given) with no cancel
+  /// request to booting under a new lease: lease_epoch + 1, lease_owner =
+  /// `owner`, heartbeat_at = `now`, deadline_at = now + start_timeout_ms.
+  /// Any number of processes may call this at once; a run goes to exactly
+  /// one. nullopt: nothing to claim.
+  virtual Result<std::optional<Run>> claim_run(const std::string& owner, TimeMs now,
+                                               const std::optional<std::string>& run_id) = 0;
+  /// Applies `update` if the run is still in `expected` with
+  /// `expected_epoch`; returns the run as written.
+  virtual Result<Run> update_run(const std::string& run_id, RunStatus expected,
+                                 std::int64_t expected_epoch, const RunUpdate& update,
+                                 TimeMs now) = 0;
+  /// A heartbeat: sets heartbeat_at if the run is still active under
+  /// `expected_epoch` (whatever its status), merging `metadata_patch` (RFC
+  /// 7396; empty: none). Returns the run, so the beater sees cancel requests.
+  virtual Result<Run> beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs now,
+                           const std::string& metadata_patch) = 0;
+  /// Cancels a queued run at once (cancelled, `cancelled_by_user`); marks an
+  /// active one with cancel_requested_at (kept from the first request) for
+  /// its supervisor; leaves a finished one alone. Returns the run after.
+  virtual Result<Run> request_cancel(const std::string& run_id, const std::string& reason,
+                                     TimeMs now) = 0;
+  /// Runs that are booting, running or collecting artifacts (status index).
+  virtual Result<std::vector<Run>> active_runs() = 0;
+  virtual Result<void> append_event(const std::string& run_id, const std::string& type,
+                                    const std::string& data_json, TimeMs now) = 0;
+  /// A run's events with seq > after_seq, in order, at most `limit`.
+  virtual Result<std::vector<RunEvent>> run_events(const std::string& run_id,
+                                                   std::int64_t after_seq,
+                                                   std::size_t limit) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at

@@ -36,7 +36,10 @@ FilePlacer::place(const stdfs::path& source, const stdfs::path& target, const st
   stdfs::path part = target;
   part += ".part";
   stdfs::remove(part, ec);
-  if (auto ok = fs::copy_file(source, part); !ok) return Unexpected(ok.error());
+  if (auto ok = fs::copy_file(source, part); !ok) {
+    stdfs::remove(part, ec); // a full disk must not leave half a file behind
+    return Unexpected(ok.error());
+  }
   stdfs::rename(part, target, ec);
   if (ec) {
     stdfs::remove(part, ec);

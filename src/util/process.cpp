@@ -242,6 +242,9 @@ run_process(const SpawnSpec& spec)
 
   ProcessResult result;
   result.pid = pid;
+  if (spec.on_spawn) {
+    spec.on_spawn(pid);
+  }
   int pidfd = open_pidfd(pid);
   bool exited = false;
   bool term_sent = false;

@@ -48,6 +48,9 @@ struct SpawnSpec
   /// Polled about every `tick_ms`; true stops the child (cancelled).
   std::function<bool()> should_cancel;
   std::function<void()> on_tick;
+  /// Called once, right after the child started, with its pid (which is
+  /// also its process group id).
+  std::function<void(int)> on_spawn;
   int tick_ms = 100;
 };
 

@@ -24,4 +24,16 @@ std::string scenarios_for_runs_sql(std::size_t run_count);
 std::string findings_for_runs_sql(std::size_t run_count);
 std::string trace_spans_for_runs_sql(std::size_t run_count);
 
+// The registry's lookups.
+/// The id of the oldest queued run nobody asked to cancel (claim_run).
+inline constexpr const char* k_next_queued_run_sql =
+  "(SELECT id FROM runs WHERE status = 'queued' AND cancel_requested_at IS NULL "
+  "ORDER BY created_at, id LIMIT 1)";
+/// active_runs' condition (the reaper's view).
+inline constexpr const char* k_active_runs_where =
+  "status IN ('booting', 'running', 'collecting_artifacts')";
+/// run_events: seq, at, type, data of (run_id, after seq, limit).
+inline constexpr const char* k_run_events_sql =
+  "SELECT seq, at, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+
 } // namespace hb::sqlite

@@ -119,6 +119,12 @@ CREATE TABLE events (
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 )sql",
+  // 2: the registry's per-run liveness limits (DESIGN.md "Run lifecycle").
+  R"sql(
+ALTER TABLE runs ADD COLUMN start_timeout_ms INTEGER;
+ALTER TABLE runs ADD COLUMN timeout_ms INTEGER;
+ALTER TABLE runs ADD COLUMN heartbeat_timeout_ms INTEGER;
+)sql",
 };
 
 constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));

@@ -3,6 +3,7 @@
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
 #include "util/fs.hpp"
+#include "util/json.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -24,7 +25,7 @@ constexpr const char* k_run_columns =
   "id, kind, status, component_id, rig_id, command, cwd, git_sha, homeboy_version, created_at, "
   "started_at, finished_at, heartbeat_at, lease_owner, lease_epoch, deadline_at, "
   "cancel_requested_at, terminal_reason, exit_code, owner_pid, owner_start_time, eligible_at, "
-  "retained_until, promoted_at, metadata";
+  "retained_until, promoted_at, metadata, start_timeout_ms, timeout_ms, heartbeat_timeout_ms";
 
 Run
 read_run(const Stmt& s)
@@ -61,22 +62,24 @@ read_run(const Stmt& s)
   run.retained_until = s.opt_int64(22);
   run.promoted_at = s.opt_int64(23);
   run.metadata_json = s.text(24);
+  run.start_timeout_ms = s.opt_int64(25);
+  run.timeout_ms = s.opt_int64(26);
+  run.heartbeat_timeout_ms = s.opt_int64(27);
   return run;
 }
 
 constexpr const char* k_artifact_columns =
   "id, run_id, kind, type, path, url, sha256, size_bytes, mime, label, created_at, metadata";
 
-// The artifact columns prefixed with `a.`, for queries that join runs.
+// A column list with every column prefixed by `alias.`, for queries that
+// join tables.
 std::string
-qualified_artifact_columns()
+qualified(std::string_view columns, std::string_view alias)
 {
   std::string out;
-  std::string_view columns = k_artifact_columns;
   while (!columns.empty()) {
     const auto comma = columns.find(", ");
-    out += "a.";
-    out += columns.substr(0, comma);
+    out += fmt::format("{}.{}", alias, columns.substr(0, comma));
     if (comma == std::string_view::npos) break;
     out += ", ";
     columns.remove_prefix(comma + 2);
@@ -155,6 +158,14 @@ opt64(const std::optional<int>& value)
   return value ? std::optional<std::int64_t>(*value) : std::nullopt;
 }
 
+std::string
+insert_run_sql()
+{
+  return fmt::format("INSERT INTO runs ({}) VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     k_run_columns);
+}
+
 // INSERT INTO runs (k_run_columns) VALUES (...): binds every column.
 void
 bind_run(Stmt& stmt, const Run& run)
@@ -185,7 +196,10 @@ bind_run(Stmt& stmt, const Run& run)
     .bind_opt(22, run.eligible_at)
     .bind_opt(23, run.retained_until)
     .bind_opt(24, run.promoted_at)
-    .bind(25, run.metadata_json);
+    .bind(25, run.metadata_json)
+    .bind_opt(26, run.start_timeout_ms)
+    .bind_opt(27, run.timeout_ms)
+    .bind_opt(28, run.heartbeat_timeout_ms);
 }
 
 // INSERT INTO artifacts (k_artifact_columns) VALUES (...).
@@ -331,15 +345,7 @@ build_list_query(const RunFilter& filter)
       s.bind(i++, c.id);
     });
   }
-  std::string columns;
-  for (std::string_view col : {"id", "kind", "status", "component_id", "rig_id", "command",
-                               "cwd", "git_sha", "homeboy_version", "created_at", "started_at",
-                               "finished_at", "heartbeat_at", "lease_owner", "lease_epoch",
-                               "deadline_at", "cancel_requested_at", "terminal_reason",
-                               "exit_code", "owner_pid", "owner_start_time", "eligible_at",
-                               "retained_until", "promoted_at", "metadata"}) {
-    columns += (columns.empty() ? "r." : ", r.") + std::string(col);
-  }
+  std::string columns = qualified(k_run_columns, "r");
   std::string sql = fmt::format("SELECT {} FROM {}", columns, from);
   if (!where.empty()) {
     sql += " WHERE " + fmt::format("{}", fmt::join(where, " AND "));
@@ -376,7 +382,7 @@ sqlite::cleanup_candidates_sql(bool finished_before, bool one_run)
     "WHERE r.status IN ('succeeded', 'failed', 'timed_out', 'cancelled') "
     "AND r.promoted_at IS NULL AND (r.retained_until IS NULL OR r.retained_until <= ?) "
     "AND a.type IN ('file', 'directory') AND r.finished_at IS NOT NULL",
-    qualified_artifact_columns());
+    qualified(k_artifact_columns, "a"));
   if (finished_before) sql += " AND r.finished_at < ?";
   if (one_run) sql += " AND r.id = ?";
   return sql + " ORDER BY r.finished_at, r.id, a.created_at, a.rowid";
@@ -494,9 +500,7 @@ public:
                           const std::vector<MetricRow>& metrics) override
   {
     auto stmt = statement(m_insert_run,
-                          fmt::format("INSERT INTO runs ({}) VALUES "
-                                      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                      k_run_columns));
+                          insert_run_sql());
     if (!stmt) return Unexpected(stmt.error());
     bind_run(**stmt, run);
     if (auto ok = finish(**stmt); !ok) return ok;
@@ -612,9 +616,7 @@ public:
   Result<void> insert_run(const Run& run) override
   {
     return m_db.write_transaction([&]() -> Result<void> {
-      auto stmt = m_db.prepare(fmt::format(
-        "INSERT INTO runs ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        k_run_columns));
+      auto stmt = m_db.prepare(insert_run_sql());
       if (!stmt) {
         return Unexpected(stmt.error());
       }
@@ -637,20 +639,25 @@ public:
     }
     return m_db.write_transaction([&]() -> Result<void> {
       auto update = m_db.prepare(
-        "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
-        "metadata = ? WHERE id = ? AND status = ? AND lease_epoch = ?");
+        outcome.merge_metadata
+          ? "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
+            "metadata = json_patch(metadata, ?), eligible_at = coalesce(?, eligible_at) "
+            "WHERE id = ? AND status = ? AND lease_epoch = ?"
+          : "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
+            "metadata = ?, eligible_at = coalesce(?, eligible_at) "
+            "WHERE id = ? AND status = ? AND lease_epoch = ?");
       if (!update) {
         return Unexpected(update.error());
       }
       update->bind(1, to_string(outcome.status))
         .bind_text_or_null(2, outcome.terminal_reason)
-        .bind_opt(3, outcome.exit_code ? std::optional<std::int64_t>(*outcome.exit_code)
-                                       : std::nullopt)
+        .bind_opt(3, opt64(outcome.exit_code))
         .bind(4, static_cast<std::int64_t>(outcome.finished_at))
         .bind(5, outcome.metadata_json)
-        .bind(6, run_id)
-        .bind(7, to_string(expected))
-        .bind(8, expected_epoch);
+        .bind_opt(6, outcome.eligible_at)
+        .bind(7, run_id)
+        .bind(8, to_string(expected))
+        .bind(9, expected_epoch);
       if (auto ok = update->run(); !ok) {
         return ok;
       }
@@ -660,8 +667,293 @@ public:
                                       "over by another process",
                                       run_id, to_string(expected), expected_epoch));
       }
+      Json data = {{"from", to_string(expected)}, {"to", to_string(outcome.status)}};
+      if (!outcome.terminal_reason.empty()) {
+        data["reason"] = outcome.terminal_reason;
+      }
+      if (auto ok = insert_event(run_id, "status", dump_json(data), outcome.finished_at); !ok) {
+        return ok;
+      }
       return write_evidence(run_id, outcome);
     });
+  }
+
+  Result<void> insert_runs(const std::vector<Run>& runs) override
+  {
+    return m_db.write_transaction([&]() -> Result<void> {
+      auto stmt = m_db.prepare(insert_run_sql());
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      for (const auto& run : runs) {
+        bind_run(*stmt, run);
+        auto done = stmt->run();
+        if (!done) {
+          if (done.error().message.find("UNIQUE") != std::string::npos) {
+            return make_error("store.conflict", fmt::format("a run with id {} already exists", run.id));
+          }
+          return done;
+        }
+        stmt->reset();
+        Json data = {{"status", to_string(run.status)}};
+        if (auto ok = insert_event(run.id, "submitted", dump_json(data), run.created_at); !ok) {
+          return ok;
+        }
+      }
+      return {};
+    });
+  }
+
+  Result<std::optional<Run>> claim_run(const std::string& owner, TimeMs now,
+                                       const std::optional<std::string>& run_id) override
+  {
+    std::optional<Run> claimed;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      claimed.reset();
+      // One statement under the write lock: the row it picks is the row it
+      // moves, so two claimers can never both get it.
+      auto stmt = m_db.prepare(fmt::format(
+        "UPDATE runs SET status = 'booting', lease_epoch = lease_epoch + 1, lease_owner = ?, "
+        "heartbeat_at = ?, owner_pid = NULL, owner_start_time = NULL, "
+        "deadline_at = CASE WHEN start_timeout_ms IS NULL THEN NULL ELSE ? + start_timeout_ms END "
+        "WHERE id = {} AND status = 'queued' AND cancel_requested_at IS NULL RETURNING {}",
+        run_id ? "?" : std::string(sqlite::k_next_queued_run_sql), k_run_columns));
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      stmt->bind(1, owner).bind(2, static_cast<std::int64_t>(now)).bind(3, static_cast<std::int64_t>(now));
+      if (run_id) {
+        stmt->bind(4, *run_id);
+      }
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        return {};
+      }
+      claimed = read_run(*stmt);
+      if (auto rest = stmt->run(); !rest) {
+        return rest;
+      }
+      Json data = {{"from", "queued"}, {"to", "booting"}, {"owner", owner},
+                   {"epoch", claimed->lease_epoch}};
+      return insert_event(claimed->id, "status", dump_json(data), now);
+    });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return claimed;
+  }
+
+  Result<Run> update_run(const std::string& run_id, RunStatus expected, std::int64_t expected_epoch,
+                         const RunUpdate& u, TimeMs now) override
+  {
+    if (u.status && *u.status != expected && !transition_allowed(expected, *u.status)) {
+      return make_error("store.invalid_transition",
+                        fmt::format("run {} cannot move from {} to {}", run_id, to_string(expected),
+                                    to_string(*u.status)));
+    }
+    std::vector<std::string> sets;
+    std::vector<std::function<void(Stmt&, int&)>> binds;
+    auto set_int = [&](const char* column, std::optional<std::int64_t> value) {
+      sets.push_back(fmt::format("{} = ?", column));
+      binds.push_back([value](Stmt& s, int& i) { s.bind_opt(i++, value); });
+    };
+    auto set_text = [&](const char* column, std::string value) {
+      sets.push_back(fmt::format("{} = ?", column));
+      binds.push_back([value](Stmt& s, int& i) { s.bind(i++, value); });
+    };
+    if (u.status) set_text("status", to_string(*u.status));
+    if (u.heartbeat_at) set_int("heartbeat_at", *u.heartbeat_at);
+    if (u.started_at) set_int("started_at", *u.started_at);
+    if (u.set_deadline) set_int("deadline_at", u.deadline_at);
+    if (u.owner_pid) set_int("owner_pid", *u.owner_pid);
+    if (u.owner_start_time) set_int("owner_start_time", static_cast<std::int64_t>(*u.owner_start_time));
+    if (!u.lease_owner.empty()) set_text("lease_owner", u.lease_owner);
+    if (!u.metadata_patch.empty()) {
+      sets.push_back("metadata = json_patch(metadata, ?)");
+      std::string patch = u.metadata_patch;
+      binds.push_back([patch](Stmt& s, int& i) { s.bind(i++, patch); });
+    }
+    if (sets.empty()) {
+      sets.push_back("id = id");
+    }
+    std::optional<Run> written;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      auto stmt = m_db.prepare(fmt::format(
+        "UPDATE runs SET {} WHERE id = ? AND status = ? AND lease_epoch = ? RETURNING {}",
+        fmt::join(sets, ", "), k_run_columns));
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      int index = 1;
+      for (auto& bind : binds) bind(*stmt, index);
+      stmt->bind(index, run_id);
+      stmt->bind(index + 1, to_string(expected));
+      stmt->bind(index + 2, expected_epoch);
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        return make_error("store.conflict",
+                          fmt::format("run {} is no longer {} with lease epoch {}; it was settled "
+                                      "or taken over by another process",
+                                      run_id, to_string(expected), expected_epoch));
+      }
+      written = read_run(*stmt);
+      if (auto rest = stmt->run(); !rest) {
+        return rest;
+      }
+      if (u.status && *u.status != expected) {
+        Json data = {{"from", to_string(expected)}, {"to", to_string(*u.status)}};
+        if (auto ok = insert_event(run_id, "status", dump_json(data), now); !ok) {
+          return ok;
+        }
+      }
+      if (!u.event_type.empty()) {
+        return insert_event(run_id, u.event_type, u.event_data, now);
+      }
+      return {};
+    });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return *written;
+  }
+
+  Result<Run> beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs now,
+                   const std::string& metadata_patch) override
+  {
+    std::optional<Run> written;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      auto stmt = m_db.prepare(fmt::format(
+        "UPDATE runs SET heartbeat_at = ?, metadata = CASE WHEN ? = '' THEN metadata ELSE "
+        "json_patch(metadata, ?) END WHERE id = ? AND lease_epoch = ? AND {} RETURNING {}",
+        sqlite::k_active_runs_where, k_run_columns));
+      if (!stmt) {
+        return Unexpected(stmt.error());
+      }
+      stmt->bind(1, static_cast<std::int64_t>(now)).bind(2, metadata_patch).bind(3, metadata_patch.empty() ? "{}" : metadata_patch)
+        .bind(4, run_id).bind(5, expected_epoch);
+      auto row = stmt->step();
+      if (!row) {
+        return Unexpected(row.error());
+      }
+      if (!*row) {
+        return make_error("store.conflict",
+                          fmt::format("run {} is no longer active with lease epoch {}; it was "
+                                      "settled or taken over by another process",
+                                      run_id, expected_epoch));
+      }
+      written = read_run(*stmt);
+      return stmt->run();
+    });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return *written;
+  }
+
+  Result<Run> request_cancel(const std::string& run_id, const std::string& reason, TimeMs now) override
+  {
+    std::optional<Run> after;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      auto current = get_run(run_id);
+      if (!current) {
+        return Unexpected(current.error());
+      }
+      if (!*current) {
+        return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+      }
+      Run run = **current;
+      Json data = {{"reason", reason}};
+      if (run.status == RunStatus::queued) {
+        // Never started: settled here, so no worker can pick it up.
+        auto stmt = m_db.prepare(
+          "UPDATE runs SET status = 'cancelled', terminal_reason = 'cancelled_by_user', "
+          "cancel_requested_at = ?, finished_at = ?, metadata = json_patch(metadata, ?) "
+          "WHERE id = ? AND status = 'queued'");
+        if (!stmt) {
+          return Unexpected(stmt.error());
+        }
+        Json patch = {{"cancel_reason", reason}};
+        stmt->bind(1, static_cast<std::int64_t>(now)).bind(2, static_cast<std::int64_t>(now))
+          .bind(3, dump_json(patch)).bind(4, run_id);
+        if (auto ok = stmt->run(); !ok) {
+          return ok;
+        }
+        data["from"] = "queued";
+        data["to"] = "cancelled";
+        if (auto ok = insert_event(run_id, "status", dump_json(data), now); !ok) {
+          return ok;
+        }
+      } else if (!is_terminal(run.status) && !run.cancel_requested_at) {
+        auto stmt = m_db.prepare(
+          "UPDATE runs SET cancel_requested_at = ?, metadata = json_patch(metadata, ?) WHERE id = ?");
+        if (!stmt) {
+          return Unexpected(stmt.error());
+        }
+        Json patch = {{"cancel_reason", reason}};
+        stmt->bind(1, static_cast<std::int64_t>(now)).bind(2, dump_json(patch)).bind(3, run_id);
+        if (auto ok = stmt->run(); !ok) {
+          return ok;
+        }
+        if (auto ok = insert_event(run_id, "cancel_requested", dump_json(data), now); !ok) {
+          return ok;
+        }
+      }
+      auto reread = get_run(run_id);
+      if (!reread) {
+        return Unexpected(reread.error());
+      }
+      after = **reread;
+      return {};
+    });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return *after;
+  }
+
+  Result<std::vector<Run>> active_runs() override
+  {
+    auto stmt = m_db.prepare(fmt::format("SELECT {} FROM runs WHERE {}", k_run_columns,
+                                         sqlite::k_active_runs_where));
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    std::vector<Run> out;
+    auto done = each_row(*stmt, [&](const Stmt& s) { out.push_back(read_run(s)); });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return out;
+  }
+
+  Result<void> append_event(const std::string& run_id, const std::string& type,
+                            const std::string& data_json, TimeMs now) override
+  {
+    return m_db.write_transaction([&] { return insert_event(run_id, type, data_json, now); });
+  }
+
+  Result<std::vector<RunEvent>> run_events(const std::string& run_id, std::int64_t after_seq,
+                                           std::size_t limit) override
+  {
+    auto stmt = m_db.prepare(sqlite::k_run_events_sql);
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, run_id).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<RunEvent> out;
+    auto done = each_row(*stmt, [&](const Stmt& s) {
+      out.push_back(RunEvent{run_id, s.int64(0), s.int64(1), s.text(2), s.text(3)});
+    });
+    if (!done) {
+      return Unexpected(done.error());
+    }
+    return out;
   }
 
   Result<std::optional<Run>> get_run(const std::string& run_id) override
@@ -1129,6 +1421,21 @@ private:
       }
       each(*stmt);
     }
+  }
+
+  // Appends one event (inside the caller's write transaction).
+  Result<void> insert_event(const std::string& run_id, const std::string& type,
+                            const std::string& data_json, TimeMs at)
+  {
+    auto stmt = m_db.prepare(
+      "INSERT INTO events (run_id, seq, at, type, data) VALUES (?, (SELECT coalesce(max(seq), 0) "
+      "+ 1 FROM events WHERE run_id = ?), ?, ?, ?)");
+    if (!stmt) {
+      return Unexpected(stmt.error());
+    }
+    stmt->bind(1, run_id).bind(2, run_id).bind(3, static_cast<std::int64_t>(at)).bind(4, type)
+      .bind(5, data_json);
+    return stmt->run();
   }
 
   Result<void> write_evidence(const std::string& run_id, const RunOutcome& outcome)

@@ -157,3 +157,17 @@ TEST_F(QueryPlan, BatchedScenarioFindingAndSpanLookupsUseTheRunIndexes)
     }
   }
 }
+
+TEST_F(QueryPlan, RegistryLookupsUseTheStatusIndexAndTheEventKey)
+{
+  auto claim = std::string("SELECT * FROM runs WHERE id = ") + sqlite::k_next_queued_run_sql;
+  expect_indexed(claim);
+  bool by_status = false;
+  for (const auto& line : plan(claim)) by_status |= line.find("runs_by_status") != std::string::npos;
+  EXPECT_TRUE(by_status) << claim;
+  // The claim must not sort: the index gives the oldest queued run first.
+  for (const auto& line : plan(claim)) EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << line;
+
+  expect_indexed(std::string("SELECT id FROM runs WHERE ") + sqlite::k_active_runs_where);
+  expect_indexed(sqlite::k_run_events_sql);
+}

@@ -1,0 +1,636 @@
+// The run registry's commands: runs submit | start | status | cancel | logs |
+// heartbeat | events | replay, and the hidden runs supervise that a worker
+// or `runs start` launches for each run.
+
+#include "app/run_json.hpp"
+#include "cli/commands.hpp"
+#include "cli/runs_common.hpp"
+#include "registry/registry.hpp"
+#include "registry/supervisor.hpp"
+#include "util/fs.hpp"
+#include "util/json.hpp"
+#include "util/process.hpp"
+#include "util/table.hpp"
+#include "util/term.hpp"
+#include "util/time.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <thread>
+#include <unistd.h>
+
+namespace hb::cli {
+
+namespace {
+
+struct RecipeArgs
+{
+  std::string name, cwd, timeout, start_timeout, heartbeat_timeout, retain_for, kind = "task";
+  std::vector<std::string> env, secret_env, artifacts, labels;
+  std::string batch;
+};
+
+void
+add_recipe_options(CLI::App* cmd, RecipeArgs& a)
+{
+  cmd->add_option("--name", a.name, "A name to find the run by");
+  cmd->add_option("--cwd", a.cwd, "Working directory of the command (default: the current one)");
+  cmd->add_option("--env", a.env, "Set K=V in the command's environment (stored; repeatable)");
+  cmd->add_option("--secret-env", a.secret_env,
+                  "Pass this exported variable to the command without ever storing its value; "
+                  "its value is masked in logs and metadata (repeatable)");
+  cmd->add_option("--timeout", a.timeout, "Stop the command after this long (e.g. 30s, 15m)");
+  cmd->add_option("--start-timeout", a.start_timeout,
+                  "Settle the run timed_out if it has not started this long after a worker took "
+                  "it (default 60s)");
+  cmd->add_option("--heartbeat-timeout", a.heartbeat_timeout,
+                  "Settle the run failed (heartbeat_lost) after this long without a heartbeat "
+                  "(default 30s)");
+  cmd->add_option("--artifact", a.artifacts,
+                  "Collect the files this glob matches under the working directory when the "
+                  "command ends (repeatable)");
+  cmd->add_option("--label", a.labels, "A k=v label (repeatable)");
+  cmd->add_option("--retain-for", a.retain_for,
+                  "Keep the run from cleanup for this long after it finishes (e.g. 30d)");
+  cmd->add_option("--kind", a.kind, "The run's kind (default task)");
+}
+
+Result<std::optional<std::int64_t>>
+duration_option(const std::string& flag, const std::string& text)
+{
+  if (text.empty()) {
+    return std::optional<std::int64_t>();
+  }
+  auto ms = parse_duration_ms(text);
+  if (!ms) {
+    return make_error("validation.invalid_duration",
+                      fmt::format("{} {}: {}", flag, text, ms.error().message));
+  }
+  return std::optional<std::int64_t>(*ms);
+}
+
+Result<std::pair<std::string, std::string>>
+key_value(const std::string& flag, const std::string& text)
+{
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return make_error("validation.invalid_option",
+                      fmt::format("{} {}: expected KEY=VALUE", flag, text));
+  }
+  return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
+}
+
+Result<registry::Recipe>
+make_recipe(const RecipeArgs& a, const std::vector<std::string>& argv)
+{
+  registry::Recipe r;
+  r.argv = argv;
+  r.name = a.name;
+  r.kind = a.kind;
+  std::error_code ec;
+  auto cwd = std::filesystem::absolute(
+    a.cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(a.cwd), ec);
+  if (ec || !std::filesystem::is_directory(cwd, ec)) {
+    return make_error("validation.invalid_cwd",
+                      fmt::format("--cwd {}: not a directory", a.cwd.empty() ? "." : a.cwd));
+  }
+  r.cwd = cwd.lexically_normal().string();
+  for (const auto& text : a.env) {
+    auto kv = key_value("--env", text);
+    if (!kv) return Unexpected(kv.error());
+    r.env[kv->first] = kv->second;
+  }
+  for (const auto& text : a.labels) {
+    auto kv = key_value("--label", text);
+    if (!kv) return Unexpected(kv.error());
+    r.labels[kv->first] = kv->second;
+  }
+  r.secret_env = a.secret_env;
+  r.artifacts = a.artifacts;
+  auto timeout = duration_option("--timeout", a.timeout);
+  auto start = duration_option("--start-timeout", a.start_timeout);
+  auto beat = duration_option("--heartbeat-timeout", a.heartbeat_timeout);
+  auto retain = duration_option("--retain-for", a.retain_for);
+  for (const auto* parsed : {&timeout, &start, &beat, &retain}) {
+    if (!*parsed) return Unexpected(parsed->error());
+  }
+  r.timeout_ms = *timeout;
+  r.start_timeout_ms = start->value_or(registry::k_default_start_timeout_ms);
+  r.heartbeat_timeout_ms = beat->value_or(registry::k_default_heartbeat_timeout_ms);
+  r.retain_for_ms = *retain;
+  return r;
+}
+
+// --batch FILE: one JSON object per line, with the options' names as keys
+// ("argv" for the command; durations as text: {"timeout": "30s"}).
+Result<std::vector<registry::Recipe>>
+read_batch(const std::string& path)
+{
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto read = fs::read_file(path);
+    if (!read) return Unexpected(read.error());
+    text = std::move(*read);
+  }
+  std::vector<registry::Recipe> out;
+  std::size_t line_no = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto where = fmt::format("--batch {} line {}", path, line_no);
+    auto node = parse_json(line, where);
+    if (!node) return Unexpected(node.error());
+    if (!node->is_object() || !node->contains("argv") || !(*node)["argv"].is_array()) {
+      return make_error("validation.invalid_batch",
+                        fmt::format("{}: expected an object with \"argv\": [\"cmd\", \"arg\", ...]",
+                                    where));
+    }
+    RecipeArgs a;
+    std::vector<std::string> argv;
+    try {
+      argv = (*node)["argv"].get<std::vector<std::string>>();
+      a.name = node->value("name", "");
+      a.cwd = node->value("cwd", "");
+      a.kind = node->value("kind", "task");
+      a.timeout = node->value("timeout", "");
+      a.start_timeout = node->value("start_timeout", "");
+      a.heartbeat_timeout = node->value("heartbeat_timeout", "");
+      a.retain_for = node->value("retain_for", "");
+      Json env = node->value("env", Json::object());
+      Json labels = node->value("labels", Json::object());
+      for (const auto& [k, v] : env.items()) a.env.push_back(k + "=" + v.get<std::string>());
+      for (const auto& [k, v] : labels.items()) a.labels.push_back(k + "=" + v.get<std::string>());
+      a.secret_env = node->value("secret_env", std::vector<std::string>{});
+      a.artifacts = node->value("artifacts", std::vector<std::string>{});
+    } catch (const Json::exception& e) {
+      return make_error("validation.invalid_batch", fmt::format("{}: {}", where, e.what()));
+    }
+    auto recipe = make_recipe(a, argv);
+    if (!recipe) {
+      return make_error(recipe.error().code, fmt::format("{}: {}", where, recipe.error().message));
+    }
+    out.push_back(std::move(*recipe));
+  }
+  if (out.empty()) {
+    return make_error("validation.invalid_batch", fmt::format("--batch {}: no runs in it", path));
+  }
+  return out;
+}
+
+std::string
+status_human(const Run& run, bool colour)
+{
+  Json metadata = app::object_or_empty(run.metadata_json);
+  std::string out = fmt::format("run        {}\n", run.id);
+  if (metadata.contains("name")) out += fmt::format("name       {}\n", json_text(metadata["name"]));
+  out += fmt::format("kind       {}\n", run.kind);
+  out += fmt::format("status     {}{}\n", status_text(run.status, colour),
+                     run.terminal_reason.empty() ? "" : " (" + run.terminal_reason + ")");
+  if (!run.command.empty()) out += fmt::format("command    {}\n", run.command);
+  out += fmt::format("created    {}\n", format_rfc3339(run.created_at));
+  if (run.started_at) out += fmt::format("started    {}\n", format_rfc3339(*run.started_at));
+  if (run.finished_at) {
+    out += fmt::format("finished   {} ({})\n", format_rfc3339(*run.finished_at), duration_text(run));
+  }
+  if (run.heartbeat_at && !is_terminal(run.status)) {
+    out += fmt::format("heartbeat  {} ago\n", format_duration_ms(now_ms() - *run.heartbeat_at));
+  }
+  if (run.exit_code) out += fmt::format("exit code  {}\n", *run.exit_code);
+  if (run.cancel_requested_at) {
+    out += fmt::format("cancel     requested {}{}\n", format_rfc3339(*run.cancel_requested_at),
+                       metadata.contains("cancel_reason")
+                         ? ": " + json_text(metadata["cancel_reason"]) : "");
+  }
+  if (metadata.contains("error")) out += fmt::format("error      {}\n", json_text(metadata["error"]));
+  if (metadata.contains("replay_of")) out += fmt::format("replay of  {}\n", json_text(metadata["replay_of"]));
+  if (run.status != RunStatus::queued && metadata.contains("recipe")) {
+    out += fmt::format("logs       homeboy runs logs {}\n", run.id);
+  }
+  return out;
+}
+
+int
+wait_exit_code(const Run& run)
+{
+  if (!is_terminal(run.status)) return 124; // --timeout passed first, like timeout(1)
+  return run.status == RunStatus::succeeded ? 0 : 1;
+}
+
+// Reads what `path` holds from `offset` on; advances `offset`.
+std::string
+read_from(const std::filesystem::path& path, std::uint64_t& offset)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {};
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  offset += data.size();
+  return data;
+}
+
+// The offset where the last `lines` lines of the file begin.
+std::uint64_t
+tail_offset(const std::filesystem::path& path, std::size_t lines)
+{
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return 0;
+  std::int64_t size = in.tellg();
+  std::int64_t pos = size;
+  std::size_t seen = 0;
+  char buffer[65536];
+  // A final newline ends the last line; it does not start another.
+  bool skip_last = false;
+  if (size > 0) {
+    in.seekg(size - 1);
+    skip_last = in.get() == '\n';
+  }
+  while (pos > 0) {
+    std::int64_t chunk = std::min<std::int64_t>(pos, sizeof buffer);
+    pos -= chunk;
+    in.seekg(pos);
+    in.read(buffer, chunk);
+    for (std::int64_t i = chunk - 1; i >= 0; --i) {
+      if (buffer[i] != '\n' || (skip_last && pos + i == size - 1)) continue;
+      if (++seen == lines) return static_cast<std::uint64_t>(pos + i + 1);
+    }
+  }
+  return 0;
+}
+
+Json
+event_json(const RunEvent& e)
+{
+  return Json{{"seq", e.seq}, {"at", format_rfc3339(e.at)}, {"type", e.type},
+              {"data", app::object_or_empty(e.data_json)}};
+}
+
+std::string
+event_line(const RunEvent& e)
+{
+  return fmt::format("{:>4}  {}  {:<16} {}\n", e.seq, format_rfc3339(e.at), e.type, e.data_json);
+}
+
+} // namespace
+
+void
+add_runs_registry_commands(CLI::App* runs, Invocation& inv)
+{
+  // runs submit / runs start
+  for (bool starting : {false, true}) {
+    struct SubmitArgs { RecipeArgs recipe; OutputOptions output; };
+    auto args = std::make_shared<SubmitArgs>();
+    auto* cmd = runs->add_subcommand(
+      starting ? "start" : "submit",
+      starting ? "Record a run of `-- COMMAND [ARGS...]` and start it now under a detached "
+                 "supervisor; prints its run id"
+               : "Queue a run of `-- COMMAND [ARGS...]` for a worker (homeboy worker); prints "
+                 "its run id");
+    add_recipe_options(cmd, args->recipe);
+    if (!starting) {
+      cmd->add_option("--batch", args->recipe.batch,
+                      "Queue every run of this JSON-lines file (- for stdin) in one transaction; "
+                      "keys as the options, \"argv\" for the command");
+    }
+    add_output_options(cmd, args->output);
+    cmd->callback([args, starting, &inv] {
+      Result<std::vector<registry::Recipe>> recipes =
+        !args->recipe.batch.empty() ? read_batch(args->recipe.batch)
+                                    : [&]() -> Result<std::vector<registry::Recipe>> {
+        auto r = make_recipe(args->recipe, inv.passthrough);
+        if (!r) return Unexpected(r.error());
+        return std::vector<registry::Recipe>{*r};
+      }();
+      if (recipes && !args->recipe.batch.empty() && !inv.passthrough.empty()) {
+        recipes = make_error("validation.invalid_option",
+                             "give either --batch or a command after `--`, not both");
+      }
+      if (!recipes) {
+        inv.exit_code = emit_error(args->output, recipes.error(), 2);
+        return;
+      }
+      with_store(args->output, inv.exit_code, [&](app::OpenStore& s) {
+        auto submitted = registry::submit(*s.store, s.paths, *recipes);
+        if (!submitted) {
+          bool bad_input = submitted.error().code.rfind("validation.", 0) == 0;
+          inv.exit_code = emit_error(args->output, submitted.error(), bad_input ? 2 : 1);
+          return;
+        }
+        std::vector<Run> runs = *submitted;
+        if (starting) {
+          auto started = registry::start(*s.store, s.paths, runs.front().id);
+          if (!started) {
+            inv.exit_code = emit_error(args->output, started.error());
+            return;
+          }
+          runs.front() = *started;
+        }
+        Json items = Json::array();
+        std::string human;
+        for (const auto& run : runs) {
+          items.push_back(Json{{"run_id", run.id}, {"status", to_string(run.status)},
+                               {"ref", run_ref(run.id)}, {"kind", run.kind},
+                               {"command", run.command}});
+          human += run.id + "\n";
+        }
+        Json payload = runs.size() == 1 ? items.front() : Json{{"runs", items}, {"count", runs.size()}};
+        if (!args->output.json && ::isatty(STDERR_FILENO)) {
+          fmt::print(stderr, "{} {} run(s). Follow with `homeboy runs status {} --wait`{}.\n",
+                     starting ? "Started" : "Queued", runs.size(), runs.front().id,
+                     starting ? "" : " (a `homeboy worker` executes queued runs)");
+        }
+        inv.exit_code = emit(args->output, starting ? "runs.start" : "runs.submit", payload, human);
+      });
+    });
+  }
+
+  // runs status
+  struct StatusArgs { std::string id, timeout; bool wait = false; OutputOptions output; };
+  auto status_args = std::make_shared<StatusArgs>();
+  auto* status = runs->add_subcommand("status", "Show a run's status; --wait until it settles");
+  status->add_option("run-id", status_args->id, "Run id (or a unique prefix)")->required();
+  status->add_flag("--wait", status_args->wait,
+                   "Wait until the run settles; exit 0 if it succeeded, 1 if not, 124 if "
+                   "--timeout passed first");
+  status->add_option("--timeout", status_args->timeout, "With --wait: give up after this long");
+  add_output_options(status, status_args->output);
+  status->callback([status_args, &inv] {
+    auto timeout = duration_option("--timeout", status_args->timeout);
+    if (!timeout || (timeout->has_value() && !status_args->wait)) {
+      Error e = timeout ? Error{"validation.invalid_option", "--timeout needs --wait"}
+                        : timeout.error();
+      inv.exit_code = emit_error(status_args->output, e, 2);
+      return;
+    }
+    with_store(status_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, status_args->id);
+      if (run && status_args->wait) {
+        install_interrupt_handlers();
+        run = registry::wait_until_settled(*s.store, s.paths, run->id, *timeout);
+      }
+      if (!run) {
+        inv.exit_code = emit_error(status_args->output, run.error());
+        return;
+      }
+      int code = status_args->wait ? wait_exit_code(*run) : 0;
+      std::string human = status_human(*run, term::colour_enabled(stdout));
+      if (code == 124) human += "still active: --timeout passed before it settled\n";
+      inv.exit_code = emit(status_args->output, "runs.status", app::run_detail_json(*run), human, code);
+    });
+  });
+
+  // runs cancel
+  struct CancelArgs { std::string id, reason; bool wait = false; OutputOptions output; };
+  auto cancel_args = std::make_shared<CancelArgs>();
+  auto* cancel = runs->add_subcommand(
+    "cancel", "Cancel a run: a queued one never starts; a running one is stopped (SIGTERM to its "
+              "process group, SIGKILL after a grace period)");
+  cancel->add_option("run-id", cancel_args->id, "Run id (or a unique prefix)")->required();
+  cancel->add_option("--reason", cancel_args->reason, "Why (kept with the run)");
+  cancel->add_flag("--wait", cancel_args->wait, "Wait until the run has settled");
+  add_output_options(cancel, cancel_args->output);
+  cancel->callback([cancel_args, &inv] {
+    with_store(cancel_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, cancel_args->id);
+      if (!run) {
+        inv.exit_code = emit_error(cancel_args->output, run.error());
+        return;
+      }
+      auto result = registry::cancel(*s.store, s.paths, run->id, cancel_args->reason);
+      if (!result) {
+        inv.exit_code = emit_error(cancel_args->output, result.error());
+        return;
+      }
+      if (cancel_args->wait && !is_terminal(result->run.status)) {
+        install_interrupt_handlers();
+        auto settled = registry::wait_until_settled(*s.store, s.paths, run->id, std::nullopt);
+        if (settled) result->run = *settled;
+      }
+      const Run& r = result->run;
+      std::string human;
+      if (result->action == "already_finished") {
+        human = fmt::format("Run {} had already finished ({}{}); nothing changed.\n", r.id,
+                            to_string(r.status),
+                            r.terminal_reason.empty() ? "" : ", " + r.terminal_reason);
+      } else if (result->action == "cancelled") {
+        human = fmt::format("Cancelled run {}; it was queued and never started.\n", r.id);
+      } else if (is_terminal(r.status)) {
+        human = fmt::format("Run {} is {} ({}).\n", r.id, to_string(r.status), r.terminal_reason);
+      } else {
+        human = fmt::format(
+          "Cancel {} for run {} ({}); {}. It settles `cancelled` once the command has stopped; "
+          "see `homeboy runs status {} --wait`.\n",
+          result->action == "already_requested" ? "was already requested" : "requested", r.id,
+          to_string(r.status),
+          result->signalled ? "its supervisor was told at once"
+                            : "its supervisor sees it at its next heartbeat",
+          r.id);
+      }
+      Json payload = {{"action", result->action}, {"signalled", result->signalled},
+                      {"run", app::run_detail_json(r)}};
+      inv.exit_code = emit(cancel_args->output, "runs.cancel", payload, human);
+    });
+  });
+
+  // runs logs
+  struct LogsArgs { std::string id, stream = "both"; std::size_t tail = 0; bool follow = false; OutputOptions output; };
+  auto logs_args = std::make_shared<LogsArgs>();
+  auto* logs = runs->add_subcommand("logs", "Print a run's captured output (stdout to stdout, "
+                                            "stderr to stderr)");
+  logs->add_option("run-id", logs_args->id, "Run id (or a unique prefix)")->required();
+  logs->add_option("--stream", logs_args->stream, "stdout, stderr or both (default)")
+    ->check(CLI::IsMember({"stdout", "stderr", "both"}));
+  logs->add_option("--tail", logs_args->tail, "Only the last N lines of each stream");
+  logs->add_flag("-f,--follow", logs_args->follow, "Keep printing new output until the run settles");
+  logs->callback([logs_args, &inv] {
+    OutputOptions out;
+    with_store(out, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, logs_args->id);
+      if (!run) {
+        inv.exit_code = emit_error(out, run.error());
+        return;
+      }
+      struct Stream { bool is_stderr; std::FILE* to; std::uint64_t offset = 0; };
+      std::vector<Stream> streams;
+      if (logs_args->stream != "stderr") streams.push_back({false, stdout});
+      if (logs_args->stream != "stdout") streams.push_back({true, stderr});
+      auto path = [&](const Stream& st) { return registry::log_path(s.paths, run->id, st.is_stderr); };
+      std::error_code ec;
+      bool any = false;
+      for (auto& st : streams) {
+        any |= std::filesystem::exists(path(st), ec);
+        if (logs_args->tail > 0) st.offset = tail_offset(path(st), logs_args->tail);
+      }
+      if (!any && !logs_args->follow) {
+        Error e{"run.no_logs",
+                run->status == RunStatus::queued
+                  ? fmt::format("run {} is queued and has no output yet; add --follow to wait for it", run->id)
+                  : fmt::format("run {} has no captured output (it was not run by the registry, "
+                                "or its files were cleaned up)", run->id)};
+        inv.exit_code = emit_error(out, e);
+        return;
+      }
+      install_interrupt_handlers();
+      while (true) {
+        auto current = s.store->get_run(run->id);
+        bool settled = !current || !*current || is_terminal((*current)->status);
+        for (auto& st : streams) {
+          std::string data = read_from(path(st), st.offset);
+          std::fwrite(data.data(), 1, data.size(), st.to);
+          std::fflush(st.to);
+        }
+        // Read once more after the run settled: its last output came first.
+        if (!logs_args->follow || settled || interrupt_signal() != 0) {
+          if (settled && logs_args->follow) {
+            for (auto& st : streams) {
+              std::string data = read_from(path(st), st.offset);
+              std::fwrite(data.data(), 1, data.size(), st.to);
+            }
+          }
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  });
+
+  // runs events
+  struct EventsArgs { std::string id; bool follow = false; OutputOptions output; };
+  auto events_args = std::make_shared<EventsArgs>();
+  auto* events = runs->add_subcommand("events", "Print a run's event log (status changes, cancel "
+                                                "requests, producer messages)");
+  events->add_option("run-id", events_args->id, "Run id (or a unique prefix)")->required();
+  events->add_flag("-f,--follow", events_args->follow,
+                   "Keep printing events until the run settles (with --json: one JSON object per "
+                   "line)");
+  add_output_options(events, events_args->output);
+  events->callback([events_args, &inv] {
+    with_store(events_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, events_args->id);
+      if (!run) {
+        inv.exit_code = emit_error(events_args->output, run.error());
+        return;
+      }
+      if (!events_args->follow) {
+        auto list = s.store->run_events(run->id, 0, 1'000'000);
+        if (!list) {
+          inv.exit_code = emit_error(events_args->output, list.error());
+          return;
+        }
+        Json items = Json::array();
+        std::string human;
+        for (const auto& e : *list) {
+          items.push_back(event_json(e));
+          human += event_line(e);
+        }
+        inv.exit_code = emit(events_args->output, "runs.events",
+                             Json{{"run_id", run->id}, {"events", items}}, human);
+        return;
+      }
+      install_interrupt_handlers();
+      registry::WakeWatcher watcher(s.paths);
+      std::int64_t after = 0;
+      while (true) {
+        auto current = s.store->get_run(run->id);
+        bool settled = !current || !*current || is_terminal((*current)->status);
+        auto list = s.store->run_events(run->id, after, 1000);
+        if (!list) {
+          inv.exit_code = emit_error(events_args->output, list.error());
+          return;
+        }
+        for (const auto& e : *list) {
+          std::string line = events_args->output.json ? dump_json(event_json(e)) + "\n" : event_line(e);
+          std::fputs(line.c_str(), stdout);
+          after = e.seq;
+        }
+        std::fflush(stdout);
+        if ((settled && list->empty()) || interrupt_signal() != 0) return;
+        if (list->size() < 1000) watcher.wait(200);
+      }
+    });
+  });
+
+  // runs heartbeat
+  struct BeatArgs { std::string id, preview, message; OutputOptions output; };
+  auto beat_args = std::make_shared<BeatArgs>();
+  auto* beat = runs->add_subcommand(
+    "heartbeat", "Record a heartbeat for a run whose producer runs its own process (and, "
+                 "optionally, its preview info or a message)");
+  beat->add_option("run-id", beat_args->id, "Run id (or a unique prefix)")->required();
+  beat->add_option("--preview", beat_args->preview,
+                   "A JSON object of preview info (e.g. a URL), kept in metadata.preview");
+  beat->add_option("--message", beat_args->message, "A progress message for the event log");
+  add_output_options(beat, beat_args->output);
+  beat->callback([beat_args, &inv] {
+    with_store(beat_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto run = app::find_run(*s.store, beat_args->id);
+      if (run) {
+        run = registry::heartbeat(*s.store, run->id, beat_args->preview, beat_args->message);
+      }
+      if (!run) {
+        bool bad = run.error().code.rfind("validation.", 0) == 0 || run.error().code == "json.parse";
+        inv.exit_code = emit_error(beat_args->output, run.error(), bad ? 2 : 1);
+        return;
+      }
+      inv.exit_code = emit(beat_args->output, "runs.heartbeat", app::run_detail_json(*run),
+                           fmt::format("Heartbeat recorded for run {} ({}).\n", run->id,
+                                       to_string(run->status)));
+    });
+  });
+
+  // runs replay
+  struct ReplayArgs { std::string id; bool start = false; OutputOptions output; };
+  auto replay_args = std::make_shared<ReplayArgs>();
+  auto* replay = runs->add_subcommand(
+    "replay", "Submit a new run from a run's stored recipe (command, cwd, env, options), linked "
+              "to it; prints the new run id");
+  replay->add_option("run-id", replay_args->id, "Run id (or a unique prefix)")->required();
+  replay->add_flag("--start", replay_args->start, "Start it now instead of queueing it");
+  add_output_options(replay, replay_args->output);
+  replay->callback([replay_args, &inv] {
+    with_store(replay_args->output, inv.exit_code, [&](app::OpenStore& s) {
+      auto original = app::find_run(*s.store, replay_args->id);
+      Result<Run> run = original ? registry::replay(*s.store, s.paths, original->id)
+                                 : Result<Run>(Unexpected(original.error()));
+      if (run && replay_args->start) {
+        run = registry::start(*s.store, s.paths, run->id);
+      }
+      if (!run) {
+        inv.exit_code = emit_error(replay_args->output, run.error());
+        return;
+      }
+      Json payload = {{"run_id", run->id}, {"replay_of", original->id},
+                      {"status", to_string(run->status)}, {"ref", run_ref(run->id)}};
+      inv.exit_code = emit(replay_args->output, "runs.replay", payload, run->id + "\n");
+    });
+  });
+
+  // runs supervise (internal: launched by a worker or `runs start`)
+  struct SuperviseArgs { std::string id; std::int64_t epoch = 0; };
+  auto supervise_args = std::make_shared<SuperviseArgs>();
+  auto* supervise = runs->add_subcommand("supervise", "");
+  supervise->group(""); // hidden: not for users
+  supervise->add_option("run-id", supervise_args->id)->required();
+  supervise->add_option("--epoch", supervise_args->epoch)->required();
+  supervise->callback([supervise_args, &inv] {
+    auto paths = resolve_paths(std::nullopt);
+    if (!paths) {
+      fmt::print(stderr, "error: {}\n", paths.error().message);
+      inv.exit_code = 1;
+      return;
+    }
+    inv.exit_code = registry::supervise(*paths, supervise_args->id, supervise_args->epoch);
+  });
+}
+
+} // namespace hb::cli

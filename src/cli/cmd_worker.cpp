@@ -1,0 +1,51 @@
+// homeboy worker: executes queued registry runs and reaps dead ones.
+
+#include "cli/commands.hpp"
+#include "registry/worker.hpp"
+#include "util/time.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <memory>
+
+namespace hb::cli {
+
+void
+add_worker_commands(CLI::App& app, Invocation& inv)
+{
+  struct WorkerArgs { int concurrency = 1; bool once = false; bool quiet = false; };
+  auto args = std::make_shared<WorkerArgs>();
+  auto* worker = app.add_subcommand(
+    "worker", "Execute queued runs (homeboy runs submit) and settle runs whose heartbeats stopped; "
+              "any number of workers may share a store");
+  worker->add_option("--concurrency", args->concurrency,
+                     "Runs executed at once by this worker (default 1, so benchmarks do not "
+                     "disturb each other)")
+    ->check(CLI::Range(1, 1024));
+  worker->add_flag("--once", args->once,
+                   "Exit when the queue is empty and this worker's runs have settled");
+  worker->add_flag("-q,--quiet", args->quiet, "Print only errors");
+  worker->callback([args, &inv] {
+    auto paths = resolve_paths(std::nullopt);
+    if (!paths) {
+      fmt::print(stderr, "error: {}\n", paths.error().message);
+      inv.exit_code = 1;
+      return;
+    }
+    registry::WorkerOptions options{args->concurrency, args->once};
+    bool quiet = args->quiet;
+    auto done = registry::run_worker(*paths, options, [quiet](const std::string& line) {
+      if (!quiet) {
+        fmt::print("{} {}\n", format_rfc3339(now_ms()), line);
+        std::fflush(stdout);
+      }
+    });
+    if (!done) {
+      fmt::print(stderr, "error: {}\n", done.error().message);
+      inv.exit_code = 1;
+    }
+  });
+}
+
+} // namespace hb::cli

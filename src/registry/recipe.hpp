@@ -1,0 +1,63 @@
+#pragma once
+// What a registry run is made from: the command, where and how it runs, and
+// its limits. A run keeps its recipe (metadata `recipe`), so it can be
+// replayed; secrets are never part of it, only their names.
+
+#include "model/run.hpp"
+#include "util/error.hpp"
+#include "util/json_fwd.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hb {
+class SecretMasker;
+}
+
+namespace hb::registry {
+
+inline constexpr std::int64_t k_default_start_timeout_ms = 60'000;
+inline constexpr std::int64_t k_default_heartbeat_timeout_ms = 30'000;
+
+struct Recipe
+{
+  std::vector<std::string> argv;
+  std::string cwd; // absolute
+  std::map<std::string, std::string> env;  // --env: stored, so never a secret
+  // --secret-env: names only, stored as `hidden_env` (a key named "secret"
+  // would itself be redacted).
+  std::vector<std::string> secret_env;
+  std::vector<std::string> artifacts;      // --artifact: globs relative to cwd
+  std::map<std::string, std::string> labels;
+  std::string name;
+  std::string kind = "task";
+  std::optional<std::int64_t> timeout_ms;
+  std::int64_t start_timeout_ms = k_default_start_timeout_ms;
+  std::int64_t heartbeat_timeout_ms = k_default_heartbeat_timeout_ms;
+  std::optional<std::int64_t> retain_for_ms;
+};
+
+Json recipe_to_json(const Recipe& recipe);
+/// The recipe a run stored; `registry.no_recipe` for runs not made by the
+/// registry.
+Result<Recipe> recipe_from_run(const Run& run);
+
+/// Checks what a user gave: a command, valid variable names, no secret in
+/// --env (a secret-named variable must go through --secret-env, which is
+/// never stored), artifact globs that stay inside the run's cwd, positive
+/// limits. Errors are `validation.*` and say what to do instead.
+Result<void> validate(const Recipe& recipe);
+
+/// A queued run for this recipe. `masker` holds the values of the secret
+/// variables as the submitter sees them, so a secret typed into the command
+/// line is not stored either.
+Run make_queued_run(const Recipe& recipe, const SecretMasker& masker, TimeMs now,
+                    const std::string& replay_of = "");
+
+/// The command line as one string (arguments with spaces or quotes quoted).
+std::string command_text(const std::vector<std::string>& argv);
+
+} // namespace hb::registry

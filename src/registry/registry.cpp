@@ -1,0 +1,369 @@
+#include "registry/registry.hpp"
+
+#include "app/reconcile.hpp"
+#include "util/fs.hpp"
+#include "util/json.hpp"
+#include "util/process.hpp"
+#include "util/secret_mask.hpp"
+#include "util/time.hpp"
+
+#include <fmt/core.h>
+
+#include <climits>
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace hb::registry {
+
+namespace {
+
+constexpr const char* k_wake_file = "registry.wake";
+
+SecretMasker
+masker_for(const std::vector<Recipe>& recipes)
+{
+  std::vector<std::string> values;
+  for (const auto& recipe : recipes) {
+    for (const auto& name : recipe.secret_env) {
+      if (const char* value = std::getenv(name.c_str())) {
+        values.emplace_back(value);
+      }
+    }
+  }
+  return SecretMasker(values);
+}
+
+bool
+owned_here(const Run& run)
+{
+  return run.owner_pid && run.lease_owner == app::owner_label(*run.owner_pid);
+}
+
+} // namespace
+
+std::filesystem::path
+run_dir(const Paths& paths, const std::string& run_id)
+{
+  return paths.artifact_root / run_id;
+}
+
+std::filesystem::path
+log_path(const Paths& paths, const std::string& run_id, bool stderr_stream)
+{
+  return run_dir(paths, run_id) / (stderr_stream ? "stderr.log" : "stdout.log");
+}
+
+Result<std::vector<Run>>
+submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
+       const std::string& replay_of)
+{
+  for (const auto& recipe : recipes) {
+    if (auto ok = validate(recipe); !ok) {
+      return Unexpected(ok.error());
+    }
+  }
+  SecretMasker masker = masker_for(recipes);
+  TimeMs now = now_ms();
+  std::vector<Run> runs;
+  runs.reserve(recipes.size());
+  for (const auto& recipe : recipes) {
+    runs.push_back(make_queued_run(recipe, masker, now, replay_of));
+  }
+  if (auto ok = store.insert_runs(runs); !ok) {
+    return Unexpected(ok.error());
+  }
+  wake(paths);
+  return runs;
+}
+
+Result<int>
+launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t epoch)
+{
+  char exe[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) {
+    return make_error("process.spawn_failed",
+                      fmt::format("cannot find the homeboy executable: {}", std::strerror(errno)));
+  }
+  exe[n] = '\0';
+  auto dir = run_dir(paths, run_id);
+  if (auto made = fs::create_directories(dir); !made) {
+    return make_error("process.spawn_failed",
+                      fmt::format("cannot create the run directory: {}", made.error().message));
+  }
+  // Whoever launched us, the supervisor must find the same store and root.
+  Environment env = Environment::current();
+  env.set("HOMEBOY_DATA_DIR", paths.data_root.string());
+  env.set("HOMEBOY_ARTIFACT_ROOT", paths.artifact_root.string());
+  std::vector<std::string> entries = env.entries();
+  std::vector<char*> envp;
+  for (auto& entry : entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = {"homeboy", "runs", "supervise", run_id, "--epoch",
+                                   std::to_string(epoch)};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  std::string log = (dir / "supervisor.log").string();
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Its own session: no terminal hang-up or Ctrl-C of the caller reaches it.
+  sigset_t defaults, empty;
+  sigemptyset(&empty);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, exe, &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return make_error("process.spawn_failed",
+                      fmt::format("cannot launch the supervisor ({}): {}", exe, std::strerror(rc)));
+  }
+  return static_cast<int>(pid);
+}
+
+Result<Run>
+start(Store& store, const Paths& paths, const std::string& run_id)
+{
+  auto claimed = store.claim_run(app::owner_label(static_cast<int>(::getpid())), now_ms(), run_id);
+  if (!claimed) {
+    return Unexpected(claimed.error());
+  }
+  if (!*claimed) {
+    return make_error("registry.not_queued",
+                      fmt::format("run {} is not queued any more (a worker or a cancel got to it "
+                                  "first); see `homeboy runs status {}`",
+                                  run_id, run_id));
+  }
+  Run run = **claimed;
+  auto launched = launch_supervisor(paths, run.id, run.lease_epoch);
+  if (!launched) {
+    RunOutcome outcome;
+    outcome.status = RunStatus::failed;
+    outcome.terminal_reason = "spawn_failed";
+    outcome.finished_at = now_ms();
+    outcome.merge_metadata = true;
+    outcome.metadata_json = dump_json(Json{{"error", launched.error().message}});
+    (void)store.settle_run(run.id, RunStatus::booting, run.lease_epoch, outcome);
+    wake(paths);
+    return Unexpected(launched.error());
+  }
+  return run;
+}
+
+void
+wake(const Paths& paths)
+{
+  int fd = ::open((paths.data_root / k_wake_file).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ::futimens(fd, nullptr); // IN_ATTRIB for the watchers
+    ::close(fd);
+  }
+}
+
+WakeWatcher::WakeWatcher(const Paths& paths)
+{
+  m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (m_fd >= 0 && ::inotify_add_watch(m_fd, paths.data_root.c_str(), IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
+    ::close(m_fd);
+    m_fd = -1;
+  }
+}
+
+WakeWatcher::~WakeWatcher()
+{
+  if (m_fd >= 0) {
+    ::close(m_fd);
+  }
+}
+
+bool
+WakeWatcher::drain()
+{
+  bool woken = false;
+  alignas(struct inotify_event) char buffer[4096];
+  while (m_fd >= 0) {
+    ssize_t n = ::read(m_fd, buffer, sizeof buffer);
+    if (n <= 0) {
+      break;
+    }
+    for (ssize_t at = 0; at < n;) {
+      auto* event = reinterpret_cast<const struct inotify_event*>(buffer + at);
+      woken |= event->len > 0 && std::strcmp(event->name, k_wake_file) == 0;
+      at += static_cast<ssize_t>(sizeof(struct inotify_event) + event->len);
+    }
+  }
+  return woken;
+}
+
+bool
+WakeWatcher::wait(int timeout_ms)
+{
+  if (m_fd < 0) {
+    ::usleep(static_cast<useconds_t>(std::min(timeout_ms, 50)) * 1000);
+    return false;
+  }
+  struct pollfd pfd = {m_fd, POLLIN, 0};
+  if (::poll(&pfd, 1, timeout_ms) > 0) {
+    return drain();
+  }
+  return false;
+}
+
+Result<Run>
+wait_until_settled(Store& store, const Paths& paths, const std::string& run_id,
+                   std::optional<std::int64_t> timeout_ms)
+{
+  WakeWatcher watcher(paths);
+  TimeMs until = timeout_ms ? now_ms() + *timeout_ms : 0;
+  while (true) {
+    auto run = store.get_run(run_id);
+    if (!run) {
+      return Unexpected(run.error());
+    }
+    if (!*run) {
+      return make_error("run.not_found", fmt::format("run {} is gone (cleaned up?)", run_id));
+    }
+    if (is_terminal((*run)->status) || interrupt_signal() != 0) {
+      return **run;
+    }
+    TimeMs now = now_ms();
+    if (timeout_ms && now >= until) {
+      return **run;
+    }
+    // Runs settled on another machine send no wake: look again each second.
+    std::int64_t wait = timeout_ms ? std::min<std::int64_t>(until - now, 1000) : 1000;
+    watcher.wait(static_cast<int>(wait));
+  }
+}
+
+Result<CancelResult>
+cancel(Store& store, const Paths& paths, const std::string& run_id, const std::string& reason)
+{
+  auto before = store.get_run(run_id);
+  if (!before) {
+    return Unexpected(before.error());
+  }
+  if (!*before) {
+    return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+  }
+  CancelResult result;
+  if (is_terminal((*before)->status)) {
+    result.run = **before;
+    result.action = "already_finished";
+    return result;
+  }
+  auto after = store.request_cancel(run_id, reason, now_ms());
+  if (!after) {
+    return Unexpected(after.error());
+  }
+  result.run = *after;
+  if (is_terminal(after->status)) {
+    result.action = (*before)->status == RunStatus::queued ? "cancelled" : "already_finished";
+    wake(paths);
+    return result;
+  }
+  result.action = (*before)->cancel_requested_at ? "already_requested" : "requested";
+  if (owned_here(*after) && process_alive(*after->owner_pid, after->owner_start_time)) {
+    result.signalled = ::kill(*after->owner_pid, SIGTERM) == 0;
+  }
+  return result;
+}
+
+Result<Run>
+heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
+          const std::string& message)
+{
+  std::string patch;
+  if (!preview_json.empty()) {
+    auto preview = parse_json(preview_json, "--preview");
+    if (!preview) {
+      return Unexpected(preview.error());
+    }
+    if (!preview->is_object()) {
+      return make_error("validation.invalid_preview",
+                        fmt::format("--preview must be a JSON object, not {} (e.g. "
+                                    "'{{\"url\": \"http://localhost:8080\"}}')",
+                                    json_type_name(*preview)));
+    }
+    patch = dump_json(Json{{"preview", redact_secrets(*preview, SecretMasker())}});
+  }
+  // A beat races with status changes that leave the epoch alone: read again
+  // once when the run moved under us.
+  for (int attempt = 0;; ++attempt) {
+    auto run = store.get_run(run_id);
+    if (!run) {
+      return Unexpected(run.error());
+    }
+    if (!*run) {
+      return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+    }
+    if (!is_terminal((*run)->status) && (*run)->status != RunStatus::queued) {
+      auto beaten = store.beat(run_id, (*run)->lease_epoch, now_ms(), patch);
+      if (beaten && !message.empty()) {
+        Json data = {{"message", message}};
+        if (auto ok = store.append_event(run_id, "message", dump_json(data), now_ms()); !ok) {
+          return Unexpected(ok.error());
+        }
+      }
+      if (beaten || beaten.error().code != "store.conflict" || attempt > 0) {
+        return beaten;
+      }
+      continue;
+    }
+    return make_error("registry.not_active",
+                      fmt::format("run {} is {}: only a booting or running run takes heartbeats",
+                                  run_id, to_string((*run)->status)));
+  }
+}
+
+Result<Run>
+replay(Store& store, const Paths& paths, const std::string& run_id)
+{
+  auto original = store.get_run(run_id);
+  if (!original) {
+    return Unexpected(original.error());
+  }
+  if (!*original) {
+    return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+  }
+  auto recipe = recipe_from_run(**original);
+  if (!recipe) {
+    return Unexpected(recipe.error());
+  }
+  auto masked = [](const std::string& text) { return text.find(k_secret_mask) != std::string::npos; };
+  bool has_mask = masked(recipe->cwd);
+  for (const auto& arg : recipe->argv) has_mask |= masked(arg);
+  for (const auto& [name, value] : recipe->env) has_mask |= masked(value);
+  if (has_mask) {
+    return make_error("registry.masked_recipe",
+                      fmt::format("run {}'s command or environment held a secret, stored masked "
+                                  "as ***, so it cannot be replayed as recorded; submit it again "
+                                  "and pass the secret with --secret-env",
+                                  run_id));
+  }
+  auto runs = submit(store, paths, {*recipe}, run_id);
+  if (!runs) {
+    return Unexpected(runs.error());
+  }
+  return runs->front();
+}
+
+} // namespace hb::registry

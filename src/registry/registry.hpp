@@ -1,0 +1,91 @@
+#pragma once
+// The durable run registry (DESIGN.md "Run lifecycle"): submit and start
+// runs, wait for them, cancel them, beat for them, replay them. Runs are
+// executed by a supervisor process (supervisor.hpp) that a worker
+// (worker.hpp) or `runs start` launches detached, so no caller has to stay.
+
+#include "model/paths.hpp"
+#include "model/run.hpp"
+#include "registry/recipe.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hb::registry {
+
+/// Where a run's captured output and collected files live.
+std::filesystem::path run_dir(const Paths& paths, const std::string& run_id);
+std::filesystem::path log_path(const Paths& paths, const std::string& run_id, bool stderr_stream);
+
+/// Validates and queues runs in one transaction, then wakes the workers.
+/// The values of each recipe's secret variables, as this process sees them,
+/// are masked out of what is stored.
+Result<std::vector<Run>> submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
+                                const std::string& replay_of = "");
+
+/// Claims `run_id` (queued) for this process and launches its supervisor
+/// detached; the caller may exit at once. A supervisor that cannot be
+/// launched settles the run `failed` with reason `spawn_failed`.
+Result<Run> start(Store& store, const Paths& paths, const std::string& run_id);
+
+/// Launches `homeboy runs supervise <id> --epoch N` in a new session, its
+/// output to the run's supervisor.log. Returns its pid.
+Result<int> launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t epoch);
+
+/// Tells waiting workers and `runs status --wait` that something changed.
+void wake(const Paths& paths);
+
+/// Blocks until wake() is called by any process on this machine, or
+/// `timeout_ms` passes (inotify on the data directory; no polling).
+class WakeWatcher
+{
+public:
+  explicit WakeWatcher(const Paths& paths);
+  ~WakeWatcher();
+  WakeWatcher(const WakeWatcher&) = delete;
+  WakeWatcher& operator=(const WakeWatcher&) = delete;
+  /// The descriptor to poll for POLLIN (-1 if inotify is unavailable).
+  int fd() const { return m_fd; }
+  /// Reads pending notifications; true if one was a wake.
+  bool drain();
+  /// Waits up to `timeout_ms`; true when woken.
+  bool wait(int timeout_ms);
+
+private:
+  int m_fd = -1;
+};
+
+/// Waits until the run is terminal or `timeout_ms` (nullopt: forever)
+/// passes; returns the run as last read.
+Result<Run> wait_until_settled(Store& store, const Paths& paths, const std::string& run_id,
+                               std::optional<std::int64_t> timeout_ms);
+
+struct CancelResult
+{
+  Run run;
+  /// requested | cancelled | already_finished | already_requested
+  std::string action;
+  bool signalled = false; // the supervisor on this machine was sent SIGTERM
+};
+
+/// Cancels a run (idempotent): a queued run is cancelled at once; an active
+/// one is marked and its supervisor, when it runs on this machine, is sent
+/// SIGTERM (it stops the command's process group: SIGTERM, a grace period,
+/// SIGKILL); a finished one is left as it is.
+Result<CancelResult> cancel(Store& store, const Paths& paths, const std::string& run_id,
+                            const std::string& reason);
+
+/// `runs heartbeat`: a beat for a producer that runs its own process, with
+/// optional preview info (JSON object, merged into metadata `preview`,
+/// secret-named keys redacted) and a message (an event).
+Result<Run> heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
+                      const std::string& message);
+
+/// Submits a new run from `run_id`'s recipe, linked to it (`replay_of`).
+Result<Run> replay(Store& store, const Paths& paths, const std::string& run_id);
+
+} // namespace hb::registry

@@ -1,0 +1,364 @@
+#include "registry/supervisor.hpp"
+
+#include "app/reconcile.hpp"
+#include "registry/collect.hpp"
+#include "registry/recipe.hpp"
+#include "registry/registry.hpp"
+#include "store/store.hpp"
+#include "util/fs.hpp"
+#include "util/host.hpp"
+#include "util/json.hpp"
+#include "util/process.hpp"
+#include "util/secret_mask.hpp"
+#include "util/time.hpp"
+
+#include <fmt/core.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+namespace hb::registry {
+
+namespace {
+
+/// Beats from its own thread and store connection, so a long collection or
+/// a busy store on the main thread never delays a beat. Notes cancel
+/// requests and a lost lease for the main thread.
+class Beater
+{
+public:
+  Beater(const Paths& paths, std::string run_id, std::int64_t epoch, std::int64_t timeout_ms)
+    : m_paths(paths), m_run_id(std::move(run_id)), m_epoch(epoch), m_timeout_ms(timeout_ms)
+  {
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~Beater() { stop(); }
+  void stop()
+  {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    if (m_thread.joinable()) {
+      m_thread.join();
+    }
+  }
+  std::atomic<bool> cancel_requested{false};
+  std::atomic<bool> lease_lost{false};
+
+private:
+  void loop()
+  {
+    auto store = open_sqlite_store(m_paths.store_path);
+    TimeMs last_ok = now_ms();
+    std::unique_lock lock(m_mutex);
+    while (!m_stop) {
+      m_wake.wait_for(lock, std::chrono::milliseconds(beat_interval_ms(m_timeout_ms)));
+      if (m_stop || !store) {
+        continue;
+      }
+      auto beaten = (*store)->beat(m_run_id, m_epoch, now_ms(), "");
+      if (beaten) {
+        last_ok = now_ms();
+        cancel_requested = cancel_requested || beaten->cancel_requested_at.has_value();
+      } else if (beaten.error().code == "store.conflict" || now_ms() - last_ok > m_timeout_ms) {
+        // Settled by the reaper, or beats that could not be written for a
+        // whole timeout: the reaper may act on this run now, so stop.
+        lease_lost = true;
+      }
+    }
+  }
+
+  const Paths& m_paths;
+  std::string m_run_id;
+  std::int64_t m_epoch;
+  std::int64_t m_timeout_ms;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stop = false;
+  std::thread m_thread;
+};
+
+/// A captured stream: masked, written through to its log file at once so
+/// `runs logs --follow` sees it.
+class LogSink
+{
+public:
+  LogSink(const std::filesystem::path& path, const SecretMasker& masker)
+    : m_file(std::fopen(path.c_str(), "wb")), m_stream(masker)
+  {
+  }
+  ~LogSink() { close(); }
+  bool opened() const { return m_file != nullptr; }
+  void write(std::string_view chunk) { put(m_stream.feed(chunk)); }
+  /// Flushes what the masker held back; false if any write failed.
+  bool close()
+  {
+    if (m_file) {
+      put(m_stream.finish());
+      m_failed |= std::fclose(m_file) != 0;
+      m_file = nullptr;
+    }
+    return !m_failed;
+  }
+
+private:
+  void put(const std::string& text)
+  {
+    if (m_file && !text.empty()) {
+      m_failed |= std::fwrite(text.data(), 1, text.size(), m_file) != text.size();
+      m_failed |= std::fflush(m_file) != 0;
+    }
+  }
+  std::FILE* m_file;
+  SecretMasker::Stream m_stream;
+  bool m_failed = false;
+};
+
+void
+say(const std::string& run_id, const std::string& message)
+{
+  fmt::print(stderr, "{} homeboy supervise {}: {}\n", format_rfc3339(now_ms()), run_id, message);
+}
+
+} // namespace
+
+std::int64_t
+beat_interval_ms(std::int64_t heartbeat_timeout_ms)
+{
+  return std::clamp<std::int64_t>(heartbeat_timeout_ms / 4, 100, 5000);
+}
+
+int
+supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
+{
+  // A full disk must fail a write, not kill us (RLIMIT_FSIZE sends SIGXFSZ).
+  std::signal(SIGXFSZ, SIG_IGN);
+  install_interrupt_handlers();
+  auto opened = open_sqlite_store(paths.store_path);
+  if (!opened) {
+    say(run_id, opened.error().message);
+    return 1;
+  }
+  Store& store = **opened;
+  auto found = store.get_run(run_id);
+  if (!found || !*found) {
+    say(run_id, found ? "no such run" : found.error().message);
+    return 1;
+  }
+  Run run = **found;
+  if (run.status != RunStatus::booting || run.lease_epoch != epoch) {
+    say(run_id, fmt::format("the run is {} with lease epoch {}, not booting with epoch {}; "
+                            "someone else has it",
+                            to_string(run.status), run.lease_epoch, epoch));
+    return 1;
+  }
+  TimeMs claimed_at = run.heartbeat_at.value_or(now_ms());
+  RunStatus current = RunStatus::booting;
+
+  RunOutcome outcome;
+  outcome.merge_metadata = true;
+  std::string error;
+  Json runtime = {{"host", hostname()}, {"supervisor_pid", static_cast<int>(::getpid())}};
+  Json timings = {{"queued_ms", claimed_at - run.created_at}};
+
+  auto recipe = recipe_from_run(run);
+  std::vector<std::string> secrets, missing;
+  if (recipe) {
+    for (const auto& name : recipe->secret_env) {
+      const char* value = std::getenv(name.c_str());
+      if (value) {
+        secrets.emplace_back(value);
+      } else {
+        missing.push_back(name);
+      }
+    }
+  }
+  SecretMasker masker(secrets);
+  (void)fs::create_directories(run_dir(paths, run_id));
+  LogSink out_log(log_path(paths, run_id, false), masker);
+  LogSink err_log(log_path(paths, run_id, true), masker);
+
+  Beater beater(paths, run_id, epoch, run.heartbeat_timeout_ms.value_or(k_default_heartbeat_timeout_ms));
+  std::optional<ProcessResult> result;
+  if (!recipe) {
+    error = recipe.error().message;
+    outcome.terminal_reason = "invalid_recipe";
+  } else if (!out_log.opened() || !err_log.opened()) {
+    error = fmt::format("cannot create the log files in {}: {}", run_dir(paths, run_id).string(),
+                        std::strerror(errno));
+    outcome.terminal_reason = "artifact_collection_failed";
+  } else if (!missing.empty()) {
+    error = fmt::format("--secret-env {} is not set in the environment of the process that "
+                        "started this run (the worker, or the caller of `runs start`); secrets "
+                        "are never stored, so export it there",
+                        missing.front());
+    outcome.terminal_reason = "secret_env_missing";
+  } else if (run.cancel_requested_at) {
+    outcome.terminal_reason = "cancelled_by_user";
+  } else {
+    SpawnSpec spec;
+    spec.argv = recipe->argv;
+    spec.cwd = recipe->cwd;
+    for (const auto& [name, value] : recipe->env) spec.env.set(name, value);
+    spec.env.set("HOMEBOY_RUN_ID", run_id);
+    spec.timeout_ms = recipe->timeout_ms.value_or(0);
+    spec.on_output = [&](OutputStream stream, std::string_view chunk) {
+      (stream == OutputStream::stdout_stream ? out_log : err_log).write(chunk);
+    };
+    spec.should_cancel = [&] {
+      return beater.cancel_requested || beater.lease_lost || interrupt_signal() != 0;
+    };
+    spec.on_spawn = [&](int pid) {
+      TimeMs now = now_ms();
+      int self = static_cast<int>(::getpid());
+      runtime["pid"] = pid;
+      runtime["pgid"] = pid;
+      if (auto started = process_start_time(pid)) runtime["start_time"] = *started;
+      timings["boot_ms"] = now - claimed_at;
+      RunUpdate update;
+      update.status = RunStatus::running;
+      update.started_at = now;
+      update.heartbeat_at = now;
+      update.set_deadline = true;
+      if (recipe->timeout_ms) update.deadline_at = now + *recipe->timeout_ms;
+      update.owner_pid = self;
+      update.owner_start_time = process_start_time(self);
+      update.lease_owner = app::owner_label(self);
+      update.metadata_patch = dump_json(Json{{"runtime", runtime}});
+      auto moved = store.update_run(run_id, RunStatus::booting, epoch, update, now);
+      if (moved) {
+        current = RunStatus::running;
+        beater.cancel_requested = beater.cancel_requested || moved->cancel_requested_at.has_value();
+      } else if (moved.error().code == "store.conflict") {
+        beater.lease_lost = true;
+      } else {
+        say(run_id, moved.error().message);
+      }
+    };
+    auto ran = run_process(spec);
+    if (!ran) {
+      error = ran.error().message;
+      outcome.terminal_reason = "spawn_failed";
+    } else {
+      result = *ran;
+    }
+  }
+  bool logs_ok = out_log.close();
+  logs_ok = err_log.close() && logs_ok;
+  if (beater.lease_lost) {
+    say(run_id, "the lease was lost (the run was settled or taken over elsewhere); the command "
+                "was stopped and nothing more is written");
+    return 0;
+  }
+
+  if (result) {
+    runtime["exit_code"] = result->exit_code ? Json(*result->exit_code) : Json(nullptr);
+    runtime["signal"] = result->signal ? Json(*result->signal) : Json(nullptr);
+    runtime["rusage"] = {{"user_seconds", result->user_seconds},
+                         {"system_seconds", result->system_seconds},
+                         {"max_rss_bytes", result->max_rss_bytes}};
+    timings["run_ms"] = result->wall_ms;
+    outcome.exit_code = result->exit_code;
+    if (result->cancelled) {
+      auto reread = store.get_run(run_id);
+      bool requested = beater.cancel_requested
+                       || (reread && *reread && (*reread)->cancel_requested_at.has_value());
+      outcome.status = requested ? RunStatus::cancelled : RunStatus::failed;
+      outcome.terminal_reason = requested ? "cancelled_by_user" : "interrupted";
+      if (!requested) {
+        error = fmt::format("the supervisor was stopped by signal {}", interrupt_signal());
+      }
+    } else if (result->timed_out) {
+      outcome.status = RunStatus::timed_out;
+      outcome.terminal_reason = "deadline";
+    } else if (result->exit_code == 0) {
+      outcome.status = RunStatus::succeeded;
+      outcome.terminal_reason = "completed";
+    } else {
+      outcome.status = RunStatus::failed;
+      outcome.terminal_reason = result->exit_code ? "exit_code" : "signal";
+      error = result->describe();
+    }
+  } else {
+    outcome.status = outcome.terminal_reason == "cancelled_by_user" ? RunStatus::cancelled
+                                                                     : RunStatus::failed;
+  }
+  if (!error.empty() && outcome.terminal_reason != "exit_code" && outcome.terminal_reason != "signal") {
+    // Say it where a user looks first: the run's stderr log.
+    if (std::FILE* f = std::fopen(log_path(paths, run_id, true).c_str(), "ab")) {
+      std::string line = masker.mask("homeboy: " + error + "\n");
+      std::fwrite(line.data(), 1, line.size(), f);
+      std::fclose(f);
+    }
+  }
+
+  TimeMs collect_start = now_ms();
+  if (recipe && !recipe->artifacts.empty() && current == RunStatus::running) {
+    RunUpdate update;
+    update.status = RunStatus::collecting_artifacts;
+    auto moved = store.update_run(run_id, current, epoch, update, collect_start);
+    if (!moved && moved.error().code == "store.conflict") {
+      say(run_id, "the lease was lost before collecting artifacts; nothing more is written");
+      return 0;
+    }
+    if (moved) current = RunStatus::collecting_artifacts;
+  }
+  auto logs = collect_logs(paths, run_id, collect_start);
+  Result<Collection> files =
+    logs ? collect_files(paths, run_id, recipe ? recipe->cwd : run.cwd,
+                         recipe ? recipe->artifacts : std::vector<std::string>{}, *logs, collect_start)
+         : Result<Collection>(Unexpected(logs.error()));
+  Json metadata;
+  if (!logs_ok || !files) {
+    outcome.status = RunStatus::failed;
+    outcome.terminal_reason = "artifact_collection_failed";
+    error = !logs_ok ? "cannot write the captured output (is the disk full?)"
+                     : files.error().message;
+  } else {
+    Json refs;
+    for (const auto& a : files->artifacts) {
+      if (a.kind == "bundle_manifest") refs["artifact_bundle"] = artifact_ref(run_id, a.id);
+    }
+    for (const auto& a : *logs) refs[a.label + "_log"] = artifact_ref(run_id, a.id);
+    metadata["refs"] = refs;
+    if (!files->warnings.empty()) metadata["artifact_warnings"] = files->warnings;
+    outcome.artifacts = *logs;
+    outcome.artifacts.insert(outcome.artifacts.end(), files->artifacts.begin(), files->artifacts.end());
+  }
+  if (logs && outcome.artifacts.empty()) {
+    outcome.artifacts = *logs; // whole logs are evidence even when the files are not
+  }
+  timings["collect_ms"] = now_ms() - collect_start;
+  std::vector<std::string> env_names;
+  if (recipe) {
+    for (const auto& [name, value] : recipe->env) env_names.push_back(name);
+    env_names.insert(env_names.end(), recipe->secret_env.begin(), recipe->secret_env.end());
+  }
+  runtime["env_names"] = env_names;
+  metadata["runtime"] = runtime;
+  metadata["timings"] = timings;
+  if (!error.empty()) metadata["error"] = error;
+  outcome.metadata_json = dump_json(redact_secrets(metadata, masker));
+  outcome.finished_at = now_ms();
+  if (recipe && recipe->retain_for_ms) {
+    outcome.eligible_at = outcome.finished_at + *recipe->retain_for_ms;
+  }
+  beater.stop();
+  auto settled = store.settle_run(run_id, current, epoch, outcome);
+  if (!settled) {
+    say(run_id, settled.error().code == "store.conflict"
+                  ? "the lease was lost before the run could be settled; nothing was written"
+                  : settled.error().message);
+  }
+  wake(paths);
+  return 0;
+}
+
+} // namespace hb::registry
