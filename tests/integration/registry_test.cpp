@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <thread>
+#include <unistd.h>
 
 using namespace hbit;
 
@@ -513,4 +514,28 @@ TEST_F(Registry, AFullDiskWhileCollectingFailsTheRunWithNothingHalfWritten)
   EXPECT_EQ(r.out.find("big.bin"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("manifest.json"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stdout.log"), std::string::npos) << r.out;
+}
+
+TEST_F(Registry, BenchRunsAndTaskRunsShareTheLifecycleAndTheReaper)
+{
+  make_component("basic", "two_scenarios.sh");
+  auto bench = bench_json({"basic", "--iterations", "2"});
+  ASSERT_EQ(bench.exit_code, 0) << bench.describe();
+  std::string task = queue("start", {}, {"true"});
+  settle(task);
+  std::set<std::string> kinds;
+  for (const auto& r : list_runs({"--status", "terminal"})) kinds.insert(r["kind"]);
+  EXPECT_EQ(kinds, (std::set<std::string>{"bench", "task"}));
+
+  // A `homeboy bench` that died without settling (no heartbeats: it is
+  // judged by its owner process) is settled by any worker's reaper.
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string bench_id = list_runs({"--kind", "bench"}).front()["id"];
+  sqlite("UPDATE runs SET status = 'running', owner_pid = 999999, lease_owner = '" +
+         std::string(host) + ":999999' WHERE id = '" + bench_id + "'");
+  ASSERT_EQ(run({"worker", "--once"}).exit_code, 0);
+  Json s = status(bench_id);
+  EXPECT_EQ(s["status"], "failed");
+  EXPECT_EQ(s["terminal_reason"], "owner_gone");
 }
