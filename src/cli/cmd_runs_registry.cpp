@@ -578,7 +578,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
         run = registry::heartbeat(*s.store, run->id, beat_args->preview, beat_args->message);
       }
       if (!run) {
-        bool bad = run.error().code.rfind("validation.", 0) == 0 || run.error().code == "json.parse";
+        bool bad = run.error().code.rfind("validation.", 0) == 0;
         inv.exit_code = emit_error(beat_args->output, run.error(), bad ? 2 : 1);
         return;
       }

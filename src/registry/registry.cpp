@@ -83,6 +83,8 @@ submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
   return runs;
 }
 
+namespace {
+
 Result<int>
 launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t epoch)
 {
@@ -139,6 +141,8 @@ launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t ep
   return static_cast<int>(pid);
 }
 
+} // namespace
+
 Result<Run>
 start(Store& store, const Paths& paths, const std::string& run_id)
 {
@@ -153,7 +157,16 @@ start(Store& store, const Paths& paths, const std::string& run_id)
                                   run_id, run_id));
   }
   Run run = **claimed;
-  auto launched = launch_supervisor(paths, run.id, run.lease_epoch);
+  if (auto launched = launch_claimed(store, paths, run); !launched) {
+    return Unexpected(launched.error());
+  }
+  return run;
+}
+
+Result<int>
+launch_claimed(Store& store, const Paths& paths, const Run& claimed)
+{
+  auto launched = launch_supervisor(paths, claimed.id, claimed.lease_epoch);
   if (!launched) {
     RunOutcome outcome;
     outcome.status = RunStatus::failed;
@@ -161,11 +174,10 @@ start(Store& store, const Paths& paths, const std::string& run_id)
     outcome.finished_at = now_ms();
     outcome.merge_metadata = true;
     outcome.metadata_json = dump_json(Json{{"error", launched.error().message}});
-    (void)store.settle_run(run.id, RunStatus::booting, run.lease_epoch, outcome);
+    (void)store.settle_run(claimed.id, RunStatus::booting, claimed.lease_epoch, outcome);
     wake(paths);
-    return Unexpected(launched.error());
   }
-  return run;
+  return launched;
 }
 
 void

@@ -32,9 +32,11 @@ Result<std::vector<Run>> submit(Store& store, const Paths& paths, const std::vec
 /// launched settles the run `failed` with reason `spawn_failed`.
 Result<Run> start(Store& store, const Paths& paths, const std::string& run_id);
 
-/// Launches `homeboy runs supervise <id> --epoch N` in a new session, its
-/// output to the run's supervisor.log. Returns its pid.
-Result<int> launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t epoch);
+/// Launches `homeboy runs supervise <id> --epoch N` for a run this process
+/// just claimed, in a new session with its output to the run's
+/// supervisor.log; returns its pid. When it cannot be launched, the run is
+/// settled `failed` (`spawn_failed`) and the error returned.
+Result<int> launch_claimed(Store& store, const Paths& paths, const Run& claimed);
 
 /// Tells waiting workers and `runs status --wait` that something changed.
 void wake(const Paths& paths);

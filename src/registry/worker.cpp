@@ -216,15 +216,8 @@ run_worker(const Paths& paths, const WorkerOptions& options,
         break;
       }
       const Run& run = **claimed;
-      auto pid = launch_supervisor(paths, run.id, run.lease_epoch);
+      auto pid = launch_claimed(store, paths, run);
       if (!pid) {
-        RunOutcome outcome;
-        outcome.status = RunStatus::failed;
-        outcome.terminal_reason = "spawn_failed";
-        outcome.finished_at = now_ms();
-        outcome.merge_metadata = true;
-        outcome.metadata_json = dump_json(Json{{"error", pid.error().message}});
-        (void)store.settle_run(run.id, RunStatus::booting, run.lease_epoch, outcome);
         log(fmt::format("cannot start {}: {}", run.id, pid.error().message));
         continue;
       }

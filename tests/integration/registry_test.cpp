@@ -464,7 +464,8 @@ TEST_F(Registry, AProducerBeatsAndReportsPreviewInfo)
   EXPECT_EQ(finished.exit_code, 1);
   EXPECT_NE(finished.err.find("only a booting or running run takes heartbeats"), std::string::npos);
   auto bad = run({"runs", "heartbeat", id, "--preview", "[1]"});
-  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--preview must be a JSON object, not array"), std::string::npos) << bad.err;
 }
 
 TEST_F(Registry, FollowingLogsAndEventsEndsWhenTheRunSettles)
