@@ -65,7 +65,7 @@ reap_due(const Run& run)
 {
   std::optional<TimeMs> due;
   auto earliest = [&](TimeMs t) { due = due ? std::min(*due, t) : t; };
-  if (run.deadline_at) {
+  if (run.deadline_at && run.status != RunStatus::collecting_artifacts) {
     earliest(*run.deadline_at + (run.status == RunStatus::booting ? 0 : k_deadline_grace_ms));
   }
   if (run.heartbeat_timeout_ms) {
@@ -82,7 +82,10 @@ reap_decision(const Run& run, TimeMs now, const std::string& host, const AliveFn
     return std::nullopt;
   }
   bool booting = run.status == RunStatus::booting;
-  if (run.deadline_at && now >= *run.deadline_at + (booting ? 0 : k_deadline_grace_ms)) {
+  // A command that ended in time is not timed out by a slow collection: that
+  // is judged by heartbeats alone.
+  bool bounded = run.deadline_at && run.status != RunStatus::collecting_artifacts;
+  if (bounded && now >= *run.deadline_at + (booting ? 0 : k_deadline_grace_ms)) {
     return ReapAction{RunStatus::timed_out, booting ? "start_timeout" : "deadline",
                       booting ? "the run did not start within its start timeout"
                               : "the run was still active past its deadline and its supervisor "

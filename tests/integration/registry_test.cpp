@@ -444,6 +444,17 @@ TEST_F(Registry, ReplayRunsTheSameRecipeAgainLinkedToTheOriginal)
   EXPECT_EQ(run({"runs", "logs", replayed}).out, "n=7\n");
 }
 
+TEST_F(Registry, ARecipeWithASecretTypedIntoItIsNotReplayedMasked)
+{
+  std::string id = queue("submit", {"--secret-env", "TOKEN"}, {"echo", "tok-abc-123"},
+                         {{"TOKEN", "tok-abc-123"}});
+  EXPECT_EQ(status(id)["command"], "echo ***");
+  auto r = run({"runs", "replay", id});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot be replayed as recorded"), std::string::npos) << r.err;
+  EXPECT_EQ(list_runs().size(), 1u);
+}
+
 TEST_F(Registry, AProducerBeatsAndReportsPreviewInfo)
 {
   write_file(work_ / "go", "");

@@ -78,6 +78,12 @@ TEST(Reaper, StartTimeoutAndDeadlineTimeOut)
   ASSERT_TRUE(late);
   EXPECT_EQ(late->reason, "deadline");
   EXPECT_EQ(reap_due(running), 5000 + k_deadline_grace_ms);
+
+  // The command ended in time; collecting its files is judged by beats.
+  hb::Run collecting = running;
+  collecting.status = RunStatus::collecting_artifacts;
+  EXPECT_FALSE(reap_decision(collecting, 15'000, "h", k_alive)) << "still beating";
+  EXPECT_EQ(reap_due(collecting), 9000 + 10'000 + 1);
 }
 
 TEST(Reaper, ARunWithoutHeartbeatsIsSettledOnlyWhenItsOwnerHereIsGone)
