@@ -161,6 +161,18 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   }
   TimeMs claimed_at = run.heartbeat_at.value_or(now_ms());
   RunStatus current = RunStatus::booting;
+  // Take the lease over from whoever claimed the run, so the reaper can
+  // find (and, past the start timeout, kill) this process.
+  int self = static_cast<int>(::getpid());
+  RunUpdate adopt;
+  adopt.owner_pid = self;
+  adopt.owner_start_time = process_start_time(self);
+  adopt.lease_owner = app::owner_label(self);
+  adopt.heartbeat_at = now_ms();
+  if (auto adopted = store.update_run(run_id, RunStatus::booting, epoch, adopt, now_ms()); !adopted) {
+    say(run_id, adopted.error().message);
+    return 1;
+  }
 
   RunOutcome outcome;
   outcome.merge_metadata = true;
@@ -217,7 +229,6 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     };
     spec.on_spawn = [&](int pid) {
       TimeMs now = now_ms();
-      int self = static_cast<int>(::getpid());
       runtime["pid"] = pid;
       runtime["pgid"] = pid;
       if (auto started = process_start_time(pid)) runtime["start_time"] = *started;
@@ -228,9 +239,6 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
       update.heartbeat_at = now;
       update.set_deadline = true;
       if (recipe->timeout_ms) update.deadline_at = now + *recipe->timeout_ms;
-      update.owner_pid = self;
-      update.owner_start_time = process_start_time(self);
-      update.lease_owner = app::owner_label(self);
       update.metadata_patch = dump_json(Json{{"runtime", runtime}});
       auto moved = store.update_run(run_id, RunStatus::booting, epoch, update, now);
       if (moved) {

@@ -29,13 +29,16 @@ local_owner(const Run& run, const std::string& host)
   return std::nullopt;
 }
 
-// Kills what is left of a run settled by the reaper: its supervisor, and the
-// command's process group when the recorded child is still the same process.
+// Kills what is left of a run settled by the reaper. A live supervisor (a
+// session leader) goes with every process of its session, which covers a
+// command whose process group was not recorded yet; without it, the
+// command's recorded process group, if it is still the same process.
 void
 kill_remains(const Run& run, const std::string& host)
 {
   if (auto owner = local_owner(run, host); owner && process_alive(*owner, run.owner_start_time)) {
-    ::kill(*owner, SIGKILL);
+    kill_session(*owner, SIGKILL);
+    return;
   }
   auto metadata = parse_json(run.metadata_json, "metadata");
   if (!metadata || !metadata->is_object()) return;

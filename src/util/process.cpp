@@ -390,23 +390,26 @@ interrupt_signal()
   return g_interrupt_signal.load();
 }
 
+namespace {
+
+// Field `field` (1-based, as in proc(5); at least 3) of /proc/<pid>/stat.
 std::optional<std::uint64_t>
-process_start_time(int pid)
+stat_field(int pid, int field)
 {
   std::ifstream stat(fmt::format("/proc/{}/stat", pid));
   std::string line;
   if (!std::getline(stat, line)) {
     return std::nullopt;
   }
-  // Field 22 (starttime) counts from after the parenthesised command name,
-  // which may itself contain spaces and parentheses.
+  // Fields count from after the parenthesised command name, which may
+  // itself contain spaces and parentheses.
   auto close = line.rfind(')');
-  if (close == std::string::npos) {
+  if (close == std::string::npos || close + 2 > line.size()) {
     return std::nullopt;
   }
   std::string rest = line.substr(close + 2);
   size_t pos = 0;
-  for (int field = 3; field < 22; ++field) {
+  for (int f = 3; f < field; ++f) {
     pos = rest.find(' ', pos);
     if (pos == std::string::npos) {
       return std::nullopt;
@@ -414,6 +417,33 @@ process_start_time(int pid)
     ++pos;
   }
   return std::strtoull(rest.c_str() + pos, nullptr, 10);
+}
+
+} // namespace
+
+std::optional<std::uint64_t>
+process_start_time(int pid)
+{
+  return stat_field(pid, 22);
+}
+
+int
+kill_session(int session_id, int signal)
+{
+  int killed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    int pid = std::atoi(name.c_str());
+    if (pid > 1 && stat_field(pid, 6) == static_cast<std::uint64_t>(session_id)
+        && ::kill(pid, signal) == 0) {
+      ++killed;
+    }
+  }
+  return killed;
 }
 
 bool

@@ -90,5 +90,8 @@ int interrupt_signal();
 /// started at that time (guards against pid reuse). Linux: /proc/<pid>/stat.
 bool process_alive(int pid, std::optional<std::uint64_t> start_time = std::nullopt);
 std::optional<std::uint64_t> process_start_time(int pid);
+/// Sends `signal` to every process of the session `session_id` (Linux:
+/// /proc/<pid>/stat), whatever process group it moved to; returns how many.
+int kill_session(int session_id, int signal);
 
 } // namespace hb

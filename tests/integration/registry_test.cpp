@@ -342,6 +342,27 @@ TEST_F(Registry, KillingTheSupervisorIsCaughtByTheReaperWithinTheHeartbeatTimeou
   EXPECT_TRUE(process_gone(bg));
 }
 
+TEST_F(Registry, AHungSupervisorIsKilledWithEverythingItStarted)
+{
+  std::string id = queue("start", {"--heartbeat-timeout", "1s"},
+                         {"sh", "-c", "set -m; sleep 60 & echo $! > bg.pid; wait"});
+  ASSERT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
+  Json s = wait_for(id, active);
+  int supervisor = s["owner_pid"];
+  int bg = std::stoi(read_file(work_ / "bg.pid"));
+  ASSERT_EQ(::kill(supervisor, SIGSTOP), 0); // alive, but beats no more
+  auto w = worker();
+  Json done = settle(id);
+  EXPECT_EQ(done["terminal_reason"], "heartbeat_lost");
+  auto start = std::chrono::steady_clock::now();
+  while ((!process_gone(bg) || !process_gone(supervisor))
+         && std::chrono::steady_clock::now() - start < 5s) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(process_gone(supervisor));
+  EXPECT_TRUE(process_gone(bg)) << "a process that left the command's process group survived";
+}
+
 TEST_F(Registry, KillingTheWorkerLosesNoRun)
 {
   write_file(work_ / "go", "");
