@@ -345,16 +345,21 @@ TEST_F(Registry, KillingTheSupervisorIsCaughtByTheReaperWithinTheHeartbeatTimeou
 TEST_F(Registry, AHungSupervisorIsKilledWithEverythingItStarted)
 {
   std::string id = queue("start", {"--heartbeat-timeout", "1s"},
-                         {"sh", "-c", "set -m; sleep 60 & echo $! > bg.pid; wait"});
+                         {"sh", "-c", "perl -e 'setpgrp(0, 0); exec @ARGV' sleep 60 & echo $! > bg.pid; wait"});
   ASSERT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
   Json s = wait_for(id, active);
   int supervisor = s["owner_pid"];
   int bg = std::stoi(read_file(work_ / "bg.pid"));
+  auto start = std::chrono::steady_clock::now();
+  while (::getpgid(bg) != bg && std::chrono::steady_clock::now() - start < 5s) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(::getpgid(bg), bg) << "the test's process did not leave the command's group";
   ASSERT_EQ(::kill(supervisor, SIGSTOP), 0); // alive, but beats no more
   auto w = worker();
   Json done = settle(id);
   EXPECT_EQ(done["terminal_reason"], "heartbeat_lost");
-  auto start = std::chrono::steady_clock::now();
+  start = std::chrono::steady_clock::now();
   while ((!process_gone(bg) || !process_gone(supervisor))
          && std::chrono::steady_clock::now() - start < 5s) {
     std::this_thread::sleep_for(20ms);
