@@ -199,6 +199,10 @@ status_human(const Run& run, bool colour)
                      run.terminal_reason.empty() ? "" : " (" + run.terminal_reason + ")");
   if (!run.command.empty()) out += fmt::format("command    {}\n", run.command);
   out += fmt::format("created    {}\n", format_rfc3339(run.created_at));
+  if (run.status == RunStatus::queued) {
+    out += fmt::format("waiting    {} for a worker (is `homeboy worker` running?)\n",
+                       format_duration_ms(std::max<std::int64_t>(0, now_ms() - run.created_at)));
+  }
   if (run.started_at) out += fmt::format("started    {}\n", format_rfc3339(*run.started_at));
   if (run.finished_at) {
     out += fmt::format("finished   {} ({})\n", format_rfc3339(*run.finished_at), duration_text(run));

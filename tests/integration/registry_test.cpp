@@ -21,6 +21,13 @@ trim(std::string s)
   return s;
 }
 
+bool
+active(const Json& s)
+{
+  std::string st = s["status"];
+  return st == "running";
+}
+
 class Registry : public HomeboyTest
 {
 protected:
@@ -73,12 +80,8 @@ protected:
   /// Waits until `pred` holds for the run's status payload (up to 20 s).
   Json wait_for(const std::string& id, const std::function<bool(const Json&)>& pred)
   {
-    auto start = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - start < 20s) {
-      Json s = status(id);
-      if (pred(s)) return s;
-      std::this_thread::sleep_for(20ms);
-    }
+    Json s;
+    if (eventually([&] { return pred(s = status(id)); }, 20s)) return s;
     ADD_FAILURE() << "run " << id << " never reached the expected state: " << status(id).dump();
     return status(id);
   }
@@ -97,6 +100,41 @@ protected:
     return start(args, {.timeout = 60s});
   }
 
+  struct Started
+  {
+    std::string id;
+    int supervisor = 0; // the run's supervisor
+    int child = 0;      // a `sleep 60` the command left in the background
+  };
+
+  /// `runs start` of a command that leaves a `sleep 60` behind (in a process
+  /// group of its own when `own_group`), once it is running.
+  Started start_with_child(const std::vector<std::string>& options, bool own_group = false)
+  {
+    std::string sleeper = own_group ? "perl -e 'setpgrp(0, 0); exec @ARGV' sleep 60" : "sleep 60";
+    Started out;
+    out.id = queue("start", options, {"sh", "-c", sleeper + " & echo $! > bg.pid; wait"});
+    EXPECT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
+    out.supervisor = wait_for(out.id, active)["owner_pid"];
+    out.child = std::stoi(read_file(work_ / "bg.pid"));
+    if (own_group) {
+      EXPECT_TRUE(eventually([&] { return ::getpgid(out.child) == out.child; }))
+        << "the child did not leave the command's process group";
+    }
+    return out;
+  }
+
+  /// Whether `pred` holds within `timeout`.
+  static bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s)
+  {
+    auto start = std::chrono::steady_clock::now();
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() - start > timeout) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
+
   /// Every file under the data dir (store, WAL, artifacts) as one string.
   std::string everything_written()
   {
@@ -107,13 +145,6 @@ protected:
     return all;
   }
 };
-
-bool
-active(const Json& s)
-{
-  std::string st = s["status"];
-  return st == "running";
-}
 
 } // namespace
 
@@ -213,10 +244,7 @@ TEST_F(Registry, AQueuedRunCancelledNeverStarts)
 
 TEST_F(Registry, CancelStopsTheWholeProcessGroupAndIsIdempotent)
 {
-  std::string id = queue("start", {}, {"sh", "-c", "sleep 60 & echo $! > bg.pid; wait"});
-  ASSERT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
-  wait_for(id, active);
-  int bg = std::stoi(read_file(work_ / "bg.pid"));
+  auto [id, supervisor, bg] = start_with_child({});
   auto c = run({"runs", "cancel", id, "--reason", "enough", "--wait"});
   EXPECT_EQ(c.exit_code, 0) << c.describe();
   Json s = status(id);
@@ -322,12 +350,7 @@ TEST_F(Registry, ARunPastItsTimeoutIsKilledAndTimedOut)
 
 TEST_F(Registry, KillingTheSupervisorIsCaughtByTheReaperWithinTheHeartbeatTimeout)
 {
-  std::string id = queue("start", {"--heartbeat-timeout", "1s"},
-                         {"sh", "-c", "sleep 60 & echo $! > bg.pid; wait"});
-  ASSERT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
-  Json s = wait_for(id, active);
-  int supervisor = s["owner_pid"];
-  int bg = std::stoi(read_file(work_ / "bg.pid"));
+  auto [id, supervisor, bg] = start_with_child({"--heartbeat-timeout", "1s"});
   ASSERT_EQ(::kill(supervisor, SIGKILL), 0);
   auto w = worker();
   Json done = settle(id);
@@ -335,37 +358,19 @@ TEST_F(Registry, KillingTheSupervisorIsCaughtByTheReaperWithinTheHeartbeatTimeou
   EXPECT_EQ(done["terminal_reason"], "heartbeat_lost");
   EXPECT_NE(done["metadata"]["error"].get<std::string>().find("no heartbeat since"), std::string::npos);
   // The orphaned command is killed with it: nothing keeps running unseen.
-  auto start = std::chrono::steady_clock::now();
-  while (!process_gone(bg) && std::chrono::steady_clock::now() - start < 5s) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_TRUE(process_gone(bg));
+  EXPECT_TRUE(eventually([&] { return process_gone(bg); }));
 }
 
 TEST_F(Registry, AHungSupervisorIsKilledWithEverythingItStarted)
 {
-  std::string id = queue("start", {"--heartbeat-timeout", "1s"},
-                         {"sh", "-c", "perl -e 'setpgrp(0, 0); exec @ARGV' sleep 60 & echo $! > bg.pid; wait"});
-  ASSERT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
-  Json s = wait_for(id, active);
-  int supervisor = s["owner_pid"];
-  int bg = std::stoi(read_file(work_ / "bg.pid"));
-  auto start = std::chrono::steady_clock::now();
-  while (::getpgid(bg) != bg && std::chrono::steady_clock::now() - start < 5s) {
-    std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_EQ(::getpgid(bg), bg) << "the test's process did not leave the command's group";
+  auto [id, supervisor, bg] = start_with_child({"--heartbeat-timeout", "1s"}, true);
   ASSERT_EQ(::kill(supervisor, SIGSTOP), 0); // alive, but beats no more
   auto w = worker();
   Json done = settle(id);
   EXPECT_EQ(done["terminal_reason"], "heartbeat_lost");
-  start = std::chrono::steady_clock::now();
-  while ((!process_gone(bg) || !process_gone(supervisor))
-         && std::chrono::steady_clock::now() - start < 5s) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_TRUE(process_gone(supervisor));
-  EXPECT_TRUE(process_gone(bg)) << "a process that left the command's process group survived";
+  EXPECT_TRUE(eventually([&] { return process_gone(supervisor); }));
+  EXPECT_TRUE(eventually([&] { return process_gone(bg); }))
+    << "a process that left the command's process group survived";
 }
 
 TEST_F(Registry, KillingTheWorkerLosesNoRun)
@@ -385,18 +390,12 @@ TEST_F(Registry, KillingTheWorkerLosesNoRun)
 
 TEST_F(Registry, ASupervisorWhoseLeaseWasTakenStopsAndWritesNothing)
 {
-  std::string id = queue("start", {"--heartbeat-timeout", "1s"},
-                         {"sh", "-c", "sleep 60 & echo $! > bg.pid; wait"});
-  ASSERT_TRUE(wait_for_file(work_ / "bg.pid", 20s));
-  wait_for(id, active);
-  int bg = std::stoi(read_file(work_ / "bg.pid"));
+  auto [id, supervisor, bg] = start_with_child({"--heartbeat-timeout", "1s"});
   // A corrupt (or stolen) lease: the epoch moves under the supervisor.
   sqlite("UPDATE runs SET lease_epoch = lease_epoch + 7 WHERE id = '" + id + "'");
-  auto start = std::chrono::steady_clock::now();
-  while (!process_gone(bg) && std::chrono::steady_clock::now() - start < 10s) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_TRUE(process_gone(bg)) << "the supervisor kept running a command it no longer owns";
+  EXPECT_TRUE(eventually([&] { return process_gone(bg); }))
+    << "the supervisor kept running a command it no longer owns";
+  EXPECT_TRUE(eventually([&] { return process_gone(supervisor); }));
   EXPECT_EQ(status(id)["status"], "running"); // it wrote nothing
   auto w = worker();
   Json done = settle(id);
