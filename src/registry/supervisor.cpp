@@ -169,7 +169,8 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   adopt.owner_start_time = process_start_time(self);
   adopt.lease_owner = app::owner_label(self);
   adopt.heartbeat_at = now_ms();
-  if (auto adopted = store.update_run(run_id, RunStatus::booting, epoch, adopt, now_ms()); !adopted) {
+  auto adopted = store.update_run(run_id, RunStatus::booting, epoch, adopt, now_ms());
+  if (!adopted) {
     say(run_id, adopted.error().message);
     return 1;
   }
@@ -177,7 +178,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   RunOutcome outcome;
   outcome.merge_metadata = true;
   std::string error;
-  Json runtime = {{"host", hostname()}, {"supervisor_pid", static_cast<int>(::getpid())}};
+  Json runtime = {{"host", hostname()}, {"supervisor_pid", self}};
   Json timings = {{"queued_ms", claimed_at - run.created_at}};
 
   auto recipe = recipe_from_run(run);
@@ -212,7 +213,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
                         "are never stored, so export it there",
                         missing.front());
     outcome.terminal_reason = "secret_env_missing";
-  } else if (run.cancel_requested_at) {
+  } else if (adopted->cancel_requested_at) {
     outcome.terminal_reason = "cancelled_by_user";
   } else {
     SpawnSpec spec;
@@ -325,10 +326,15 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
          : Result<Collection>(Unexpected(logs.error()));
   Json metadata;
   if (!logs_ok || !files) {
-    outcome.status = RunStatus::failed;
-    outcome.terminal_reason = "artifact_collection_failed";
-    error = !logs_ok ? "cannot write the captured output (is the disk full?)"
-                     : files.error().message;
+    std::string failure = !logs_ok ? "cannot write the captured output (is the disk full?)"
+                                   : files.error().message;
+    if (outcome.status == RunStatus::succeeded) {
+      outcome.status = RunStatus::failed;
+      outcome.terminal_reason = "artifact_collection_failed";
+      error = failure;
+    } else {
+      metadata["collection_error"] = failure; // the command's own failure stays the reason
+    }
   } else {
     Json refs;
     for (const auto& a : files->artifacts) {
