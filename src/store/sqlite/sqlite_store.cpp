@@ -68,6 +68,13 @@ read_run(const Stmt& s)
   return run;
 }
 
+// The stored metadata as a JSON object to merge into: text that is not JSON
+// (a damaged row) is kept under `corrupt_metadata` instead of failing every
+// later write, which would leave the run unsettleable.
+#define HB_METADATA_BASE                                                                       \
+  "CASE WHEN json_valid(metadata) AND json_type(metadata) = 'object' THEN metadata ELSE "    \
+  "json_object('corrupt_metadata', metadata) END"
+
 constexpr const char* k_artifact_columns =
   "id, run_id, kind, type, path, url, sha256, size_bytes, mime, label, created_at, metadata";
 
@@ -641,7 +648,7 @@ public:
       auto update = m_db.prepare(
         outcome.merge_metadata
           ? "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
-            "metadata = json_patch(metadata, ?), eligible_at = coalesce(?, eligible_at) "
+            "metadata = json_patch(" HB_METADATA_BASE ", ?), eligible_at = coalesce(?, eligible_at) "
             "WHERE id = ? AND status = ? AND lease_epoch = ?"
           : "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
             "metadata = ?, eligible_at = coalesce(?, eligible_at) "
@@ -772,7 +779,7 @@ public:
     if (u.owner_start_time) set_int("owner_start_time", static_cast<std::int64_t>(*u.owner_start_time));
     if (!u.lease_owner.empty()) set_text("lease_owner", u.lease_owner);
     if (!u.metadata_patch.empty()) {
-      sets.push_back("metadata = json_patch(metadata, ?)");
+      sets.push_back("metadata = json_patch(" HB_METADATA_BASE ", ?)");
       std::string patch = u.metadata_patch;
       binds.push_back([patch](Stmt& s, int& i) { s.bind(i++, patch); });
     }
@@ -830,7 +837,7 @@ public:
     auto done = m_db.write_transaction([&]() -> Result<void> {
       auto stmt = m_db.prepare(fmt::format(
         "UPDATE runs SET heartbeat_at = ?, metadata = CASE WHEN ? = '' THEN metadata ELSE "
-        "json_patch(metadata, ?) END WHERE id = ? AND lease_epoch = ? AND {} RETURNING {}",
+        "json_patch(" HB_METADATA_BASE ", ?) END WHERE id = ? AND lease_epoch = ? AND {} RETURNING {}",
         sqlite::k_active_runs_where, k_run_columns));
       if (!stmt) {
         return Unexpected(stmt.error());
@@ -873,7 +880,7 @@ public:
         // Never started: settled here, so no worker can pick it up.
         auto stmt = m_db.prepare(
           "UPDATE runs SET status = 'cancelled', terminal_reason = 'cancelled_by_user', "
-          "cancel_requested_at = ?, finished_at = ?, metadata = json_patch(metadata, ?) "
+          "cancel_requested_at = ?, finished_at = ?, metadata = json_patch(" HB_METADATA_BASE ", ?) "
           "WHERE id = ? AND status = 'queued'");
         if (!stmt) {
           return Unexpected(stmt.error());
@@ -891,7 +898,8 @@ public:
         }
       } else if (!is_terminal(run.status) && !run.cancel_requested_at) {
         auto stmt = m_db.prepare(
-          "UPDATE runs SET cancel_requested_at = ?, metadata = json_patch(metadata, ?) WHERE id = ?");
+          "UPDATE runs SET cancel_requested_at = ?, metadata = json_patch(" HB_METADATA_BASE ", ?) "
+          "WHERE id = ?");
         if (!stmt) {
           return Unexpected(stmt.error());
         }

@@ -215,3 +215,23 @@ TEST_F(RegistryStore, SettleMergesMetadataAndLogsTheStatusChange)
   ASSERT_TRUE(active);
   EXPECT_TRUE(active->empty());
 }
+
+TEST_F(RegistryStore, ADamagedMetadataRowCanStillBeSettled)
+{
+  hb::Run run = queued(1000);
+  run.metadata_json = "{not json";
+  ASSERT_TRUE(m_store->insert_runs({run}));
+  ASSERT_TRUE(m_store->claim_run("w", 2000, run.id));
+  ASSERT_TRUE(m_store->beat(run.id, 1, 2100, R"({"preview":{"a":1}})"));
+  RunOutcome outcome;
+  outcome.status = RunStatus::failed;
+  outcome.terminal_reason = "heartbeat_lost";
+  outcome.finished_at = 3000;
+  outcome.merge_metadata = true;
+  outcome.metadata_json = R"({"error":"x"})";
+  ASSERT_TRUE(m_store->settle_run(run.id, RunStatus::booting, 1, outcome));
+  auto after = m_store->get_run(run.id);
+  ASSERT_TRUE(after && *after);
+  EXPECT_EQ((*after)->metadata_json,
+            R"({"corrupt_metadata":"{not json","preview":{"a":1},"error":"x"})");
+}
