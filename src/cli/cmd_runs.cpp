@@ -81,6 +81,11 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
   if (meta.contains("failure") && meta["failure"].is_object()) {
     out += fmt::format("failure    {}\n", meta["failure"].value("message", ""));
   }
+  if (meta.contains("recipe")) { // a registry run
+    if (meta.contains("name")) out += fmt::format("name       {}\n", json_text(meta["name"]));
+    if (meta.contains("error")) out += fmt::format("error      {}\n", json_text(meta["error"]));
+    out += fmt::format("logs       homeboy runs logs {}\n", run.id);
+  }
   if (meta.contains("regression_reasons") && meta["regression_reasons"].is_array()) {
     for (const auto& reason : meta["regression_reasons"]) {
       out += fmt::format("regressed  {}\n", reason.is_string() ? reason.get<std::string>() : dump_json(reason));

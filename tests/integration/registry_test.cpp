@@ -179,6 +179,10 @@ TEST_F(Registry, SubmitQueuesAndAWorkerRunsItWithLogsArtifactsAndMetadata)
   EXPECT_EQ(runtime["env_names"], Json::array({"GREETING"}));
   EXPECT_TRUE(done["metadata"]["timings"].contains("run_ms"));
 
+  auto show = run({"runs", "show", id});
+  EXPECT_NE(show.out.find("name       demo\n"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("logs       homeboy runs logs " + id), std::string::npos) << show.out;
+
   auto logs = run({"runs", "logs", id});
   EXPECT_EQ(logs.out, "hello out\n");
   EXPECT_EQ(logs.err, "err\n");
