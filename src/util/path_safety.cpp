@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
@@ -88,6 +89,34 @@ safe_path_segment(std::string_view value)
   out = out.substr(first, last - first + 1);
   if (out == "." || out == "..") return "_";
   return out;
+}
+
+bool
+resolves_inside(const std::filesystem::path& path, const std::filesystem::path& root)
+{
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return false;
+  const std::filesystem::path r = std::filesystem::weakly_canonical(root, ec);
+  if (ec) return false;
+  auto [rest, in_p] = std::mismatch(r.begin(), r.end(), p.begin(), p.end());
+  return rest == r.end() && in_p != p.end();
+}
+
+std::uint64_t
+tree_size(const std::filesystem::path& path)
+{
+  namespace stdfs = std::filesystem;
+  std::error_code ec;
+  if (stdfs::is_symlink(path, ec)) return 0;
+  if (stdfs::is_regular_file(path, ec)) return stdfs::file_size(path, ec);
+  std::uint64_t total = 0;
+  for (auto it = stdfs::recursive_directory_iterator(path, ec);
+       !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code inner;
+    if (it->is_regular_file(inner) && !it->is_symlink(inner)) total += it->file_size(inner);
+  }
+  return total;
 }
 
 } // namespace hb::fs

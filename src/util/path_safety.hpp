@@ -4,6 +4,7 @@
 
 #include "util/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -27,5 +28,14 @@ Result<std::filesystem::path> regular_file_beneath(const std::filesystem::path& 
 /// digits, `.`, `-` and `_` becomes `-`, leading and trailing `-` are
 /// dropped; an empty result, `.` or `..` becomes `_`.
 std::string safe_path_segment(std::string_view value);
+
+/// Whether `path`, with symbolic links resolved (weakly_canonical), lies
+/// strictly inside `root` (also resolved). False when either cannot be
+/// resolved. What every cleanup checks before it deletes anything.
+bool resolves_inside(const std::filesystem::path& path, const std::filesystem::path& root);
+
+/// Bytes of a regular file, or of every regular file under a directory;
+/// symbolic links are neither counted nor followed. 0 for what is missing.
+std::uint64_t tree_size(const std::filesystem::path& path);
 
 } // namespace hb::fs

@@ -119,6 +119,13 @@ CREATE TABLE events (
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 )sql",
+  // 2 (retention): `runs cleanup`'s candidates, oldest first. Partial: only
+  // terminal runs that are not promoted, so promoted and active runs cost
+  // the plan nothing however many there are.
+  R"sql(
+CREATE INDEX runs_by_retention ON runs (COALESCE(finished_at, created_at), id)
+  WHERE promoted_at IS NULL AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled');
+)sql",
 };
 
 constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));
