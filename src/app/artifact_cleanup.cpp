@@ -1,5 +1,6 @@
 #include "app/artifact_cleanup.hpp"
 
+#include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/path_safety.hpp"
 

@@ -2,6 +2,7 @@
 
 #include "app/run_json.hpp"
 #include "app/runs_service.hpp"
+#include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/path_safety.hpp"
 #include "util/time.hpp"

@@ -103,20 +103,4 @@ resolves_inside(const std::filesystem::path& path, const std::filesystem::path& 
   return rest == r.end() && in_p != p.end();
 }
 
-std::uint64_t
-tree_size(const std::filesystem::path& path)
-{
-  namespace stdfs = std::filesystem;
-  std::error_code ec;
-  if (stdfs::is_symlink(path, ec)) return 0;
-  if (stdfs::is_regular_file(path, ec)) return stdfs::file_size(path, ec);
-  std::uint64_t total = 0;
-  for (auto it = stdfs::recursive_directory_iterator(path, ec);
-       !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code inner;
-    if (it->is_regular_file(inner) && !it->is_symlink(inner)) total += it->file_size(inner);
-  }
-  return total;
-}
-
 } // namespace hb::fs

@@ -4,7 +4,6 @@
 
 #include "util/error.hpp"
 
-#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -33,9 +32,5 @@ std::string safe_path_segment(std::string_view value);
 /// strictly inside `root` (also resolved). False when either cannot be
 /// resolved. What every cleanup checks before it deletes anything.
 bool resolves_inside(const std::filesystem::path& path, const std::filesystem::path& root);
-
-/// Bytes of a regular file, or of every regular file under a directory;
-/// symbolic links are neither counted nor followed. 0 for what is missing.
-std::uint64_t tree_size(const std::filesystem::path& path);
 
 } // namespace hb::fs
