@@ -1,6 +1,8 @@
 #include "app/artifact_cleanup.hpp"
 
+#include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/path_safety.hpp"
 
 #include <fmt/core.h>
 
@@ -15,36 +17,6 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr TimeMs k_day_ms = 24LL * 3600 * 1000;
-
-// Whether `path` (symlinks resolved) lies strictly inside `root`.
-bool
-inside(const stdfs::path& path, const stdfs::path& root)
-{
-  std::error_code ec;
-  const stdfs::path p = stdfs::weakly_canonical(path, ec);
-  if (ec) return false;
-  const stdfs::path r = stdfs::weakly_canonical(root, ec);
-  if (ec) return false;
-  auto [rest, in_p] = std::mismatch(r.begin(), r.end(), p.begin(), p.end());
-  return rest == r.end() && in_p != p.end();
-}
-
-// Bytes of a file, or of every regular file under a directory (links are
-// not followed).
-std::uint64_t
-size_of(const stdfs::path& path)
-{
-  std::error_code ec;
-  if (stdfs::is_symlink(path, ec)) return 0;
-  if (stdfs::is_regular_file(path, ec)) return stdfs::file_size(path, ec);
-  std::uint64_t total = 0;
-  for (auto it = stdfs::recursive_directory_iterator(path, ec);
-       !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code inner;
-    if (it->is_regular_file(inner) && !it->is_symlink(inner)) total += it->file_size(inner);
-  }
-  return total;
-}
 
 // A single path component a user names (runner id, run id): no separators,
 // no `.` or `..`.
@@ -80,13 +52,13 @@ cleanup_persisted(Store& store, const Paths& paths, const PersistedCleanupReques
       item.action = "forget";
       item.reason = "the file is already gone";
       rows.push_back(a.id);
-    } else if (!inside(a.path, paths.artifact_root)) {
+    } else if (!fs::resolves_inside(a.path, paths.artifact_root)) {
       item.action = "keep";
       item.reason = fmt::format("outside the artifact root {}; homeboy never deletes files it "
                                 "does not own",
                                 paths.artifact_root.string());
     } else {
-      item.bytes = size_of(a.path);
+      item.bytes = fs::tree_size(a.path);
       if (request.apply) {
         stdfs::remove_all(a.path, ec);
       }
@@ -109,7 +81,7 @@ cleanup_persisted(Store& store, const Paths& paths, const PersistedCleanupReques
     // Run directories emptied by the cleanup go too (never the root itself).
     for (const auto& dir : run_dirs) {
       std::error_code ec;
-      if (inside(dir, paths.artifact_root) && stdfs::is_empty(dir, ec) && !ec) {
+      if (fs::resolves_inside(dir, paths.artifact_root) && stdfs::is_empty(dir, ec) && !ec) {
         stdfs::remove(dir, ec);
       }
     }
@@ -165,7 +137,7 @@ cleanup_downloads(const Paths& paths, const std::string& runner_id, const std::s
   }
   std::sort(dirs.begin(), dirs.end());
   for (const auto& dir : dirs) {
-    CleanupItem item{"", "", "runner_download", dir.string(), size_of(dir)};
+    CleanupItem item{"", "", "runner_download", dir.string(), fs::tree_size(dir)};
     std::error_code removed;
     if (apply) stdfs::remove_all(dir, removed);
     if (removed) {

@@ -630,6 +630,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   add_runs_reader_commands(runs, inv);
   add_runs_bundle_commands(runs, inv);
   add_runs_registry_commands(runs, inv);
+  add_runs_retention_commands(runs, inv);
 }
 
 } // namespace hb::cli

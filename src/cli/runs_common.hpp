@@ -92,4 +92,7 @@ void add_runs_registry_commands(CLI::App* runs, Invocation& inv);
 /// export and import (cmd_runs_bundle.cpp).
 void add_runs_bundle_commands(CLI::App* runs, Invocation& inv);
 
+/// promote, retain and cleanup (cmd_runs_retention.cpp).
+void add_runs_retention_commands(CLI::App* runs, Invocation& inv);
+
 } // namespace hb::cli

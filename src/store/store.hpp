@@ -120,6 +120,25 @@ struct RunScenarioRow
   std::string scenario_id;
 };
 
+/// Which runs `runs cleanup` may delete. Beyond these filters a run must be
+/// terminal, not promoted, not retained past now (retained_until NULL or <=
+/// now) and eligible (eligible_at NULL or <= now).
+struct RetentionFilter
+{
+  /// Terminal statuses only (the store refuses others); empty: all four.
+  std::vector<RunStatus> statuses;
+  std::optional<std::string> kind;
+  /// finished_at (created_at when the run never finished) <= this.
+  std::optional<TimeMs> ended_by;
+};
+
+/// A run delete_runs removed, with the artifact rows it had.
+struct DeletedRun
+{
+  std::string run_id;
+  std::vector<Artifact> artifacts;
+};
+
 /// Reads and writes inside one import transaction (Store::import_transaction).
 /// Valid only while the transaction's body runs.
 class ImportWriter
@@ -243,6 +262,34 @@ public:
   virtual Result<std::vector<RunEvent>> run_events(const std::string& run_id,
                                                    std::int64_t after_seq,
                                                    std::size_t limit) = 0;
+
+  // Retention (`runs promote`, `runs retain`, `runs cleanup`).
+
+  /// Promotes the run if it is not promoted yet: promoted_at = `at`, and
+  /// {"promotion": {"reason", "at"}} set in its metadata, every other key
+  /// kept. True when it wrote; false (nothing written) when the run is
+  /// already promoted or does not exist.
+  virtual Result<bool> promote_run(const std::string& run_id, const std::string& reason,
+                                   TimeMs at) = 0;
+  /// Sets retained_until = `until` when the run has none or an earlier one,
+  /// or whatever it has when `force`. True when it wrote; false when the run
+  /// is retained past `until` (and not `force`) or does not exist.
+  virtual Result<bool> retain_run(const std::string& run_id, TimeMs until, bool force) = 0;
+  /// Runs that `runs cleanup` may delete at `now` (see RetentionFilter),
+  /// oldest first (finished_at, else created_at; then id); at most `limit`
+  /// (0: all).
+  virtual Result<std::vector<Run>> deletable_runs(const RetentionFilter& filter, TimeMs now,
+                                                  std::size_t limit) = 0;
+  /// In one write transaction, deletes those of `run_ids` that are still
+  /// deletable at `now` under `filter` (the DELETE itself re-checks every
+  /// condition, so a run promoted or retained since the plan stays), with
+  /// everything recorded for them (scenarios, metrics, artifacts, findings,
+  /// spans, events). Returns the runs deleted with their artifact rows as
+  /// they were, read in the same transaction. Meant for batches of a few
+  /// hundred ids.
+  virtual Result<std::vector<DeletedRun>> delete_runs(const std::vector<std::string>& run_ids,
+                                                      const RetentionFilter& filter,
+                                                      TimeMs now) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at

@@ -250,4 +250,19 @@ mime_type_for(const stdfs::path& path)
   return "application/octet-stream";
 }
 
+std::uint64_t
+tree_size(const stdfs::path& path)
+{
+  std::error_code ec;
+  if (stdfs::is_symlink(path, ec)) return 0;
+  if (stdfs::is_regular_file(path, ec)) return stdfs::file_size(path, ec);
+  std::uint64_t total = 0;
+  for (auto it = stdfs::recursive_directory_iterator(path, ec);
+       !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code inner;
+    if (it->is_regular_file(inner) && !it->is_symlink(inner)) total += it->file_size(inner);
+  }
+  return total;
+}
+
 } // namespace hb::fs

@@ -37,6 +37,10 @@ struct FileDigest
 Result<FileDigest> digest_file(const stdfs::path& path);
 std::string sha256_hex(std::string_view data);
 
+/// Bytes of a regular file, or of every regular file under a directory;
+/// symbolic links are neither counted nor followed. 0 for what is missing.
+std::uint64_t tree_size(const stdfs::path& path);
+
 /// An exclusive advisory lock (flock) on a lock file, released on
 /// destruction. Blocks until acquired or `timeout_ms` passes.
 class FileLock

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
@@ -88,6 +89,18 @@ safe_path_segment(std::string_view value)
   out = out.substr(first, last - first + 1);
   if (out == "." || out == "..") return "_";
   return out;
+}
+
+bool
+resolves_inside(const std::filesystem::path& path, const std::filesystem::path& root)
+{
+  std::error_code ec;
+  const std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return false;
+  const std::filesystem::path r = std::filesystem::weakly_canonical(root, ec);
+  if (ec) return false;
+  auto [rest, in_p] = std::mismatch(r.begin(), r.end(), p.begin(), p.end());
+  return rest == r.end() && in_p != p.end();
 }
 
 } // namespace hb::fs

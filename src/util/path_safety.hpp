@@ -28,4 +28,9 @@ Result<std::filesystem::path> regular_file_beneath(const std::filesystem::path& 
 /// dropped; an empty result, `.` or `..` becomes `_`.
 std::string safe_path_segment(std::string_view value);
 
+/// Whether `path`, with symbolic links resolved (weakly_canonical), lies
+/// strictly inside `root` (also resolved). False when either cannot be
+/// resolved. What every cleanup checks before it deletes anything.
+bool resolves_inside(const std::filesystem::path& path, const std::filesystem::path& root);
+
 } // namespace hb::fs

@@ -23,6 +23,14 @@ std::string cleanup_candidates_sql(bool finished_before, bool one_run);
 std::string scenarios_for_runs_sql(std::size_t run_count);
 std::string findings_for_runs_sql(std::size_t run_count);
 std::string trace_spans_for_runs_sql(std::size_t run_count);
+/// deletable_runs' statement: `status_count` user statuses (0: every
+/// terminal one), with or without --kind and --older-than; parameters: now,
+/// now, the statuses, kind, ended_by, limit.
+std::string deletable_runs_sql(std::size_t status_count, bool kind, bool ended_by);
+/// delete_runs' statement for `run_count` ids: the same conditions, then the
+/// ids; RETURNING the ids deleted.
+std::string delete_runs_sql(std::size_t run_count, std::size_t status_count, bool kind,
+                            bool ended_by);
 
 // The registry's lookups.
 /// The id of the oldest queued run nobody asked to cancel (claim_run).

@@ -125,6 +125,13 @@ ALTER TABLE runs ADD COLUMN start_timeout_ms INTEGER;
 ALTER TABLE runs ADD COLUMN timeout_ms INTEGER;
 ALTER TABLE runs ADD COLUMN heartbeat_timeout_ms INTEGER;
 )sql",
+  // 3 (retention): `runs cleanup`'s candidates, oldest first. Partial: only
+  // terminal runs that are not promoted, so promoted and active runs cost
+  // the plan nothing however many there are.
+  R"sql(
+CREATE INDEX runs_by_retention ON runs (COALESCE(finished_at, created_at), id)
+  WHERE promoted_at IS NULL AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled');
+)sql",
 };
 
 constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));

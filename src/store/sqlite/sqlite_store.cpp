@@ -416,6 +416,68 @@ sqlite::trace_spans_for_runs_sql(std::size_t run_count)
                      k_trace_span_columns, placeholders(run_count));
 }
 
+namespace {
+
+// The rules of `runs cleanup` in one place: the plan's SELECT and the DELETE
+// share them, so the DELETE re-checks everything the plan checked. The first
+// two terms are the WHERE of the partial index runs_by_retention, spelled as
+// there so that SQLite can use it. Parameters: now, now, the statuses, kind,
+// ended_by.
+std::string
+retention_conditions(std::size_t status_count, bool kind, bool ended_by)
+{
+  std::string sql =
+    "promoted_at IS NULL AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled') "
+    "AND (retained_until IS NULL OR retained_until <= ?) "
+    "AND (eligible_at IS NULL OR eligible_at <= ?)";
+  if (status_count) sql += " AND status IN (" + placeholders(status_count) + ")";
+  if (kind) sql += " AND kind = ?";
+  if (ended_by) sql += " AND COALESCE(finished_at, created_at) <= ?";
+  return sql;
+}
+
+// Binds retention_conditions' parameters from `index` on.
+Result<void>
+bind_retention(Stmt& stmt, int& index, const RetentionFilter& filter, TimeMs now)
+{
+  for (RunStatus status : filter.statuses) {
+    if (!is_terminal(status)) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("status `{}` is not terminal: active runs are never cleaned up",
+                                    to_string(status)));
+    }
+  }
+  stmt.bind(index++, static_cast<std::int64_t>(now)); // retained_until <= now
+  stmt.bind(index++, static_cast<std::int64_t>(now)); // eligible_at <= now
+  for (RunStatus status : filter.statuses) stmt.bind(index++, std::string_view(to_string(status)));
+  if (filter.kind) stmt.bind(index++, *filter.kind);
+  if (filter.ended_by) stmt.bind(index++, static_cast<std::int64_t>(*filter.ended_by));
+  return {};
+}
+
+} // namespace
+
+// Both statements name their index: without ANALYZE statistics SQLite
+// prefers runs_by_status (or runs_by_kind) and sorts, which would read every
+// terminal run for a --limit 10 plan, or walk an index for a batch of ids.
+
+std::string
+sqlite::deletable_runs_sql(std::size_t status_count, bool kind, bool ended_by)
+{
+  return fmt::format("SELECT {} FROM runs INDEXED BY runs_by_retention WHERE {} "
+                     "ORDER BY COALESCE(finished_at, created_at), id LIMIT ?",
+                     k_run_columns, retention_conditions(status_count, kind, ended_by));
+}
+
+std::string
+sqlite::delete_runs_sql(std::size_t run_count, std::size_t status_count, bool kind, bool ended_by)
+{
+  // sqlite_autoindex_runs_1 is the primary key's index (id TEXT PRIMARY KEY).
+  return fmt::format("DELETE FROM runs INDEXED BY sqlite_autoindex_runs_1 WHERE {} AND id IN ({}) "
+                     "RETURNING id",
+                     retention_conditions(status_count, kind, ended_by), placeholders(run_count));
+}
+
 Result<std::string>
 sqlite::list_runs_sql(const RunFilter& filter)
 {
@@ -1518,6 +1580,102 @@ private:
   }
 
   Db m_db;
+
+public:
+  // Retention (`runs promote`, `runs retain`, `runs cleanup`).
+
+  Result<bool> promote_run(const std::string& run_id, const std::string& reason,
+                           TimeMs at) override
+  {
+    bool promoted = false;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      // json_set, not a rewrite of the whole document: whatever else the
+      // metadata holds stays as it is (and metadata that is not JSON is left
+      // alone rather than failing the promotion).
+      auto stmt = m_db.prepare(
+        "UPDATE runs SET promoted_at = ?, metadata = CASE WHEN json_valid(metadata) THEN "
+        "json_set(metadata, '$.promotion', json_object('reason', ?, 'at', ?)) ELSE metadata END "
+        "WHERE id = ? AND promoted_at IS NULL");
+      if (!stmt) return Unexpected(stmt.error());
+      stmt->bind(1, static_cast<std::int64_t>(at)).bind_text_or_null(2, reason)
+        .bind(3, format_rfc3339(at)).bind(4, run_id);
+      if (auto ok = stmt->run(); !ok) return ok;
+      promoted = stmt->changes() == 1;
+      return {};
+    });
+    if (!done) return Unexpected(done.error());
+    return promoted;
+  }
+
+  Result<bool> retain_run(const std::string& run_id, TimeMs until, bool force) override
+  {
+    bool written = false;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      auto stmt = m_db.prepare("UPDATE runs SET retained_until = ? WHERE id = ? AND (? OR "
+                               "retained_until IS NULL OR retained_until <= ?)");
+      if (!stmt) return Unexpected(stmt.error());
+      stmt->bind(1, static_cast<std::int64_t>(until)).bind(2, run_id)
+        .bind(3, static_cast<std::int64_t>(force)).bind(4, static_cast<std::int64_t>(until));
+      if (auto ok = stmt->run(); !ok) return ok;
+      written = stmt->changes() == 1;
+      return {};
+    });
+    if (!done) return Unexpected(done.error());
+    return written;
+  }
+
+  Result<std::vector<Run>> deletable_runs(const RetentionFilter& filter, TimeMs now,
+                                          std::size_t limit) override
+  {
+    auto stmt = m_db.prepare(sqlite::deletable_runs_sql(filter.statuses.size(),
+                                                        filter.kind.has_value(),
+                                                        filter.ended_by.has_value()));
+    if (!stmt) return Unexpected(stmt.error());
+    int index = 1;
+    if (auto ok = bind_retention(*stmt, index, filter, now); !ok) return Unexpected(ok.error());
+    stmt->bind(index, limit ? static_cast<std::int64_t>(limit) : std::int64_t{-1});
+    std::vector<Run> out;
+    auto ok = each_row(*stmt, [&](const Stmt& s) { out.push_back(read_run(s)); });
+    if (!ok) return Unexpected(ok.error());
+    return out;
+  }
+
+  Result<std::vector<DeletedRun>> delete_runs(const std::vector<std::string>& run_ids,
+                                              const RetentionFilter& filter, TimeMs now) override
+  {
+    std::vector<DeletedRun> deleted;
+    if (run_ids.empty()) return deleted;
+    auto done = m_db.write_transaction([&]() -> Result<void> {
+      deleted.clear();
+      // The artifact rows first, in the same transaction: the cascade takes
+      // them, and the caller needs their paths for the runs that did go.
+      std::unordered_map<std::string, std::vector<Artifact>> artifacts;
+      auto read = m_db.prepare(artifacts_for_runs_sql(run_ids.size(), 0));
+      if (!read) return Unexpected(read.error());
+      int index = 1;
+      for (const auto& id : run_ids) read->bind(index++, id);
+      auto ok = each_row(*read, [&](const Stmt& s) {
+        Artifact a = read_artifact(s);
+        artifacts[a.run_id].push_back(std::move(a));
+      });
+      if (!ok) return ok;
+      auto del = m_db.prepare(sqlite::delete_runs_sql(run_ids.size(), filter.statuses.size(),
+                                                      filter.kind.has_value(),
+                                                      filter.ended_by.has_value()));
+      if (!del) return Unexpected(del.error());
+      index = 1;
+      if (auto bound = bind_retention(*del, index, filter, now); !bound) return bound;
+      for (const auto& id : run_ids) del->bind(index++, id);
+      return each_row(*del, [&](const Stmt& s) {
+        std::string id = s.text(0);
+        auto found = artifacts.find(id);
+        deleted.push_back({id, found == artifacts.end() ? std::vector<Artifact>{}
+                                                        : std::move(found->second)});
+      });
+    });
+    if (!done) return Unexpected(done.error());
+    return deleted;
+  }
 };
 
 } // namespace

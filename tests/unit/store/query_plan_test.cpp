@@ -1,12 +1,14 @@
 // Every reader query is an indexed lookup: EXPLAIN QUERY PLAN of the SQL the
 // store runs (list_runs for each filter, the batched artifact and metric
-// lookups of the runs readers) never shows a full scan of a table.
+// lookups of the runs readers, runs cleanup's plan and DELETE) never shows a
+// full scan of a table.
 
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/queries.hpp"
 #include "store/store.hpp"
 #include "util/fs.hpp"
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 using namespace hb;
@@ -170,4 +172,45 @@ TEST_F(QueryPlan, RegistryLookupsUseTheStatusIndexAndTheEventKey)
 
   expect_indexed(std::string("SELECT id FROM runs WHERE ") + sqlite::k_active_runs_where);
   expect_indexed(sqlite::k_run_events_sql);
+}
+
+TEST_F(QueryPlan, RunCleanupPlanAndDeleteNeverScanRuns)
+{
+  for (std::size_t statuses : {0u, 1u, 4u}) {
+    for (bool kind : {false, true}) {
+      for (bool ended_by : {false, true}) {
+        expect_indexed(sqlite::deletable_runs_sql(statuses, kind, ended_by));
+        for (std::size_t runs : {1u, 200u}) {
+          // Each id of the batch is a primary-key lookup.
+          const std::string sql = sqlite::delete_runs_sql(runs, statuses, kind, ended_by);
+          expect_indexed(sql);
+          bool by_key = false;
+          for (const auto& line : plan(sql)) {
+            by_key |= line.find("sqlite_autoindex_runs_1") != std::string::npos;
+          }
+          EXPECT_TRUE(by_key) << sql;
+        }
+      }
+    }
+  }
+  // Unfiltered, the plan walks the partial index in its order: no sort, so
+  // --limit N reads N rows whatever the number of protected runs.
+  std::string all;
+  for (const auto& line : plan(sqlite::deletable_runs_sql(0, false, true))) all += line + "\n";
+  EXPECT_NE(all.find("runs_by_retention"), std::string::npos) << all;
+  EXPECT_EQ(all.find("TEMP B-TREE"), std::string::npos) << all;
+}
+
+TEST_F(QueryPlan, DeletingARunCascadesThroughRunIndexes)
+{
+  // What ON DELETE CASCADE runs for each child table: one indexed lookup by
+  // run id (EXPLAIN QUERY PLAN does not show foreign-key actions).
+  for (const char* table :
+       {"artifacts", "findings", "trace_spans", "run_scenarios", "metrics", "events"}) {
+    const std::string sql = fmt::format("DELETE FROM {} WHERE run_id = ?", table);
+    expect_indexed(sql);
+    for (const auto& line : plan(sql)) {
+      EXPECT_NE(line.find("SEARCH"), std::string::npos) << sql << ": " << line;
+    }
+  }
 }
