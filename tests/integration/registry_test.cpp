@@ -580,3 +580,23 @@ TEST_F(Registry, BenchRunsAndTaskRunsShareTheLifecycleAndTheReaper)
   EXPECT_EQ(s["status"], "failed");
   EXPECT_EQ(s["terminal_reason"], "owner_gone");
 }
+
+TEST_F(Registry, RetainForKeepsARunFromCleanupAndCleanupTakesTheRestWithItsFiles)
+{
+  std::string kept = queue("start", {"--retain-for", "7d"}, {"true"});
+  std::string gone = queue("start", {}, {"true"});
+  std::string active = queue("start", {}, {"sleep", "30"});
+  settle(kept);
+  settle(gone);
+  wait_for(active, [](const Json& s) { return s["status"] == "running"; });
+  ASSERT_TRUE(fs::exists(data_ / "artifacts" / gone / "stdout.log"));
+  auto applied = run({"runs", "cleanup", "--apply"});
+  EXPECT_EQ(applied.exit_code, 0) << applied.describe();
+  std::set<std::string> left;
+  for (const auto& r : list_runs()) left.insert(r["id"]);
+  EXPECT_EQ(left, (std::set<std::string>{kept, active}));
+  EXPECT_FALSE(fs::exists(data_ / "artifacts" / gone));
+  EXPECT_TRUE(fs::exists(data_ / "artifacts" / kept / "stdout.log"));
+  EXPECT_TRUE(fs::exists(data_ / "artifacts" / active / "stdout.log"));
+  EXPECT_FALSE(status(kept)["eligible_at"].is_null());
+}
