@@ -285,6 +285,22 @@ event_line(const RunEvent& e)
   return fmt::format("{:>4}  {}  {:<16} {}\n", e.seq, format_rfc3339(e.at), e.type, e.data_json);
 }
 
+// Opens the store and finds the run the user named (an id or a unique
+// prefix), reporting what failed; then `fn(store, run)`.
+template <class Fn>
+void
+with_run(OutputOptions& out, int& exit_code, const std::string& id, Fn&& fn)
+{
+  with_store(out, exit_code, [&](app::OpenStore& s) {
+    auto run = app::find_run(*s.store, id);
+    if (!run) {
+      exit_code = emit_error(out, run.error());
+      return;
+    }
+    fn(s, *run);
+  });
+}
+
 } // namespace
 
 void
@@ -376,9 +392,10 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
       inv.exit_code = emit_error(status_args->output, e, 2);
       return;
     }
-    with_store(status_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto run = app::find_run(*s.store, status_args->id);
-      if (run && status_args->wait) {
+    with_run(status_args->output, inv.exit_code, status_args->id,
+             [&](app::OpenStore& s, const Run& found) {
+      Result<Run> run = found;
+      if (status_args->wait) {
         install_interrupt_handlers();
         run = registry::wait_until_settled(*s.store, s.paths, run->id, *timeout);
       }
@@ -404,20 +421,16 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   cancel->add_flag("--wait", cancel_args->wait, "Wait until the run has settled");
   add_output_options(cancel, cancel_args->output);
   cancel->callback([cancel_args, &inv] {
-    with_store(cancel_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto run = app::find_run(*s.store, cancel_args->id);
-      if (!run) {
-        inv.exit_code = emit_error(cancel_args->output, run.error());
-        return;
-      }
-      auto result = registry::cancel(*s.store, s.paths, run->id, cancel_args->reason);
+    with_run(cancel_args->output, inv.exit_code, cancel_args->id,
+             [&](app::OpenStore& s, const Run& run) {
+      auto result = registry::cancel(*s.store, s.paths, run.id, cancel_args->reason);
       if (!result) {
         inv.exit_code = emit_error(cancel_args->output, result.error());
         return;
       }
       if (cancel_args->wait && !is_terminal(result->run.status)) {
         install_interrupt_handlers();
-        auto settled = registry::wait_until_settled(*s.store, s.paths, run->id, std::nullopt);
+        auto settled = registry::wait_until_settled(*s.store, s.paths, run.id, std::nullopt);
         if (settled) result->run = *settled;
       }
       const Run& r = result->run;
@@ -458,17 +471,13 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   logs->add_flag("-f,--follow", logs_args->follow, "Keep printing new output until the run settles");
   logs->callback([logs_args, &inv] {
     OutputOptions out;
-    with_store(out, inv.exit_code, [&](app::OpenStore& s) {
-      auto run = app::find_run(*s.store, logs_args->id);
-      if (!run) {
-        inv.exit_code = emit_error(out, run.error());
-        return;
-      }
+    with_run(out, inv.exit_code, logs_args->id,
+             [&](app::OpenStore& s, const Run& run) {
       struct Stream { bool is_stderr; std::FILE* to; std::uint64_t offset = 0; };
       std::vector<Stream> streams;
       if (logs_args->stream != "stderr") streams.push_back({false, stdout});
       if (logs_args->stream != "stdout") streams.push_back({true, stderr});
-      auto path = [&](const Stream& st) { return registry::log_path(s.paths, run->id, st.is_stderr); };
+      auto path = [&](const Stream& st) { return registry::log_path(s.paths, run.id, st.is_stderr); };
       std::error_code ec;
       bool any = false;
       for (auto& st : streams) {
@@ -477,16 +486,16 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
       }
       if (!any && !logs_args->follow) {
         Error e{"run.no_logs",
-                run->status == RunStatus::queued
-                  ? fmt::format("run {} is queued and has no output yet; add --follow to wait for it", run->id)
+                run.status == RunStatus::queued
+                  ? fmt::format("run {} is queued and has no output yet; add --follow to wait for it", run.id)
                   : fmt::format("run {} has no captured output (it was not run by the registry, "
-                                "or its files were cleaned up)", run->id)};
+                                "or its files were cleaned up)", run.id)};
         inv.exit_code = emit_error(out, e);
         return;
       }
       install_interrupt_handlers();
       while (true) {
-        auto current = s.store->get_run(run->id);
+        auto current = s.store->get_run(run.id);
         bool settled = !current || !*current || is_terminal((*current)->status);
         for (auto& st : streams) {
           std::string data = read_from(path(st), st.offset);
@@ -519,14 +528,10 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
                    "line)");
   add_output_options(events, events_args->output);
   events->callback([events_args, &inv] {
-    with_store(events_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto run = app::find_run(*s.store, events_args->id);
-      if (!run) {
-        inv.exit_code = emit_error(events_args->output, run.error());
-        return;
-      }
+    with_run(events_args->output, inv.exit_code, events_args->id,
+             [&](app::OpenStore& s, const Run& run) {
       if (!events_args->follow) {
-        auto list = s.store->run_events(run->id, 0, 1'000'000);
+        auto list = s.store->run_events(run.id, 0, 1'000'000);
         if (!list) {
           inv.exit_code = emit_error(events_args->output, list.error());
           return;
@@ -538,16 +543,16 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
           human += event_line(e);
         }
         inv.exit_code = emit(events_args->output, "runs.events",
-                             Json{{"run_id", run->id}, {"events", items}}, human);
+                             Json{{"run_id", run.id}, {"events", items}}, human);
         return;
       }
       install_interrupt_handlers();
       registry::WakeWatcher watcher(s.paths);
       std::int64_t after = 0;
       while (true) {
-        auto current = s.store->get_run(run->id);
+        auto current = s.store->get_run(run.id);
         bool settled = !current || !*current || is_terminal((*current)->status);
-        auto list = s.store->run_events(run->id, after, 1000);
+        auto list = s.store->run_events(run.id, after, 1000);
         if (!list) {
           inv.exit_code = emit_error(events_args->output, list.error());
           return;
@@ -576,11 +581,9 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   beat->add_option("--message", beat_args->message, "A progress message for the event log");
   add_output_options(beat, beat_args->output);
   beat->callback([beat_args, &inv] {
-    with_store(beat_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto run = app::find_run(*s.store, beat_args->id);
-      if (run) {
-        run = registry::heartbeat(*s.store, run->id, beat_args->preview, beat_args->message);
-      }
+    with_run(beat_args->output, inv.exit_code, beat_args->id,
+             [&](app::OpenStore& s, const Run& found) {
+      auto run = registry::heartbeat(*s.store, found.id, beat_args->preview, beat_args->message);
       if (!run) {
         bool bad = run.error().code.rfind("validation.", 0) == 0;
         inv.exit_code = emit_error(beat_args->output, run.error(), bad ? 2 : 1);
@@ -602,10 +605,9 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   replay->add_flag("--start", replay_args->start, "Start it now instead of queueing it");
   add_output_options(replay, replay_args->output);
   replay->callback([replay_args, &inv] {
-    with_store(replay_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto original = app::find_run(*s.store, replay_args->id);
-      Result<Run> run = original ? registry::replay(*s.store, s.paths, original->id)
-                                 : Result<Run>(Unexpected(original.error()));
+    with_run(replay_args->output, inv.exit_code, replay_args->id,
+             [&](app::OpenStore& s, const Run& original) {
+      auto run = registry::replay(*s.store, s.paths, original.id);
       if (run && replay_args->start) {
         run = registry::start(*s.store, s.paths, run->id);
       }
@@ -613,7 +615,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
         inv.exit_code = emit_error(replay_args->output, run.error());
         return;
       }
-      Json payload = {{"run_id", run->id}, {"replay_of", original->id},
+      Json payload = {{"run_id", run->id}, {"replay_of", original.id},
                       {"status", to_string(run->status)}, {"ref", run_ref(run->id)}};
       inv.exit_code = emit(replay_args->output, "runs.replay", payload, run->id + "\n");
     });

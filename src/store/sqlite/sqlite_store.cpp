@@ -861,20 +861,13 @@ public:
       stmt->bind(index, run_id);
       stmt->bind(index + 1, to_string(expected));
       stmt->bind(index + 2, expected_epoch);
-      auto row = stmt->step();
-      if (!row) {
-        return Unexpected(row.error());
+      auto run = updated_run(*stmt, fmt::format("run {} is no longer {} with lease epoch {}; it "
+                                                "was settled or taken over by another process",
+                                                run_id, to_string(expected), expected_epoch));
+      if (!run) {
+        return Unexpected(run.error());
       }
-      if (!*row) {
-        return make_error("store.conflict",
-                          fmt::format("run {} is no longer {} with lease epoch {}; it was settled "
-                                      "or taken over by another process",
-                                      run_id, to_string(expected), expected_epoch));
-      }
-      written = read_run(*stmt);
-      if (auto rest = stmt->run(); !rest) {
-        return rest;
-      }
+      written = *run;
       if (u.status && *u.status != expected) {
         Json data = {{"from", to_string(expected)}, {"to", to_string(*u.status)}};
         if (auto ok = insert_event(run_id, "status", dump_json(data), now); !ok) {
@@ -899,25 +892,25 @@ public:
     auto done = m_db.write_transaction([&]() -> Result<void> {
       auto stmt = m_db.prepare(fmt::format(
         "UPDATE runs SET heartbeat_at = ?, metadata = CASE WHEN ? = '' THEN metadata ELSE "
-        "json_patch(" HB_METADATA_BASE ", ?) END WHERE id = ? AND lease_epoch = ? AND {} RETURNING {}",
+        "json_patch(" HB_METADATA_BASE ", ?) END WHERE id = ? AND lease_epoch = ? AND {} "
+        "RETURNING {}",
         sqlite::k_active_runs_where, k_run_columns));
       if (!stmt) {
         return Unexpected(stmt.error());
       }
-      stmt->bind(1, static_cast<std::int64_t>(now)).bind(2, metadata_patch).bind(3, metadata_patch.empty() ? "{}" : metadata_patch)
-        .bind(4, run_id).bind(5, expected_epoch);
-      auto row = stmt->step();
-      if (!row) {
-        return Unexpected(row.error());
+      stmt->bind(1, static_cast<std::int64_t>(now))
+        .bind(2, metadata_patch)
+        .bind(3, metadata_patch.empty() ? "{}" : metadata_patch)
+        .bind(4, run_id)
+        .bind(5, expected_epoch);
+      auto run = updated_run(*stmt, fmt::format("run {} is no longer active with lease epoch {}; "
+                                                "it was settled or taken over by another process",
+                                                run_id, expected_epoch));
+      if (!run) {
+        return Unexpected(run.error());
       }
-      if (!*row) {
-        return make_error("store.conflict",
-                          fmt::format("run {} is no longer active with lease epoch {}; it was "
-                                      "settled or taken over by another process",
-                                      run_id, expected_epoch));
-      }
-      written = read_run(*stmt);
-      return stmt->run();
+      written = *run;
+      return {};
     });
     if (!done) {
       return Unexpected(done.error());
@@ -1491,6 +1484,24 @@ private:
       }
       each(*stmt);
     }
+  }
+
+  // Steps an UPDATE ... RETURNING <run columns> to its end: the run it
+  // wrote, or `store.conflict` saying `conflict` when it matched no row.
+  static Result<Run> updated_run(Stmt& stmt, const std::string& conflict)
+  {
+    auto row = stmt.step();
+    if (!row) {
+      return Unexpected(row.error());
+    }
+    if (!*row) {
+      return make_error("store.conflict", conflict);
+    }
+    Run run = read_run(stmt);
+    if (auto rest = stmt.run(); !rest) {
+      return Unexpected(rest.error());
+    }
+    return run;
   }
 
   // Appends one event (inside the caller's write transaction).
