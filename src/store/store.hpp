@@ -107,10 +107,6 @@ struct RunUpdate
   std::optional<std::uint64_t> owner_start_time;
   std::string lease_owner; // empty: unchanged
   std::string metadata_patch; // RFC 7396 merge patch; empty: none
-  /// Logged with the run's events in the same transaction when not empty
-  /// (a status change is always logged).
-  std::string event_type;
-  std::string event_data = "{}";
 };
 
 /// A run's scenario id (scenarios_for_runs).
@@ -240,7 +236,8 @@ public:
   virtual Result<std::optional<Run>> claim_run(const std::string& owner, TimeMs now,
                                                const std::optional<std::string>& run_id) = 0;
   /// Applies `update` if the run is still in `expected` with
-  /// `expected_epoch`; returns the run as written.
+  /// `expected_epoch`; returns the run as written. A status change is
+  /// logged as a `status` event in the same transaction.
   virtual Result<Run> update_run(const std::string& run_id, RunStatus expected,
                                  std::int64_t expected_epoch, const RunUpdate& update,
                                  TimeMs now) = 0;

@@ -870,12 +870,7 @@ public:
       written = *run;
       if (u.status && *u.status != expected) {
         Json data = {{"from", to_string(expected)}, {"to", to_string(*u.status)}};
-        if (auto ok = insert_event(run_id, "status", dump_json(data), now); !ok) {
-          return ok;
-        }
-      }
-      if (!u.event_type.empty()) {
-        return insert_event(run_id, u.event_type, u.event_data, now);
+        return insert_event(run_id, "status", dump_json(data), now);
       }
       return {};
     });
