@@ -10,7 +10,6 @@
 #include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/process.hpp"
-#include "util/table.hpp"
 #include "util/term.hpp"
 #include "util/time.hpp"
 
