@@ -339,21 +339,18 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
         return;
       }
       with_store(args->output, inv.exit_code, [&](app::OpenStore& s) {
-        auto submitted = registry::submit(*s.store, s.paths, *recipes);
+        auto submitted = [&]() -> Result<std::vector<Run>> {
+          if (!starting) return registry::submit(*s.store, s.paths, *recipes);
+          auto started = registry::start(*s.store, s.paths, recipes->front());
+          if (!started) return Unexpected(started.error());
+          return std::vector<Run>{*started};
+        }();
         if (!submitted) {
           bool bad_input = submitted.error().code.rfind("validation.", 0) == 0;
           inv.exit_code = emit_error(args->output, submitted.error(), bad_input ? 2 : 1);
           return;
         }
-        std::vector<Run> runs = *submitted;
-        if (starting) {
-          auto started = registry::start(*s.store, s.paths, runs.front().id);
-          if (!started) {
-            inv.exit_code = emit_error(args->output, started.error());
-            return;
-          }
-          runs.front() = *started;
-        }
+        const std::vector<Run>& runs = *submitted;
         Json items = Json::array();
         std::string human;
         for (const auto& run : runs) {
@@ -606,10 +603,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   replay->callback([replay_args, &inv] {
     with_run(replay_args->output, inv.exit_code, replay_args->id,
              [&](app::OpenStore& s, const Run& original) {
-      auto run = registry::replay(*s.store, s.paths, original.id);
-      if (run && replay_args->start) {
-        run = registry::start(*s.store, s.paths, run->id);
-      }
+      auto run = registry::replay(*s.store, s.paths, original.id, replay_args->start);
       if (!run) {
         inv.exit_code = emit_error(replay_args->output, run.error());
         return;

@@ -58,9 +58,12 @@ log_path(const Paths& paths, const std::string& run_id, bool stderr_stream)
   return run_dir(paths, run_id) / (stderr_stream ? "stderr.log" : "stdout.log");
 }
 
+namespace {
+
+// Validated runs for `recipes`, queued, with the values of their secret
+// variables (as this process sees them) masked out.
 Result<std::vector<Run>>
-submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
-       const std::string& replay_of)
+make_runs(const std::vector<Recipe>& recipes, const std::string& replay_of)
 {
   for (const auto& recipe : recipes) {
     if (auto ok = validate(recipe); !ok) {
@@ -74,7 +77,20 @@ submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
   for (const auto& recipe : recipes) {
     runs.push_back(make_queued_run(recipe, masker, now, replay_of));
   }
-  if (auto ok = store.insert_runs(runs); !ok) {
+  return runs;
+}
+
+} // namespace
+
+Result<std::vector<Run>>
+submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
+       const std::string& replay_of)
+{
+  auto runs = make_runs(recipes, replay_of);
+  if (!runs) {
+    return Unexpected(runs.error());
+  }
+  if (auto ok = store.insert_runs(*runs); !ok) {
     return Unexpected(ok.error());
   }
   wake(paths);
@@ -142,19 +158,23 @@ launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t ep
 } // namespace
 
 Result<Run>
-start(Store& store, const Paths& paths, const std::string& run_id)
+start(Store& store, const Paths& paths, const Recipe& recipe, const std::string& replay_of)
 {
-  auto claimed = store.claim_run(app::owner_label(static_cast<int>(::getpid())), now_ms(), run_id);
-  if (!claimed) {
-    return Unexpected(claimed.error());
+  auto runs = make_runs({recipe}, replay_of);
+  if (!runs) {
+    return Unexpected(runs.error());
   }
-  if (!*claimed) {
-    return make_error("registry.not_queued",
-                      fmt::format("run {} is not queued any more (a worker or a cancel got to it "
-                                  "first); see `homeboy runs status {}`",
-                                  run_id, run_id));
+  // Inserted already claimed by this process (as claim_run would), so no
+  // worker ever sees it queued and races us for it.
+  Run run = runs->front();
+  run.status = RunStatus::booting;
+  run.lease_epoch = 1;
+  run.lease_owner = app::owner_label(static_cast<int>(::getpid()));
+  run.heartbeat_at = run.created_at;
+  run.deadline_at = run.created_at + *run.start_timeout_ms;
+  if (auto ok = store.insert_runs({run}); !ok) {
+    return Unexpected(ok.error());
   }
-  Run run = **claimed;
   if (auto launched = launch_claimed(store, paths, run); !launched) {
     return Unexpected(launched.error());
   }
@@ -345,7 +365,7 @@ heartbeat(Store& store, const std::string& run_id, const std::string& preview_js
 }
 
 Result<Run>
-replay(Store& store, const Paths& paths, const std::string& run_id)
+replay(Store& store, const Paths& paths, const std::string& run_id, bool start_now)
 {
   auto original = store.get_run(run_id);
   if (!original) {
@@ -368,6 +388,9 @@ replay(Store& store, const Paths& paths, const std::string& run_id)
                                   "as ***, so it cannot be replayed as recorded; submit it again "
                                   "and pass the secret with --secret-env",
                                   run_id));
+  }
+  if (start_now) {
+    return start(store, paths, *recipe, run_id);
   }
   auto runs = submit(store, paths, {*recipe}, run_id);
   if (!runs) {

@@ -27,10 +27,13 @@ std::filesystem::path log_path(const Paths& paths, const std::string& run_id, bo
 Result<std::vector<Run>> submit(Store& store, const Paths& paths, const std::vector<Recipe>& recipes,
                                 const std::string& replay_of = "");
 
-/// Claims `run_id` (queued) for this process and launches its supervisor
-/// detached; the caller may exit at once. A supervisor that cannot be
-/// launched settles the run `failed` with reason `spawn_failed`.
-Result<Run> start(Store& store, const Paths& paths, const std::string& run_id);
+/// Records a run of `recipe` already claimed by this process (booting,
+/// lease epoch 1: it is never queued, so no worker can take it) and
+/// launches its supervisor detached; the caller may exit at once. A
+/// supervisor that cannot be launched settles the run `failed` with reason
+/// `spawn_failed`.
+Result<Run> start(Store& store, const Paths& paths, const Recipe& recipe,
+                  const std::string& replay_of = "");
 
 /// Launches `homeboy runs supervise <id> --epoch N` for a run this process
 /// just claimed, in a new session with its output to the run's
@@ -87,7 +90,8 @@ Result<CancelResult> cancel(Store& store, const Paths& paths, const std::string&
 Result<Run> heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
                       const std::string& message);
 
-/// Submits a new run from `run_id`'s recipe, linked to it (`replay_of`).
-Result<Run> replay(Store& store, const Paths& paths, const std::string& run_id);
+/// Submits (or, with `start_now`, starts) a new run from `run_id`'s recipe,
+/// linked to it (`replay_of`).
+Result<Run> replay(Store& store, const Paths& paths, const std::string& run_id, bool start_now);
 
 } // namespace hb::registry

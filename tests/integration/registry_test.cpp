@@ -600,3 +600,21 @@ TEST_F(Registry, RetainForKeepsARunFromCleanupAndCleanupTakesTheRestWithItsFiles
   EXPECT_TRUE(fs::exists(data_ / "artifacts" / active / "stdout.log"));
   EXPECT_FALSE(status(kept)["eligible_at"].is_null());
 }
+
+TEST_F(Registry, AStartedRunIsNeverQueuedSoNoWorkerCanRaceItsCaller)
+{
+  // Were it queued first, a worker woken by the insert could claim it
+  // before `runs start` did, and start would fail although the run goes on.
+  auto w = worker({"--concurrency", "4"});
+  for (int i = 0; i < 5; ++i) {
+    auto r = run({"runs", "start", "--", "true"});
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    std::string id = trim(r.out);
+    Json s = settle(id);
+    EXPECT_EQ(s["status"], "succeeded");
+    EXPECT_EQ(s["lease_epoch"], 1) << "claimed once, by the caller of runs start";
+    Json events = run({"runs", "events", id, "--json"}).payload();
+    ASSERT_FALSE(events["events"].empty());
+    EXPECT_EQ(events["events"][0]["data"]["status"], "booting") << events.dump();
+  }
+}
