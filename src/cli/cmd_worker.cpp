@@ -34,12 +34,11 @@ add_worker_commands(CLI::App& app, Invocation& inv)
       return;
     }
     registry::WorkerOptions options{args->concurrency, args->once};
-    bool quiet = args->quiet;
-    auto done = registry::run_worker(*paths, options, [quiet](const std::string& line) {
-      if (!quiet) {
-        fmt::print("{} {}\n", format_rfc3339(now_ms()), line);
-        std::fflush(stdout);
-      }
+    auto done = registry::run_worker(*paths, options, !args->quiet,
+                                     [](bool error, const std::string& line) {
+      std::FILE* to = error ? stderr : stdout;
+      fmt::print(to, "{} {}{}\n", format_rfc3339(now_ms()), error ? "error: " : "", line);
+      std::fflush(to);
     });
     if (!done) {
       fmt::print(stderr, "error: {}\n", done.error().message);

@@ -156,9 +156,12 @@ reap(Store& store, const Paths& paths, TimeMs now, std::optional<TimeMs>& next_d
 }
 
 Result<void>
-run_worker(const Paths& paths, const WorkerOptions& options,
-           const std::function<void(const std::string&)>& log)
+run_worker(const Paths& paths, const WorkerOptions& options, bool events, const WorkerLog& log)
 {
+  auto event = [&](const std::string& line) {
+    if (events) log(false, line);
+  };
+  auto error = [&](const std::string& line) { log(true, line); };
   auto opened = open_sqlite_store(paths.store_path);
   if (!opened) {
     return Unexpected(opened.error());
@@ -180,10 +183,10 @@ run_worker(const Paths& paths, const WorkerOptions& options,
       std::optional<TimeMs> due;
       auto reaped = reap(store, paths, now, due);
       if (!reaped) {
-        log(fmt::format("reaper: {}", reaped.error().message));
+        error(fmt::format("reaper: {}", reaped.error().message));
       } else {
         for (const auto& r : *reaped) {
-          log(fmt::format("reaped {} ({}): {} {}", r.run.id, to_string(r.run.status),
+          event(fmt::format("reaped {} ({}): {} {}", r.run.id, to_string(r.run.status),
                           to_string(r.action.status), r.action.reason));
         }
       }
@@ -194,9 +197,9 @@ run_worker(const Paths& paths, const WorkerOptions& options,
     for (pid_t pid; (pid = ::waitpid(-1, &status, WNOHANG)) > 0;) {
       auto it = children.find(pid);
       if (it == children.end()) continue;
-      auto run = store.get_run(it->second.run_id);
+      auto run = events ? store.get_run(it->second.run_id) : Result<std::optional<Run>>();
       if (run && *run) {
-        log(fmt::format("finished {}: {} ({})", (*run)->id, to_string((*run)->status),
+        event(fmt::format("finished {}: {} ({})", (*run)->id, to_string((*run)->status),
                         (*run)->terminal_reason));
       }
       if (it->second.pidfd >= 0) ::close(it->second.pidfd);
@@ -204,7 +207,7 @@ run_worker(const Paths& paths, const WorkerOptions& options,
     }
     if (interrupt_signal() != 0) {
       if (!children.empty()) {
-        log(fmt::format("stopping; {} run(s) keep going under their supervisors and settle on "
+        event(fmt::format("stopping; {} run(s) keep going under their supervisors and settle on "
                         "their own",
                         children.size()));
       }
@@ -214,7 +217,7 @@ run_worker(const Paths& paths, const WorkerOptions& options,
     while (static_cast<int>(children.size()) < options.concurrency) {
       auto claimed = store.claim_run(label, now_ms(), std::nullopt);
       if (!claimed) {
-        log(fmt::format("cannot claim a run: {}", claimed.error().message));
+        error(fmt::format("cannot claim a run: {}", claimed.error().message));
         break;
       }
       if (!*claimed) {
@@ -224,11 +227,11 @@ run_worker(const Paths& paths, const WorkerOptions& options,
       const Run& run = **claimed;
       auto pid = launch_claimed(store, paths, run);
       if (!pid) {
-        log(fmt::format("cannot start {}: {}", run.id, pid.error().message));
+        error(fmt::format("cannot start {}: {}", run.id, pid.error().message));
         continue;
       }
       children[*pid] = Child{run.id, open_pidfd(*pid)};
-      log(fmt::format("started {}: {}", run.id, run.command));
+      event(fmt::format("started {}: {}", run.id, run.command));
     }
     if (options.once && queue_empty && children.empty()) {
       std::optional<TimeMs> due;

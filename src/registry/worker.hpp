@@ -60,10 +60,16 @@ struct WorkerOptions
   bool once = false; // stop when the queue is empty and our runs are done
 };
 
+/// One line of a worker's report: an event (a run started, finished or
+/// reaped) or an error (a claim, launch or reaper pass that failed).
+using WorkerLog = std::function<void(bool error, const std::string& line)>;
+
 /// Runs the worker until SIGINT/SIGTERM (its supervisors keep running and
 /// settle their runs) or, with `once`, until there is nothing left to do.
-/// `log` receives one line per event.
-Result<void> run_worker(const Paths& paths, const WorkerOptions& options,
-                        const std::function<void(const std::string&)>& log);
+/// `log` receives every error, and the events only when `events` is set
+/// (a finished run is read back just for its line, so a quiet worker does
+/// not read it).
+Result<void> run_worker(const Paths& paths, const WorkerOptions& options, bool events,
+                        const WorkerLog& log);
 
 } // namespace hb::registry
