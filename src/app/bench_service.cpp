@@ -949,7 +949,7 @@ run_bench(const BenchRequest& request)
   }
 
   report.run_id = new_uuid_v4();
-  auto run_dir = p.paths.artifact_root / report.run_id;
+  auto run_dir = p.paths.run_dir(report.run_id);
   if (auto made = fs::create_directories(run_dir); !made) {
     return make_error("store.unwritable",
                       made.error().message + " (set --artifact-root or HOMEBOY_ARTIFACT_ROOT to "

@@ -646,8 +646,7 @@ import_from_gh_actions(OpenStore& open, const GhImportRequest& request)
         art.id = uuid_from(fmt::format("homeboy gh-actions artifact\n{}\n{}\n{}", run.id, name, rel));
         art.kind = "json";
         art.type = "file";
-        art.path = (open.paths.artifact_root / fs::safe_path_segment(run.id) / "gh-actions" / segment / rel)
-                     .string();
+        art.path = (open.paths.run_dir(run.id) / "gh-actions" / segment / rel).string();
         art.sha256 = digest.sha256;
         art.size_bytes = digest.size;
         art.mime = "application/json";

@@ -68,7 +68,7 @@ file_plan(Store& store, const Paths& paths, const std::string& run_id,
   // Where homeboy writes a run's files (bench, imports): the id as one
   // safe path segment.
   const std::string own = fs::safe_path_segment(run_id);
-  const stdfs::path run_dir = paths.artifact_root / own;
+  const stdfs::path run_dir = paths.run_dir(run_id);
   std::vector<CleanupPath> out;
   auto consider = [&](const stdfs::path& path, bool is_run_dir) {
     CleanupPath item{path.string(), 0, "delete", ""};

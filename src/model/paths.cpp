@@ -2,6 +2,7 @@
 
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/path_safety.hpp"
 
 #include <cstdlib>
 
@@ -20,6 +21,12 @@ env_value(const char* name)
 }
 
 } // namespace
+
+std::filesystem::path
+Paths::run_dir(std::string_view run_id) const
+{
+  return artifact_root / fs::safe_path_segment(run_id);
+}
 
 Result<Paths>
 resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override)

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hb {
 
@@ -19,6 +20,9 @@ struct Paths
   std::filesystem::path components_dir() const { return config_root / "components"; }
   std::filesystem::path extensions_dir() const { return config_root / "extensions"; }
   std::filesystem::path runtime_dir() const { return config_root / "runtime"; }
+  /// <artifact root>/<run id>/: the run's own files (the id as one safe
+  /// path segment). `runs cleanup` deletes it with the run.
+  std::filesystem::path run_dir(std::string_view run_id) const;
 };
 
 /// Resolves every root from the environment and the global config file.

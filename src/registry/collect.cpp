@@ -120,7 +120,7 @@ collect_files(const Paths& paths, const std::string& run_id, const std::string& 
               const std::vector<std::string>& globs, const std::vector<Artifact>& logs, TimeMs now)
 {
   Collection out;
-  auto dir = run_dir(paths, run_id);
+  auto dir = paths.run_dir(run_id);
   std::error_code ec;
   stdfs::path root = stdfs::canonical(cwd, ec);
   if (ec) {

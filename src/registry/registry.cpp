@@ -47,15 +47,9 @@ owned_here(const Run& run)
 } // namespace
 
 std::filesystem::path
-run_dir(const Paths& paths, const std::string& run_id)
-{
-  return paths.artifact_root / run_id;
-}
-
-std::filesystem::path
 log_path(const Paths& paths, const std::string& run_id, bool stderr_stream)
 {
-  return run_dir(paths, run_id) / (stderr_stream ? "stderr.log" : "stdout.log");
+  return paths.run_dir(run_id) / (stderr_stream ? "stderr.log" : "stdout.log");
 }
 
 namespace {
@@ -109,7 +103,7 @@ launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t ep
                       fmt::format("cannot find the homeboy executable: {}", std::strerror(errno)));
   }
   exe[n] = '\0';
-  auto dir = run_dir(paths, run_id);
+  auto dir = paths.run_dir(run_id);
   if (auto made = fs::create_directories(dir); !made) {
     return make_error("process.spawn_failed",
                       fmt::format("cannot create the run directory: {}", made.error().message));

@@ -17,8 +17,7 @@
 
 namespace hb::registry {
 
-/// Where a run's captured output and collected files live.
-std::filesystem::path run_dir(const Paths& paths, const std::string& run_id);
+/// A run's captured output, in its run directory (Paths::run_dir).
 std::filesystem::path log_path(const Paths& paths, const std::string& run_id, bool stderr_stream);
 
 /// Validates and queues runs in one transaction, then wakes the workers.

@@ -194,7 +194,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     }
   }
   SecretMasker masker(secrets);
-  (void)fs::create_directories(run_dir(paths, run_id));
+  (void)fs::create_directories(paths.run_dir(run_id));
   LogSink out_log(log_path(paths, run_id, false), masker);
   LogSink err_log(log_path(paths, run_id, true), masker);
 
@@ -204,7 +204,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     error = recipe.error().message;
     outcome.terminal_reason = "invalid_recipe";
   } else if (!out_log.opened() || !err_log.opened()) {
-    error = fmt::format("cannot create the log files in {}: {}", run_dir(paths, run_id).string(),
+    error = fmt::format("cannot create the log files in {}: {}", paths.run_dir(run_id).string(),
                         std::strerror(errno));
     outcome.terminal_reason = "artifact_collection_failed";
   } else if (!missing.empty()) {
