@@ -24,14 +24,14 @@ plural(std::size_t n, const char* one, const char* many)
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-// Bad input exits 2 (docs/runs.md); a conflict or a store failure 1.
+// Bad input exits 2 (docs/runs.md), a bad bundle and an unknown run
+// included; a conflict or a store failure 1.
 int
-exit_code_for(const Error& e)
+bundle_exit_code(const Error& e)
 {
-  bool input = e.code.rfind("validation.", 0) == 0 || e.code == "import.invalid_bundle" ||
-               e.code == "import.unsupported_version" || e.code == "import.not_found" ||
-               e.code == "run.not_found";
-  return input ? 2 : 1;
+  bool input = e.code == "import.invalid_bundle" || e.code == "import.unsupported_version" ||
+               e.code == "import.not_found" || e.code == "run.not_found";
+  return input ? 2 : exit_code_for(e);
 }
 
 std::string
@@ -172,7 +172,7 @@ add_runs_bundle_commands(CLI::App* runs, Invocation& inv)
     with_store(out, inv.exit_code, [&](app::OpenStore& s) {
       auto report = app::export_bundle(s, request);
       if (!report) {
-        inv.exit_code = emit_error(out, report.error(), exit_code_for(report.error()));
+        inv.exit_code = emit_error(out, report.error(), bundle_exit_code(report.error()));
         return;
       }
       inv.exit_code = emit(out, "export", app::export_payload(*report, ex->with_bytes),
@@ -228,7 +228,7 @@ add_runs_bundle_commands(CLI::App* runs, Invocation& inv)
       with_store(im->out, inv.exit_code, [&](app::OpenStore& s) {
         auto report = app::import_bundle(s, im->dir);
         if (!report) {
-          inv.exit_code = emit_error(im->out, report.error(), exit_code_for(report.error()));
+          inv.exit_code = emit_error(im->out, report.error(), bundle_exit_code(report.error()));
           return;
         }
         inv.exit_code = emit(im->out, "import", app::import_payload(*report), render_import(*report));
@@ -264,7 +264,7 @@ add_runs_bundle_commands(CLI::App* runs, Invocation& inv)
     with_store(im->out, inv.exit_code, [&](app::OpenStore& s) {
       auto report = app::import_from_gh_actions(s, request);
       if (!report) {
-        inv.exit_code = emit_error(im->out, report.error(), exit_code_for(report.error()));
+        inv.exit_code = emit_error(im->out, report.error(), bundle_exit_code(report.error()));
         return;
       }
       inv.exit_code = emit(im->out, "import", app::gh_import_payload(*report), render_gh_import(*report));

@@ -346,8 +346,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
           return std::vector<Run>{*started};
         }();
         if (!submitted) {
-          bool bad_input = submitted.error().code.rfind("validation.", 0) == 0;
-          inv.exit_code = emit_error(args->output, submitted.error(), bad_input ? 2 : 1);
+          inv.exit_code = emit_error(args->output, submitted.error(), exit_code_for(submitted.error()));
           return;
         }
         const std::vector<Run>& runs = *submitted;
@@ -581,8 +580,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
              [&](app::OpenStore& s, const Run& found) {
       auto run = registry::heartbeat(*s.store, found.id, beat_args->preview, beat_args->message);
       if (!run) {
-        bool bad = run.error().code.rfind("validation.", 0) == 0;
-        inv.exit_code = emit_error(beat_args->output, run.error(), bad ? 2 : 1);
+        inv.exit_code = emit_error(beat_args->output, run.error(), exit_code_for(run.error()));
         return;
       }
       inv.exit_code = emit(beat_args->output, "runs.heartbeat", app::run_detail_json(*run),

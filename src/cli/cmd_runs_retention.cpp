@@ -17,14 +17,6 @@ namespace hb::cli {
 
 namespace {
 
-// Bad input (a malformed --until, a non-terminal --status, a retention that
-// would shrink) exits 2; everything else 1.
-int
-exit_code_for(const Error& error)
-{
-  return error.code.rfind("validation.", 0) == 0 ? 2 : 1;
-}
-
 std::string
 render_cleanup(const app::RunCleanupReport& r)
 {

@@ -66,6 +66,12 @@ make_filter(const RunFilterArgs& a)
   return f;
 }
 
+int
+exit_code_for(const Error& error)
+{
+  return error.code.rfind("validation.", 0) == 0 ? 2 : 1;
+}
+
 std::string
 short_id(const std::string& id)
 {

@@ -35,6 +35,9 @@ Result<RunFilter> make_filter(const RunFilterArgs& a);
 Json filter_echo(const RunFilterArgs& a, bool with_limit = true);
 
 std::string short_id(const std::string& id);
+/// The exit code of a failed command: 2 for bad input (`validation.*`:
+/// a malformed option, a refused value), 1 for everything else.
+int exit_code_for(const Error& error);
 std::string status_text(RunStatus status, bool colour);
 std::string duration_text(const Run& run);
 std::string size_text(std::optional<std::uint64_t> size);
