@@ -708,13 +708,10 @@ public:
     }
     return m_db.write_transaction([&]() -> Result<void> {
       auto update = m_db.prepare(
-        outcome.merge_metadata
-          ? "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
-            "metadata = json_patch(" HB_METADATA_BASE ", ?), eligible_at = coalesce(?, eligible_at) "
-            "WHERE id = ? AND status = ? AND lease_epoch = ?"
-          : "UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, finished_at = ?, "
-            "metadata = ?, eligible_at = coalesce(?, eligible_at) "
-            "WHERE id = ? AND status = ? AND lease_epoch = ?");
+        fmt::format("UPDATE runs SET status = ?, terminal_reason = ?, exit_code = ?, "
+                    "finished_at = ?, metadata = {}, eligible_at = coalesce(?, eligible_at) "
+                    "WHERE id = ? AND status = ? AND lease_epoch = ?",
+                    outcome.merge_metadata ? "json_patch(" HB_METADATA_BASE ", ?)" : "?"));
       if (!update) {
         return Unexpected(update.error());
       }
@@ -924,41 +921,31 @@ public:
       if (!*current) {
         return make_error("run.not_found", fmt::format("no run with id {}", run_id));
       }
-      Run run = **current;
-      Json data = {{"reason", reason}};
-      if (run.status == RunStatus::queued) {
-        // Never started: settled here, so no worker can pick it up.
+      const Run& run = **current;
+      const bool queued = run.status == RunStatus::queued;
+      if (queued || (!is_terminal(run.status) && !run.cancel_requested_at)) {
+        // A queued run never started: it is settled here, so no worker can
+        // pick it up. An active one is marked for its supervisor.
         auto stmt = m_db.prepare(
-          "UPDATE runs SET status = 'cancelled', terminal_reason = 'cancelled_by_user', "
-          "cancel_requested_at = ?, finished_at = ?, metadata = json_patch(" HB_METADATA_BASE ", ?) "
-          "WHERE id = ? AND status = 'queued'");
+          queued ? "UPDATE runs SET status = 'cancelled', terminal_reason = 'cancelled_by_user', "
+                   "cancel_requested_at = ?1, finished_at = ?1, "
+                   "metadata = json_patch(" HB_METADATA_BASE ", ?2) WHERE id = ?3 AND status = 'queued'"
+                 : "UPDATE runs SET cancel_requested_at = ?1, "
+                   "metadata = json_patch(" HB_METADATA_BASE ", ?2) WHERE id = ?3");
         if (!stmt) {
           return Unexpected(stmt.error());
         }
-        Json patch = {{"cancel_reason", reason}};
-        stmt->bind(1, static_cast<std::int64_t>(now)).bind(2, static_cast<std::int64_t>(now))
-          .bind(3, dump_json(patch)).bind(4, run_id);
+        stmt->bind(1, static_cast<std::int64_t>(now))
+          .bind(2, dump_json(Json{{"cancel_reason", reason}}))
+          .bind(3, run_id);
         if (auto ok = stmt->run(); !ok) {
           return ok;
         }
-        data["from"] = "queued";
-        data["to"] = "cancelled";
-        if (auto ok = insert_event(run_id, "status", dump_json(data), now); !ok) {
-          return ok;
-        }
-      } else if (!is_terminal(run.status) && !run.cancel_requested_at) {
-        auto stmt = m_db.prepare(
-          "UPDATE runs SET cancel_requested_at = ?, metadata = json_patch(" HB_METADATA_BASE ", ?) "
-          "WHERE id = ?");
-        if (!stmt) {
-          return Unexpected(stmt.error());
-        }
-        Json patch = {{"cancel_reason", reason}};
-        stmt->bind(1, static_cast<std::int64_t>(now)).bind(2, dump_json(patch)).bind(3, run_id);
-        if (auto ok = stmt->run(); !ok) {
-          return ok;
-        }
-        if (auto ok = insert_event(run_id, "cancel_requested", dump_json(data), now); !ok) {
+        Json data = queued ? Json{{"reason", reason}, {"from", "queued"}, {"to", "cancelled"}}
+                           : Json{{"reason", reason}};
+        if (auto ok = insert_event(run_id, queued ? "status" : "cancel_requested", dump_json(data),
+                                   now);
+            !ok) {
           return ok;
         }
       }
