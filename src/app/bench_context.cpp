@@ -18,7 +18,7 @@ settings_fingerprint(const std::string& settings_json)
   if (sorted.is_discarded()) {
     sorted = nlohmann::json::object();
   }
-  std::string canonical = sorted.dump();
+  std::string canonical = sorted.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   Sha256 digest;
   digest.update(canonical.data(), canonical.size());
   return digest.hex();

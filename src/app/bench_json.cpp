@@ -25,7 +25,7 @@ gate_result_json(const GateResult& g)
 Json
 budget_finding_json(const BudgetFinding& f)
 {
-  Json meta = Json::parse(f.metadata_json, nullptr, false);
+  Json meta = parse_json_or_discard(f.metadata_json);
   Json out = {{"tool", f.tool}, {"message", f.message}, {"rule", f.rule},
               {"category", f.category}, {"severity", f.severity},
               {"fails_run", f.fails_run}};

@@ -85,6 +85,8 @@ struct BenchReport
   bool baseline_found = false;
   bool baseline_saved = false;
   bool ratcheted = false;
+  /// Between the settle and the baseline write (baseline_commit.hpp).
+  bool baseline_pending = false;
   std::vector<std::string> ratcheted_metrics; // "<scenario>/<metric>"
   std::vector<std::string> notes; // baseline not saved because ..., etc.
   std::vector<SampleDiagnostics> diagnostics;

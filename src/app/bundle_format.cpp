@@ -89,7 +89,7 @@ sorted(const Json& value)
 Json
 parse_stored(const std::string& text)
 {
-  Json parsed = Json::parse(text, nullptr, false);
+  Json parsed = parse_json_or_discard(text);
   return parsed.is_discarded() ? Json(nullptr) : parsed;
 }
 

@@ -6,6 +6,7 @@
 #include "util/file_placer.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/path_safety.hpp"
 
 #include <fmt/core.h>
@@ -36,6 +37,9 @@ bad(const std::string& where, const std::string& what)
 
 // Field readers for one record: errors name the file, the index and the
 // field ("runs.json[2].started_at: ...").
+/// Longest run, artifact, finding or span id an import accepts (a UUID has 36).
+constexpr std::size_t k_max_id_bytes = 80;
+
 class Fields
 {
 public:
@@ -58,6 +62,27 @@ public:
     return value;
   }
 
+  /// A record id: it names directories under the artifact root (percent-
+  /// encoded, so distinct ids never share one) and is echoed in messages.
+  Result<std::string> identifier(const char* key) const
+  {
+    auto value = text(key, true);
+    if (!value) return Unexpected(value.error());
+    if (value->size() > k_max_id_bytes) {
+      return bad(m_where, fmt::format("`{}` is {} bytes long; ids have at most {} ({})", key,
+                                      value->size(), k_max_id_bytes,
+                                      truncate_for_message(*value, 40)));
+    }
+    for (unsigned char c : *value) {
+      if (c < 0x20 || c == 0x7f) {
+        return bad(m_where, fmt::format("`{}` contains a control character ({}); ids must be "
+                                        "printable",
+                                        key, truncate_for_message(*value, 40)));
+      }
+    }
+    return value;
+  }
+
   Result<std::optional<TimeMs>> time(const char* key, bool required) const
   {
     auto value = text(key, required);
@@ -65,7 +90,8 @@ public:
     if (value->empty()) return std::optional<TimeMs>();
     auto t = parse_rfc3339(*value);
     if (!t) {
-      return bad(m_where, fmt::format("`{}` is `{}`, not an RFC 3339 timestamp", key, *value));
+      return bad(m_where, fmt::format("`{}` is `{}`, not an RFC 3339 timestamp", key,
+                                      truncate_for_message(*value, 40)));
     }
     return std::optional<TimeMs>(*t);
   }
@@ -75,7 +101,8 @@ public:
     auto it = m_object.find(key);
     if (it == m_object.end() || it->is_null()) return std::optional<std::int64_t>();
     if (!it->is_number_integer()) {
-      return bad(m_where, fmt::format("`{}` must be an integer, not {}", key, dump_json(*it)));
+      return bad(m_where, fmt::format("`{}` must be an integer, not {}", key,
+                                      truncate_for_message(dump_json(*it), 40)));
     }
     return std::optional<std::int64_t>(it->get<std::int64_t>());
   }
@@ -299,7 +326,7 @@ private:
       Fields f(runs[i], fmt::format("runs.json[{}]", i));
       BundleRun r;
       Run& run = r.run;
-      HB_TRY(id, f.text("id"));
+      HB_TRY(id, f.identifier("id"));
       if (!ids.insert(id).second) return bad(f.where(), fmt::format("run id {} appears twice", id));
       run.id = id;
       HB_TRY(kind, f.text("kind"));
@@ -482,7 +509,7 @@ private:
       Fields f(artifacts[i], fmt::format("artifacts.json[{}]", i));
       BundleArtifact ba;
       Artifact& a = ba.artifact;
-      HB_TRY(id, f.text("id"));
+      HB_TRY(id, f.identifier("id"));
       if (!ids.insert(id).second) return bad(f.where(), fmt::format("artifact id {} appears twice", id));
       HB_TRY(run_id, f.text("run_id"));
       HB_TRY(kind, f.text("kind"));
@@ -561,7 +588,7 @@ private:
     for (std::size_t i = 0; i < spans.size(); ++i) {
       Fields f(spans[i], fmt::format("trace_spans.json[{}]", i));
       TraceSpan t;
-      HB_TRY(id, f.text("id"));
+      HB_TRY(id, f.identifier("id"));
       if (!ids.insert(id).second) return bad(f.where(), fmt::format("trace span id {} appears twice", id));
       HB_TRY(run_id, f.text("run_id"));
       HB_TRY(span_id, f.text("span_id"));
@@ -592,7 +619,7 @@ private:
     for (std::size_t i = 0; i < list.size(); ++i) {
       Fields f(list[i], fmt::format("{}[{}]", name, i));
       Finding x;
-      HB_TRY(id, f.text("id"));
+      HB_TRY(id, f.identifier("id"));
       bool fresh = ids.insert(id).second;
       if (!fresh && !subset) return bad(f.where(), fmt::format("finding id {} appears twice", id));
       HB_TRY(run_id, f.text("run_id"));
@@ -654,7 +681,7 @@ conflict(const std::string& record, const std::string& id, const std::string& ru
                                 "into another data directory (HOMEBOY_DATA_DIR)",
                                 subject, field, ours.size() > 200 ? ours.substr(0, 200) + "..." : ours,
                                 theirs.size() > 200 ? theirs.substr(0, 200) + "..." : theirs),
-                    details.dump());
+                    dump_json(details));
 }
 
 std::string
@@ -852,8 +879,8 @@ stdfs::path
 byte_target(const stdfs::path& root, const BundleArtifact& b)
 {
   const Artifact& a = b.artifact;
-  return root / fs::safe_path_segment(a.run_id) / "imported" / fs::safe_path_segment(a.id) /
-         b.stored_name;
+  return root / fs::injective_path_segment(a.run_id) / "imported"
+         / fs::injective_path_segment(a.id) / b.stored_name;
 }
 
 } // namespace

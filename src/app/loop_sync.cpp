@@ -121,7 +121,7 @@ loop_sync(Store& store, const LoopSyncRequest& request)
           a.problem = text.error().message;
         } else {
           triage_bytes = text->size();
-          triage = Json::parse(*text, nullptr, false);
+          triage = parse_json_or_discard(*text);
           if (triage.is_discarded() || !triage.is_object()) {
             a.problem = fmt::format("{} is not a JSON object", candidate);
             triage = nullptr;

@@ -1,10 +1,14 @@
 #include "app/reconcile.hpp"
 
+#include "app/bench/baseline_commit.hpp"
+
 #include "util/json.hpp"
 #include "util/host.hpp"
 #include "util/process.hpp"
 
 #include <fmt/core.h>
+
+#include <csignal>
 
 namespace hb::app {
 
@@ -14,8 +18,33 @@ owner_label(int pid)
   return fmt::format("{}:{}", hostname(), pid);
 }
 
+namespace {
+
+// Kills what is left of a dead bench's process group: normally its group
+// guard already did (util/group_guard), unless the guard was killed too.
+std::size_t
+kill_leftovers(const Run& run, const std::string& host)
+{
+  Json meta = parse_json_or_discard(run.metadata_json);
+  if (!meta.is_object() || !meta.contains("runtime") || !meta["runtime"].is_object()) {
+    return 0;
+  }
+  const Json& runtime = meta["runtime"];
+  if (runtime.value("host", "") != host || !runtime.value("pgid", Json()).is_number_integer()) {
+    return 0;
+  }
+  std::optional<std::uint64_t> start_time;
+  if (runtime.value("start_time", Json()).is_number_unsigned()) {
+    start_time = runtime["start_time"].get<std::uint64_t>();
+  }
+  return static_cast<std::size_t>(
+    kill_process_group(runtime["pgid"].get<int>(), start_time, SIGKILL));
+}
+
+} // namespace
+
 Result<ReconcileReport>
-reconcile_runs(Store& store, bool dry_run)
+reconcile_runs(Store& store, const Paths& paths, bool dry_run)
 {
   ReconcileReport report;
   const std::string host = hostname();
@@ -52,7 +81,7 @@ reconcile_runs(Store& store, bool dry_run)
       entry.detail = fmt::format("owner process {} is gone; would settle as failed (owner_gone)",
                                  *run.owner_pid);
     } else {
-      Json meta = Json::parse(run.metadata_json, nullptr, false);
+      Json meta = parse_json_or_discard(run.metadata_json);
       if (!meta.is_object()) {
         meta = Json::object();
       }
@@ -64,7 +93,7 @@ reconcile_runs(Store& store, bool dry_run)
       outcome.status = RunStatus::failed;
       outcome.terminal_reason = "owner_gone";
       outcome.finished_at = now;
-      outcome.metadata_json = meta.dump();
+      outcome.metadata_json = dump_json(meta);
       auto settled = store.settle_run(run.id, run.status, run.lease_epoch, outcome);
       if (!settled && settled.error().code == "store.conflict") {
         entry.action = "moved";
@@ -77,8 +106,16 @@ reconcile_runs(Store& store, bool dry_run)
                                    *run.owner_pid);
         ++report.settled;
       }
+      if (std::size_t killed = kill_leftovers(run, host)) {
+        report.processes_killed += killed;
+        entry.detail += fmt::format("; killed {} leftover process{} of its group", killed,
+                                    killed == 1 ? "" : "es");
+      }
     }
     report.entries.push_back(std::move(entry));
+  }
+  if (!dry_run) {
+    report.baselines = recover_pending_baselines(store, paths);
   }
   return report;
 }

@@ -3,6 +3,7 @@
 // `homeboy bench` killed with SIGKILL, a machine that lost power), so nothing
 // stays `running` forever.
 
+#include "model/paths.hpp"
 #include "model/run.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
@@ -26,13 +27,21 @@ struct ReconcileReport
 {
   std::vector<ReconcileEntry> entries;
   std::size_t settled = 0;
+  /// Processes of dead benches' groups that were killed.
+  std::size_t processes_killed = 0;
+  /// One sentence per interrupted baseline write completed or rolled back.
+  std::vector<std::string> baselines;
 };
 
 /// Looks at every active run (booting, running, collecting_artifacts). One
-/// owned by a process of this host that no longer exists (checked by pid and
-/// process start time, so a reused pid does not count as alive) is settled
-/// `failed` with terminal_reason `owner_gone` (compare-and-set: a run that
-/// moved meanwhile is left alone). With `dry_run` nothing is written.
-Result<ReconcileReport> reconcile_runs(Store& store, bool dry_run);
+/// owned by a process of this host that no longer exists or is a zombie
+/// (checked by pid and process start time, so a reused pid does not count as
+/// alive) is settled `failed` with terminal_reason `owner_gone`
+/// (compare-and-set: a run that moved meanwhile is left alone), and what is
+/// left of its process group (metadata.runtime: pgid and the group leader's
+/// start time) is killed. Then interrupted baseline writes are completed or
+/// rolled back (app/bench/baseline_commit.hpp). With `dry_run` nothing is
+/// written or killed.
+Result<ReconcileReport> reconcile_runs(Store& store, const Paths& paths, bool dry_run);
 
 } // namespace hb::app

@@ -7,7 +7,7 @@ namespace hb::app {
 Json
 object_or_empty(const std::string& text)
 {
-  Json parsed = Json::parse(text, nullptr, false);
+  Json parsed = parse_json_or_discard(text);
   return parsed.is_object() ? parsed : Json::object();
 }
 

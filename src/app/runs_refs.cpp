@@ -210,7 +210,7 @@ run_evidence(Store& store, const Run& run)
 {
   auto artifacts = store.run_artifacts(run.id);
   if (!artifacts) return Unexpected(artifacts.error());
-  Json meta = Json::parse(run.metadata_json, nullptr, false);
+  Json meta = parse_json_or_discard(run.metadata_json);
   if (!meta.is_object()) meta = Json::object();
 
   std::size_t files = 0, directories = 0, urls = 0, metadata_only = 0, missing = 0, publics = 0,
@@ -275,7 +275,7 @@ run_evidence(Store& store, const Run& run)
     item["public"] = reviewer_visible;
     item["public_url"] = public_url;
     item["fetch_command"] = fetch;
-    Json artifact_meta = Json::parse(a.metadata_json, nullptr, false);
+    Json artifact_meta = parse_json_or_discard(a.metadata_json);
     std::string name = artifact_meta.is_object() ? artifact_meta.value("name", "") : "";
     if (analysis::has_key_case_marker(a.id) || analysis::has_key_case_marker(a.kind) ||
         analysis::has_key_case_marker(a.label) || analysis::has_key_case_marker(name)) {
@@ -352,7 +352,7 @@ step_json(const analysis::ResumePlan& plan, const std::optional<std::size_t>& in
 Result<Json>
 resume_plan(const Run& run)
 {
-  Json meta = Json::parse(run.metadata_json, nullptr, false);
+  Json meta = parse_json_or_discard(run.metadata_json);
   auto plan = analysis::plan_resume(meta);
   if (!plan) {
     Error e = plan.error();

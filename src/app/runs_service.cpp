@@ -1,9 +1,17 @@
 #include "app/runs_service.hpp"
 
 #include "analysis/jsonpath.hpp"
+#include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 
 #include <fmt/core.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace hb::app {
 
@@ -47,7 +55,7 @@ find_run(Store& store, const std::string& id_or_prefix)
   return make_error("run.not_found",
                     fmt::format("no run `{}` in the observation store; `homeboy runs list` shows "
                                 "recorded runs",
-                                id_or_prefix));
+                                truncate_for_message(id_or_prefix, 60)));
 }
 
 Result<Json>
@@ -69,6 +77,49 @@ select_field(const Json& document, const std::string& query)
     all.push_back(*node);
   }
   return all;
+}
+
+Result<std::string>
+read_artifact_bytes(const Artifact& a)
+{
+  int fd = ::open(a.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ELOOP) {
+      return make_error("artifact.tampered",
+                        fmt::format("artifact {}'s file {} was replaced by a symbolic link; "
+                                    "refusing to follow it",
+                                    a.id, a.path));
+    }
+    return make_error("artifact.missing",
+                      fmt::format("artifact {}'s file {} cannot be read: {}", a.id, a.path,
+                                  std::strerror(err)));
+  }
+  struct stat info{};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return make_error("artifact.missing",
+                      fmt::format("artifact {}'s file {} is not a regular file", a.id, a.path));
+  }
+  std::string content;
+  char buffer[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (!a.sha256.empty()) {
+    std::string actual = fs::sha256_hex(content);
+    if (actual != a.sha256) {
+      return make_error("artifact.tampered",
+                        fmt::format("artifact {}'s file {} changed since it was recorded (sha256 "
+                                    "{}, recorded {}); refusing to serve it",
+                                    a.id, a.path, actual, a.sha256));
+    }
+  }
+  return content;
 }
 
 } // namespace hb::app

@@ -24,6 +24,12 @@ Result<OpenStore> open_store();
 /// The run with this id or unique id prefix; `run.not_found` otherwise.
 Result<Run> find_run(Store& store, const std::string& id_or_prefix);
 
+/// The bytes of a file artifact, read without following a symbolic link and
+/// checked against the sha256 recorded with it: an artifact file replaced
+/// or changed since it was recorded is refused (`artifact.tampered`), never
+/// served. `artifact.missing` when the file is gone.
+Result<std::string> read_artifact_bytes(const Artifact& artifact);
+
 /// Applies a JSONPath query to a document the way `--field` does (compat.md):
 /// no match gives null, one match the value, several an array of them.
 /// Errors: `validation.invalid_jsonpath`, naming the column.

@@ -97,6 +97,9 @@ parse_baseline(const Json& node, const std::string& where)
   if (meta.contains("host") && meta["host"].is_object()) {
     baseline.host = host_from_json(meta["host"]);
   }
+  if (meta.contains("run_id") && meta["run_id"].is_string()) {
+    baseline.run_id = meta["run_id"].get<std::string>();
+  }
   if (!meta.contains("scenarios") || !meta["scenarios"].is_array()) {
     return bad("`metadata.scenarios` must be an array");
   }
@@ -172,6 +175,9 @@ baseline_to_json(const Baseline& baseline)
   Json metadata = {{"iterations", baseline.iterations}, {"scenarios", std::move(scenarios)}};
   if (baseline.host) {
     metadata["host"] = host_to_json(*baseline.host);
+  }
+  if (!baseline.run_id.empty()) {
+    metadata["run_id"] = baseline.run_id;
   }
   return Json{{"created_at", baseline.created_at},
               {"context_id", baseline.context_id},

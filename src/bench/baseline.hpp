@@ -39,6 +39,10 @@ struct Baseline
   /// metadata.host: the machine the baseline was measured on (ours; the
   /// original tool's baselines have none).
   std::optional<HostFingerprint> host;
+  /// metadata.run_id: the run this baseline came from (ours; empty in the
+  /// original tool's baselines). It lets a crash-interrupted save be told
+  /// from a completed one.
+  std::string run_id;
 
   const BaselineScenario* find(std::string_view scenario_id) const;
 };

@@ -304,7 +304,21 @@ public:
     }
     posix_spawnattr_setsigmask(&m_attr, &empty);
     posix_spawnattr_setsigdefault(&m_attr, &defaults);
-    posix_spawnattr_setpgroup(&m_attr, 0);
+    // One group for every child, led by a guard that kills it if homeboy
+    // dies (a timed command must not keep loading the machine).
+    if (!m_options.group) {
+      auto own = GroupGuard::create();
+      if (!own) {
+        return Unexpected(own.error());
+      }
+      m_own_group = std::move(*own);
+    }
+    auto pgid = (m_options.group ? m_options.group : &m_own_group)->ensure();
+    if (!pgid) {
+      return Unexpected(pgid.error());
+    }
+    m_pgid = *pgid;
+    posix_spawnattr_setpgroup(&m_attr, m_pgid);
     posix_spawnattr_setflags(&m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
                                         | POSIX_SPAWN_SETSIGDEF);
     return {};
@@ -340,7 +354,7 @@ public:
       }
       // A signal (SIGINT with install_interrupt_handlers) woke us up.
       if (m_options.should_cancel && m_options.should_cancel()) {
-        ::kill(-pid, interruptions++ == 0 ? SIGTERM : SIGKILL);
+        ::kill(-m_pgid, interruptions++ == 0 ? SIGTERM : SIGKILL);
         outcome.cancelled = true;
       }
     }
@@ -387,6 +401,8 @@ private:
   std::vector<char*> m_envp;
   Fd m_null;
   Fd m_stderr;
+  GroupGuard m_own_group;
+  int m_pgid = 0;
 };
 
 IterationFailure

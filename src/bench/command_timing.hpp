@@ -73,6 +73,9 @@ struct TimingOptions
   /// running child's process group gets SIGTERM (SIGKILL on a second
   /// interruption), its iteration is discarded and the run ends cancelled.
   std::function<bool()> should_cancel;
+  /// The process group every child is started in, so that none outlives
+  /// homeboy (util/group_guard); null: one of the run's own.
+  GroupGuard* group = nullptr;
 };
 
 struct IterationFailure

@@ -173,7 +173,7 @@ runner_environment(const Component& component, const Runner& runner,
   } else {
     env.unset("HOMEBOY_BENCH_LIST_ONLY");
   }
-  env.set("HOMEBOY_BENCH_ARGS_JSON", Json(invocation.runner_args).dump());
+  env.set("HOMEBOY_BENCH_ARGS_JSON", dump_json(Json(invocation.runner_args)));
   env.set("HOMEBOY_BENCH_RUN_ID", invocation.run_id);
   env.set("HOMEBOY_BENCH_RESPONSIVENESS_FILE",
           (invocation.run_dir / "bench-responsiveness.jsonl").string());
@@ -213,6 +213,7 @@ invoke_runner(const Runner& runner, const Component& component, const Environmen
     spec.stderr_path = invocation.run_dir / ("runner.stderr" + suffix + ".log");
     spec.on_output = on_output;
     spec.should_cancel = should_cancel;
+    spec.group = invocation.group;
     auto result = run_process(spec);
     if (!result) {
       return Unexpected(result.error());

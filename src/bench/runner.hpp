@@ -45,6 +45,9 @@ struct RunnerInvocation
   bool list_only = false;
   std::vector<std::string> runner_args;
   std::string settings_json = "{}";
+  /// The process group to start the runner in (util/group_guard); null:
+  /// one of its own.
+  GroupGuard* group = nullptr;
 };
 
 /// The child's environment: ours, the component's `env`, the runtime helper

@@ -243,9 +243,8 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     if (!report) {
       // Interrupted before anything ran: exit as an interrupted program does.
       // Bad arguments found by the service are usage errors, like CLI11's.
-      int code = report.error().code == "bench.interrupted"            ? 128 + SIGINT
-                 : report.error().code == "validation.invalid_argument" ? 2
-                                                                         : 1;
+      int code = report.error().code == "bench.interrupted" ? 128 + SIGINT
+                                                             : exit_code_for(report.error());
       inv.exit_code = emit_error(args->output, report.error(), code);
       return;
     }

@@ -20,7 +20,7 @@ component_json(const Component& c)
               {"local_path", c.local_path.string()},
               {"extensions", c.extension_ids},
               {"bench_scripts", c.bench_scripts},
-              {"settings", Json::parse(c.settings_json, nullptr, false)},
+              {"settings", parse_json_or_discard(c.settings_json)},
               {"registered", c.registered},
               {"registry_file", c.registry_file.empty() ? Json(nullptr) : Json(c.registry_file.string())}};
 }

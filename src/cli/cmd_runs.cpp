@@ -30,7 +30,7 @@ using app::run_summary_json;
 bool
 is_key_case(const Artifact& a)
 {
-  Json meta = Json::parse(a.metadata_json, nullptr, false);
+  Json meta = parse_json_or_discard(a.metadata_json);
   std::string name = meta.is_object() ? meta.value("name", "") : "";
   return analysis::has_key_case_marker(a.id) || analysis::has_key_case_marker(a.kind) ||
          analysis::has_key_case_marker(a.label) || analysis::has_key_case_marker(name);
@@ -76,7 +76,7 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
   }
   if (!run.command.empty()) out += fmt::format("command    {}\n", run.command);
   if (!run.cwd.empty()) out += fmt::format("cwd        {}\n", run.cwd);
-  Json meta = Json::parse(run.metadata_json, nullptr, false);
+  Json meta = parse_json_or_discard(run.metadata_json);
   if (!meta.is_object()) meta = Json::object();
   if (meta.contains("failure") && meta["failure"].is_object()) {
     out += fmt::format("failure    {}\n", meta["failure"].value("message", ""));
@@ -453,29 +453,29 @@ add_runs_commands(CLI::App& app, Invocation& inv)
         return;
       }
       std::error_code ec;
-      if (a.type != "file" || !std::filesystem::is_regular_file(a.path, ec)) {
+      if (a.type != "file") {
         inv.exit_code = emit_error(out, Error{"artifact.missing",
-                                              fmt::format("artifact {}'s file {} no longer exists or is not a regular file", a.id, a.path),
+                                              fmt::format("artifact {} is a {}, not a file", a.id, a.type),
                                               "{}"});
         return;
       }
+      if (get_args->dest.empty() && out.json) {
+        inv.exit_code = emit_error(out, Error{"validation.invalid_argument",
+                                              "--json needs --output PATH (the content cannot share stdout with JSON)", "{}"}, 2);
+        return;
+      }
+      auto content = app::read_artifact_bytes(a);
+      if (!content) {
+        inv.exit_code = emit_error(out, content.error());
+        return;
+      }
       if (get_args->dest.empty()) {
-        if (out.json) {
-          inv.exit_code = emit_error(out, Error{"validation.invalid_argument",
-                                                "--json needs --output PATH (the content cannot share stdout with JSON)", "{}"}, 2);
-          return;
-        }
-        auto content = fs::read_file(a.path);
-        if (!content) {
-          inv.exit_code = emit_error(out, content.error());
-          return;
-        }
         std::fwrite(content->data(), 1, content->size(), stdout);
         return;
       }
       std::filesystem::path dest = get_args->dest;
       if (std::filesystem::is_directory(dest, ec)) dest /= std::filesystem::path(a.path).filename();
-      if (auto copied = fs::copy_file(a.path, dest); !copied) {
+      if (auto copied = fs::write_file_atomic(dest, *content); !copied) {
         inv.exit_code = emit_error(out, copied.error());
         return;
       }
@@ -556,7 +556,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   add_output_options(reconcile, rec_args->output);
   reconcile->callback([rec_args, &inv] {
     with_store(rec_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto report = app::reconcile_runs(*s.store, rec_args->dry_run);
+      auto report = app::reconcile_runs(*s.store, s.paths, rec_args->dry_run);
       if (!report) {
         inv.exit_code = emit_error(rec_args->output, report.error());
         return;
@@ -578,9 +578,14 @@ add_runs_commands(CLI::App& app, Invocation& inv)
                                    : fmt::format("\nSettled {} run{}.\n", report->settled,
                                                  report->settled == 1 ? "" : "s");
       }
+      for (const auto& line : report->baselines) {
+        human += "Baseline: " + line + "\n";
+      }
       inv.exit_code = emit(rec_args->output, "reconcile",
                            Json{{"command", "runs.reconcile"}, {"dry_run", rec_args->dry_run},
-                                {"settled", report->settled}, {"runs", std::move(items)}},
+                                {"settled", report->settled},
+                                {"processes_killed", report->processes_killed},
+                                {"baselines", report->baselines}, {"runs", std::move(items)}},
                            human);
     });
   });

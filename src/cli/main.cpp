@@ -2,6 +2,7 @@
 // command to its group (cmd_*.cpp).
 
 #include "cli/commands.hpp"
+#include "util/last_resort.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -32,6 +33,9 @@ shell_quote(const std::string& arg)
 int
 main(int argc, char** argv)
 {
+  // No exception or std::terminate ends homeboy with "terminate called ...":
+  // the active run is settled and the user told (util/last_resort).
+  hb::install_last_resort_handler();
   hb::cli::Invocation invocation;
   std::vector<std::string> args;
   bool passthrough = false;
@@ -97,6 +101,10 @@ main(int argc, char** argv)
     fmt::print(stderr, "error: {}\n", e.what());
     fmt::print(stderr, "Run `homeboy --help`, or `homeboy <command> --help`, for usage.\n");
     return 2;
+  } catch (const std::exception& e) {
+    return hb::handle_internal_error(std::string("uncaught exception: ") + e.what());
+  } catch (...) {
+    return hb::handle_internal_error("uncaught exception of an unknown type");
   }
   return invocation.exit_code;
 }

@@ -207,7 +207,7 @@ finish_component(Component& component, Json& settings)
     }
     settings = std::move(repo_settings);
   }
-  component.settings_json = settings.dump();
+  component.settings_json = dump_json(settings);
   return {};
 }
 
@@ -262,7 +262,7 @@ homeboy_json_id(const stdfs::path& file)
   if (!text) {
     return std::nullopt;
   }
-  Json doc = Json::parse(*text, nullptr, false);
+  Json doc = parse_json_or_discard(*text);
   if (doc.is_object() && doc.contains("id") && doc["id"].is_string()) {
     return doc["id"].get<std::string>();
   }
@@ -332,7 +332,7 @@ load_component(const Paths& paths, const std::string& id, const stdfs::path& cwd
                     fmt::format("unknown component `{}` ({}); register it with `homeboy component "
                                 "create --local-path DIR`",
                                 id, known),
-                    details.dump());
+                    dump_json(details));
 }
 
 Result<Component>
@@ -348,7 +348,7 @@ detect_component(const Paths& paths, const stdfs::path& cwd,
     if (!text) {
       continue;
     }
-    Json doc = Json::parse(*text, nullptr, false);
+    Json doc = parse_json_or_discard(*text);
     if (!doc.is_object() || !doc.contains("local_path") || !doc["local_path"].is_string()) {
       continue;
     }
@@ -399,7 +399,7 @@ list_components(const Paths& paths)
     if (auto applied = apply_component_file(component, settings, *doc, file); !applied) {
       return Unexpected(applied.error());
     }
-    component.settings_json = settings.dump();
+    component.settings_json = dump_json(settings);
     out.push_back(std::move(component));
   }
   return out;
@@ -451,7 +451,7 @@ create_component(const Paths& paths, const CreateComponentOptions& options)
   if (auto made = fs::create_directories(paths.components_dir()); !made) {
     return Unexpected(made.error());
   }
-  if (auto written = fs::write_file_atomic(file, doc.dump(2) + "\n"); !written) {
+  if (auto written = fs::write_file_atomic(file, dump_json(doc, 2) + "\n"); !written) {
     return Unexpected(written.error());
   }
   return load_registered(file, std::nullopt);

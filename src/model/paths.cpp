@@ -25,7 +25,7 @@ env_value(const char* name)
 std::filesystem::path
 Paths::run_dir(std::string_view run_id) const
 {
-  return artifact_root / fs::safe_path_segment(run_id);
+  return artifact_root / fs::injective_path_segment(run_id);
 }
 
 Result<Paths>
@@ -75,6 +75,15 @@ resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override
       }
     }
   }
+  // Stored artifact paths must stay valid from any working directory, so a
+  // relative HOMEBOY_DATA_DIR or HOMEBOY_ARTIFACT_ROOT is resolved now.
+  std::error_code ec;
+  for (auto* dir : {&paths.data_root, &paths.artifact_root}) {
+    if (dir->is_relative()) {
+      *dir = std::filesystem::absolute(*dir, ec).lexically_normal();
+    }
+  }
+  paths.store_path = paths.data_root / "homeboy.sqlite";
   return paths;
 }
 

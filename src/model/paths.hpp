@@ -20,8 +20,9 @@ struct Paths
   std::filesystem::path components_dir() const { return config_root / "components"; }
   std::filesystem::path extensions_dir() const { return config_root / "extensions"; }
   std::filesystem::path runtime_dir() const { return config_root / "runtime"; }
-  /// <artifact root>/<run id>/: the run's own files (the id as one safe
-  /// path segment). `runs cleanup` deletes it with the run.
+  /// <artifact root>/<run id>/: the run's own files (the id percent-encoded
+  /// into one segment, so no two ids share it). `runs cleanup` deletes it
+  /// with the run.
   std::filesystem::path run_dir(std::string_view run_id) const;
 };
 

@@ -3,6 +3,7 @@
 #include "app/reconcile.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/process.hpp"
 #include "util/secret_mask.hpp"
 #include "util/time.hpp"
@@ -263,7 +264,7 @@ wait_until_settled(Store& store, const Paths& paths, const std::string& run_id,
       return Unexpected(run.error());
     }
     if (!*run) {
-      return make_error("run.not_found", fmt::format("run {} is gone (cleaned up?)", run_id));
+      return make_error("run.not_found", fmt::format("run {} is gone (cleaned up?)", truncate_for_message(run_id, 60)));
     }
     if (is_terminal((*run)->status) || interrupt_signal() != 0) {
       return **run;
@@ -286,7 +287,7 @@ cancel(Store& store, const Paths& paths, const std::string& run_id, const std::s
     return Unexpected(before.error());
   }
   if (!*before) {
-    return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+    return make_error("run.not_found", fmt::format("no run with id {}", truncate_for_message(run_id, 60)));
   }
   CancelResult result;
   if (is_terminal((*before)->status)) {
@@ -337,7 +338,7 @@ heartbeat(Store& store, const std::string& run_id, const std::string& preview_js
       return Unexpected(run.error());
     }
     if (!*run) {
-      return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+      return make_error("run.not_found", fmt::format("no run with id {}", truncate_for_message(run_id, 60)));
     }
     if (!is_terminal((*run)->status) && (*run)->status != RunStatus::queued) {
       auto beaten = store.beat(run_id, (*run)->lease_epoch, now_ms(), patch);
@@ -366,7 +367,7 @@ replay(Store& store, const Paths& paths, const std::string& run_id, bool start_n
     return Unexpected(original.error());
   }
   if (!*original) {
-    return make_error("run.not_found", fmt::format("no run with id {}", run_id));
+    return make_error("run.not_found", fmt::format("no run with id {}", truncate_for_message(run_id, 60)));
   }
   auto recipe = recipe_from_run(**original);
   if (!recipe) {

@@ -228,11 +228,13 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     spec.should_cancel = [&] {
       return beater.cancel_requested || beater.lease_lost || interrupt_signal() != 0;
     };
-    spec.on_spawn = [&](int pid) {
+    spec.on_spawn = [&](int pid, int pgid) {
       TimeMs now = now_ms();
       runtime["pid"] = pid;
-      runtime["pgid"] = pid;
-      if (auto started = process_start_time(pid)) runtime["start_time"] = *started;
+      // The group is led by its guard (util/group_guard), whose start time
+      // tells the reaper that a pgid it finds is still this group.
+      runtime["pgid"] = pgid;
+      if (auto started = process_start_time(pgid)) runtime["start_time"] = *started;
       timings["boot_ms"] = now - claimed_at;
       RunUpdate update;
       update.status = RunStatus::running;

@@ -49,10 +49,7 @@ kill_remains(const Run& run, const std::string& host)
   if (pid == runtime.end() || !pid->is_number_integer()) return;
   std::optional<std::uint64_t> start_time;
   if (start != runtime.end() && start->is_number_unsigned()) start_time = start->get<std::uint64_t>();
-  int pgid = pid->get<int>();
-  if (pgid > 1 && process_alive(pgid, start_time)) {
-    ::kill(-pgid, SIGKILL);
-  }
+  kill_process_group(pid->get<int>(), start_time, SIGKILL);
 }
 
 int

@@ -91,6 +91,30 @@ safe_path_segment(std::string_view value)
   return out;
 }
 
+std::string
+injective_path_segment(std::string_view value)
+{
+  if (value.empty()) return "%";
+  if (value == ".") return "%2E";
+  if (value == "..") return "%2E%2E";
+  static constexpr char k_hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                 || c == '.' || c == '-' || c == '_';
+    if (plain) {
+      out += ch;
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xF];
+    }
+  }
+  return out;
+}
+
 bool
 resolves_inside(const std::filesystem::path& path, const std::filesystem::path& root)
 {

@@ -28,6 +28,12 @@ Result<std::filesystem::path> regular_file_beneath(const std::filesystem::path& 
 /// dropped; an empty result, `.` or `..` becomes `_`.
 std::string safe_path_segment(std::string_view value);
 
+/// `value` as one path segment that no other value maps to: bytes outside
+/// [A-Za-z0-9._-] (and `%`) become %XX, "." and ".." are encoded, "" is "%".
+/// A UUID comes out unchanged. Use it where two ids must never share a
+/// directory (a run's own directory, which cleanup deletes).
+std::string injective_path_segment(std::string_view value);
+
 /// Whether `path`, with symbolic links resolved (weakly_canonical), lies
 /// strictly inside `root` (also resolved). False when either cannot be
 /// resolved. What every cleanup checks before it deletes anything.

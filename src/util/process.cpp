@@ -210,7 +210,17 @@ run_process(const SpawnSpec& spec)
   }
   posix_spawnattr_setsigmask(&res.attr, &empty);
   posix_spawnattr_setsigdefault(&res.attr, &defaults);
-  posix_spawnattr_setpgroup(&res.attr, 0);
+  GroupGuard own_group;
+  GroupGuard* group = spec.group ? spec.group : &own_group;
+  auto pgid = group->ensure();
+  if (!pgid) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[0]);
+    ::close(err_pipe[1]);
+    return Unexpected(pgid.error());
+  }
+  posix_spawnattr_setpgroup(&res.attr, *pgid);
   posix_spawnattr_setflags(&res.attr,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
@@ -242,8 +252,9 @@ run_process(const SpawnSpec& spec)
 
   ProcessResult result;
   result.pid = pid;
+  result.pgid = *pgid;
   if (spec.on_spawn) {
-    spec.on_spawn(pid);
+    spec.on_spawn(pid, *pgid);
   }
   int pidfd = open_pidfd(pid);
   bool exited = false;
@@ -335,11 +346,11 @@ run_process(const SpawnSpec& spec)
       if ((cancel || timeout) && !term_sent) {
         result.cancelled = cancel;
         result.timed_out = !cancel && timeout;
-        ::kill(-pid, SIGTERM);
+        ::kill(-*pgid, SIGTERM);
         term_sent = true;
         term_at = Clock::now();
       } else if (term_sent && elapsed_ms(term_at) >= spec.kill_grace_ms) {
-        ::kill(-pid, SIGKILL);
+        ::kill(-*pgid, SIGKILL);
       }
       if (spec.on_tick && elapsed_ms(last_tick) >= spec.tick_ms) {
         last_tick = Clock::now();
@@ -357,7 +368,7 @@ run_process(const SpawnSpec& spec)
   }
   if (term_sent) {
     // Stragglers of a stopped group must not outlive the run.
-    ::kill(-pid, SIGKILL);
+    ::kill(-*pgid, SIGKILL);
   }
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
@@ -427,22 +438,70 @@ process_start_time(int pid)
   return stat_field(pid, 22);
 }
 
+namespace {
+
+// The state letter of /proc/<pid>/stat (R, S, D, Z, ...), or 0.
+char
+process_state(int pid)
+{
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  if (!std::getline(stat, line)) {
+    return 0;
+  }
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : 0;
+}
+
+template <class F>
+void
+for_each_pid(F&& f)
+{
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
+      f(std::atoi(name.c_str()));
+    }
+  }
+}
+
+} // namespace
+
+int
+kill_process_group(int pgid, std::optional<std::uint64_t> leader_start_time, int signal)
+{
+  if (pgid <= 1) {
+    return 0;
+  }
+  if (process_alive(pgid, leader_start_time)) {
+    return ::kill(-pgid, signal) == 0 ? 1 : 0;
+  }
+  if (!leader_start_time) {
+    return 0; // no way to tell our group from a reused id
+  }
+  int killed = 0;
+  for_each_pid([&](int pid) {
+    if (pid > 1 && stat_field(pid, 5) == static_cast<std::uint64_t>(pgid)) {
+      auto started = process_start_time(pid);
+      if (started && *started >= *leader_start_time && ::kill(pid, signal) == 0) {
+        ++killed;
+      }
+    }
+  });
+  return killed;
+}
+
 int
 kill_session(int session_id, int signal)
 {
   int killed = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    int pid = std::atoi(name.c_str());
+  for_each_pid([&](int pid) {
     if (pid > 1 && stat_field(pid, 6) == static_cast<std::uint64_t>(session_id)
         && ::kill(pid, signal) == 0) {
       ++killed;
     }
-  }
+  });
   return killed;
 }
 
@@ -451,6 +510,9 @@ process_alive(int pid, std::optional<std::uint64_t> start_time)
 {
   if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) {
     return false;
+  }
+  if (process_state(pid) == 'Z') {
+    return false; // exited, not yet reaped by its parent
   }
   if (!start_time) {
     return true;

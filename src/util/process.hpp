@@ -1,11 +1,13 @@
 #pragma once
 // The one process supervisor: every child homeboy runs goes through
-// run_process. The child gets its own process group, an explicit environment
+// run_process. The child gets a process group that dies with us (a
+// GroupGuard's: ours when the caller passes none), an explicit environment
 // and working directory, /dev/null as stdin, and its stdout/stderr captured to
 // files and/or a callback. Timeout and cancellation stop the whole group
 // (SIGTERM, a grace period, then SIGKILL).
 
 #include "util/error.hpp"
+#include "util/group_guard.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -48,15 +50,19 @@ struct SpawnSpec
   /// Polled about every `tick_ms`; true stops the child (cancelled).
   std::function<bool()> should_cancel;
   std::function<void()> on_tick;
-  /// Called once, right after the child started, with its pid (which is
-  /// also its process group id).
-  std::function<void(int)> on_spawn;
+  /// Called once, right after the child started, with its pid and its
+  /// process group id (the group guard's pid).
+  std::function<void(int pid, int pgid)> on_spawn;
+  /// The group to start the child in; null: a guard of its own, for this
+  /// child alone.
+  GroupGuard* group = nullptr;
   int tick_ms = 100;
 };
 
 struct ProcessResult
 {
   int pid = 0;
+  int pgid = 0;
   std::optional<int> exit_code; // when the child exited
   std::optional<int> signal;    // when a signal ended it
   bool timed_out = false;
@@ -86,12 +92,19 @@ void install_interrupt_handlers();
 /// The first interrupting signal received, or 0.
 int interrupt_signal();
 
-/// Whether a process with this pid exists and, if `start_time` is given,
-/// started at that time (guards against pid reuse). Linux: /proc/<pid>/stat.
+/// Whether a process with this pid exists, is not a zombie and, if
+/// `start_time` is given, started at that time (guards against pid reuse).
+/// Linux: /proc/<pid>/stat.
 bool process_alive(int pid, std::optional<std::uint64_t> start_time = std::nullopt);
 std::optional<std::uint64_t> process_start_time(int pid);
 /// Sends `signal` to every process of the session `session_id` (Linux:
 /// /proc/<pid>/stat), whatever process group it moved to; returns how many.
 int kill_session(int session_id, int signal);
+/// Sends `signal` to what is left of the process group `pgid` that a
+/// process started at `leader_start_time` led: the whole group while that
+/// leader lives; once it is gone, each member that started no earlier than
+/// it (a reused group id has younger members only if its leader is ours).
+/// Returns how many processes were signalled.
+int kill_process_group(int pgid, std::optional<std::uint64_t> leader_start_time, int signal);
 
 } // namespace hb

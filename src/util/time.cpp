@@ -1,8 +1,11 @@
 #include "util/time.hpp"
 
+#include "util/text.hpp"
+
 #include <fmt/core.h>
 
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <ctime>
 
@@ -136,11 +139,12 @@ parse_duration_ms(std::string_view text)
     return make_error("validation.invalid_argument",
                       fmt::format("'{}' is not a duration (expected a number and a unit: "
                                   "500ms, 30s, 15m, 24h, 7d, 2w)",
-                                  text));
+                                  truncate_for_message(text, 40)));
   };
   double number = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec != std::errc() || number < 0) {
+  // from_chars also reads "inf" and "nan", which are no durations.
+  if (ec != std::errc() || !std::isfinite(number) || number < 0) {
     return bad();
   }
   std::string_view unit(ptr, static_cast<size_t>(text.data() + text.size() - ptr));
@@ -152,6 +156,13 @@ parse_duration_ms(std::string_view text)
   else if (unit == "d") scale = 86'400'000;
   else if (unit == "w") scale = 7 * 86'400'000.0;
   else return bad();
+  // Past this, deadlines computed as now + duration would overflow.
+  constexpr double k_max_ms = 100.0 * 365.25 * 86'400'000.0;
+  if (number * scale > k_max_ms) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("'{}' is too long a duration: at most 100 years (5218w)",
+                                  truncate_for_message(text, 40)));
+  }
   return static_cast<std::int64_t>(number * scale);
 }
 
@@ -167,7 +178,7 @@ parse_time_point(std::string_view text, TimeMs now)
   return make_error("validation.invalid_argument",
                     fmt::format("'{}' is neither a duration (30s, 15m, 24h, 7d) nor an RFC 3339 "
                                 "timestamp (2026-01-31T12:00:00Z)",
-                                text));
+                                truncate_for_message(text, 40)));
 }
 
 std::string

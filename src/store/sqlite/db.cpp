@@ -1,5 +1,7 @@
 #include "store/sqlite/db.hpp"
 
+#include "util/text.hpp"
+
 #include <fmt/core.h>
 #include <sqlite3.h>
 
@@ -196,8 +198,12 @@ Db::open(const std::filesystem::path& path)
     return Unexpected(err);
   }
   Db db(handle, path);
-  if (const char* timeout = std::getenv("HOMEBOY_STORE_BUSY_TIMEOUT_MS"); timeout && *timeout) {
-    db.m_busy_timeout_ms = std::max(0, std::atoi(timeout));
+  auto timeout = env_uint("HOMEBOY_STORE_BUSY_TIMEOUT_MS", 0, 3'600'000);
+  if (!timeout) {
+    return Unexpected(timeout.error());
+  }
+  if (*timeout) {
+    db.m_busy_timeout_ms = static_cast<int>(**timeout);
   }
   sqlite3_busy_timeout(handle, std::min(5000, db.m_busy_timeout_ms));
   // Each homeboy process is usually the only connection. By default the last

@@ -1,0 +1,105 @@
+#pragma once
+// The stages of `homeboy bench` (app::run_bench): prepare (component,
+// runner or timed commands, settings, helpers), measure (one round of the
+// runner or the commands, and --until-decisive's extra rounds), record (the
+// run's artifacts, findings, metric rows and metadata), and the baseline
+// commit (crash-consistent --baseline / --ratchet). Internal to app/: only
+// bench_service.cpp and these stages include it.
+
+#include "app/bench_service.hpp"
+
+#include "bench/command_timing.hpp"
+#include "bench/runner.hpp"
+#include "bench/runtime_helpers.hpp"
+#include "model/component.hpp"
+#include "model/paths.hpp"
+#include "store/store.hpp"
+#include "util/group_guard.hpp"
+
+#include "util/json_fwd.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hb::app::pipeline {
+
+/// Everything resolved before a bench records its run.
+struct Prepared
+{
+  Paths paths;
+  Component component;
+  bench::Runner runner;                        // unless commands are timed
+  std::vector<bench::TimedCommand> commands;   // --exec or bench.commands
+  std::filesystem::path baseline_file;  // the homeboy.json holding baselines
+  std::vector<bench::HelperFile> helpers;
+  std::string settings_json;
+  /// The results parser's options (HOMEBOY_BENCH_MAX_RESULTS_BYTES).
+  bench::ParseOptions parse_options;
+
+  /// The process group every child of this bench starts in, so none
+  /// outlives homeboy (util/group_guard); owned by run_bench/list_scenarios.
+  GroupGuard* group = nullptr;
+
+  bool exec() const { return !commands.empty(); }
+};
+
+/// Resolves the component, what measures it and the settings; an error
+/// means nothing can run.
+Result<Prepared> prepare(const BenchRequest& request);
+/// True once SIGINT/SIGTERM/SIGHUP arrived.
+bool interrupted();
+/// Runs the runner once with `inv`, in the bench's process group.
+Result<bench::RunnerExit> run_runner(const Prepared& p, const BenchRequest& request,
+                                     const bench::RunnerInvocation& inv);
+/// The runner in list-only mode in a scratch dir: its scenario inventory.
+Result<bench::BenchResults> discover(const Prepared& p, const BenchRequest& request);
+/// An error naming unknown ids among `selected`, and the known ones.
+Result<void> check_selected(const bench::BenchResults& inventory,
+                            const std::vector<std::string>& selected);
+
+/// What one measurement (the first run, or an --until-decisive round)
+/// produced.
+struct Round
+{
+  std::optional<ProcessResult> process;
+  std::optional<bench::BenchResults> results; // parsed, even when the round failed
+  std::optional<Error> failure;
+  std::string terminal_reason;
+  int exit_code = 0;
+  bool cancelled = false;
+  std::vector<std::string> command_failures;
+  std::optional<std::uint64_t> seed;
+};
+
+/// One round: the runner, or the timed commands, writing
+/// bench-results[.round-N].json into `run_dir`.
+Round measure(const Prepared& p, const BenchRequest& request, const std::string& run_id,
+              const std::filesystem::path& run_dir, std::uint64_t round_number,
+              std::uint64_t iterations, const std::vector<std::string>& scenarios,
+              std::uint64_t seed);
+/// Samples a scenario has (the longest distribution, else its iterations).
+std::uint64_t sample_count(const bench::Scenario& s);
+/// Appends an --until-decisive round's samples to the scenarios it re-ran.
+void merge_round(bench::BenchResults& into, const bench::BenchResults& round,
+                 const std::vector<std::string>& ids, std::uint64_t round_number);
+/// Within-run diagnostics of the compared metrics.
+void diagnose_samples(BenchReport& report);
+/// Takes a round's process, failures and terminal reason into the report.
+void apply_round(BenchReport& report, Round& round, std::string& terminal_reason);
+
+/// The run's evidence files (results of every round, non-empty logs, pings).
+void collect_run_files(BenchReport& report, const std::filesystem::path& run_dir);
+/// Scenario artifact pointers, indexed (not copied).
+void collect_scenario_artifacts(BenchReport& report, const bench::BenchResults& results,
+                                const std::filesystem::path& component_dir);
+std::vector<Finding> findings_of(const std::string& run_id, const bench::BenchResults& results);
+std::vector<MetricRow> metric_rows(const bench::BenchResults& results);
+/// The run's metadata as stored when it settles.
+std::string run_metadata(const BenchRequest& request, const Prepared& p,
+                         const BenchReport& report, const std::string& terminal_reason);
+void add_hints(BenchReport& report, const std::string& component_id, bool ad_hoc);
+
+} // namespace hb::app::pipeline

@@ -1,0 +1,278 @@
+// Stage 1 of a bench: from the request to a Prepared (component, runner or
+// timed commands, settings, runtime helpers); and scenario discovery.
+
+#include "app/bench/pipeline.hpp"
+
+#include "util/fs.hpp"
+#include "util/json.hpp"
+#include "util/text.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace hb::app::pipeline {
+
+namespace stdfs = std::filesystem;
+using namespace hb::bench;
+
+namespace {
+
+Result<std::vector<TimedCommand>>
+timed_commands(const std::vector<std::pair<std::string, std::string>>& declared, bool shell,
+               const char* origin)
+{
+  std::vector<TimedCommand> out;
+  for (const auto& [name, command] : declared) {
+    if (name.empty() || command.empty()) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("{} needs NAME=COMMAND with both parts, e.g. --exec "
+                                    "'sort=sort -n data.txt'",
+                                    origin));
+    }
+    if (std::any_of(out.begin(), out.end(), [&](const auto& c) { return c.name == name; })) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("{}: the name `{}` is used twice; give every command its own "
+                                    "name",
+                                    origin, name));
+    }
+    if (!shell && !needs_shell(command)) {
+      if (auto words = split_command(command); !words) {
+        return Unexpected(words.error());
+      }
+    }
+    out.push_back({name, command, shell});
+  }
+  return out;
+}
+
+Result<std::string>
+merge_settings(const std::string& component_settings, const BenchRequest& request)
+{
+  Json settings = parse_json_or_discard(component_settings);
+  if (!settings.is_object()) {
+    settings = Json::object();
+  }
+  for (const auto& [key, value] : request.settings) {
+    settings[key] = value;
+  }
+  for (const auto& [key, text] : request.settings_json) {
+    auto value = parse_json(text, fmt::format("--setting-json {}", key));
+    if (!value) {
+      return make_error("validation.invalid_argument",
+                        value.error().message + " (strings need quotes: --setting-json "
+                          + key + "='\"text\"')");
+    }
+    settings[key] = std::move(*value);
+  }
+  return dump_json(settings);
+}
+
+Result<ParseOptions>
+results_parse_options()
+{
+  ParseOptions options;
+  auto limit = env_uint("HOMEBOY_BENCH_MAX_RESULTS_BYTES", 1, std::uint64_t{1} << 40);
+  if (!limit) {
+    return Unexpected(limit.error());
+  }
+  if (*limit) {
+    options.max_bytes = **limit;
+  }
+  return options;
+}
+
+} // namespace
+
+Result<Prepared>
+prepare(const BenchRequest& request)
+{
+  Prepared p;
+  auto parse_options = results_parse_options();
+  if (!parse_options) {
+    return Unexpected(parse_options.error());
+  }
+  p.parse_options = std::move(*parse_options);
+  auto paths = resolve_paths(request.artifact_root);
+  if (!paths) {
+    return Unexpected(paths.error());
+  }
+  p.paths = std::move(*paths);
+  std::optional<stdfs::path> override;
+  if (request.path_override) {
+    std::error_code ec;
+    override = stdfs::absolute(*request.path_override, ec).lexically_normal();
+  }
+  Result<Component> component = Component{};
+  if (request.component_id) {
+    component = load_component(p.paths, *request.component_id, request.cwd, override);
+  } else if (!request.exec_commands.empty()) {
+    // Ad-hoc commands: no component; baselines live in our config dir.
+    component->id = "exec";
+    component->local_path = override.value_or(request.cwd);
+  } else {
+    component = detect_component(p.paths, request.cwd, override);
+  }
+  if (!component) {
+    return Unexpected(component.error());
+  }
+  p.component = std::move(*component);
+  p.baseline_file = request.component_id || request.exec_commands.empty()
+                      ? p.component.local_path / "homeboy.json"
+                      : p.paths.config_root / "exec" / "homeboy.json";
+  if (!request.exec_commands.empty() || !p.component.bench_commands.empty()) {
+    if (!request.runner_args.empty()) {
+      return make_error("validation.invalid_argument",
+                        "arguments after `--` go to a runner script, and timed commands have "
+                        "none; put them into the commands themselves");
+    }
+    if (request.exec_commands.empty() && !p.component.bench_scripts.empty()) {
+      return make_error("component.invalid",
+                        fmt::format("component `{}` declares both `scripts.bench` and "
+                                    "`bench.commands` in {}; keep the one that should run",
+                                    p.component.id, p.baseline_file.string()));
+    }
+    bool from_cli = !request.exec_commands.empty();
+    auto commands = timed_commands(from_cli ? request.exec_commands : p.component.bench_commands,
+                                   request.shell, from_cli ? "--exec" : "bench.commands");
+    if (!commands) {
+      return Unexpected(commands.error());
+    }
+    p.commands = std::move(*commands);
+    return p;
+  }
+  if (request.shell || request.prepare || request.seed) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--shell, --prepare and --seed apply to timed commands (--exec "
+                                  "or bench.commands in homeboy.json); component `{}` uses a "
+                                  "runner script",
+                                  p.component.id));
+  }
+  auto runner = resolve_runner(p.paths, p.component, request.runner_args);
+  if (!runner) {
+    return Unexpected(runner.error());
+  }
+  p.runner = std::move(*runner);
+  auto settings = merge_settings(p.component.settings_json, request);
+  if (!settings) {
+    return Unexpected(settings.error());
+  }
+  p.settings_json = std::move(*settings);
+  auto helpers = materialize_runtime_helpers(p.paths);
+  if (!helpers) {
+    return Unexpected(helpers.error());
+  }
+  p.helpers = std::move(*helpers);
+  return p;
+}
+
+
+bool
+interrupted()
+{
+  return interrupt_signal() != 0;
+}
+
+namespace {
+
+void
+forward_output(const BenchRequest& request, OutputStream stream, std::string_view chunk)
+{
+  if (request.on_runner_output) {
+    request.on_runner_output(stream, chunk);
+  }
+}
+
+} // namespace
+
+Result<RunnerExit>
+run_runner(const Prepared& p, const BenchRequest& request, const RunnerInvocation& inv)
+{
+  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
+  RunnerInvocation grouped = inv;
+  grouped.group = p.group;
+  return invoke_runner(p.runner, p.component, env, grouped,
+                       [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
+                       interrupted);
+}
+
+// Runs the runner in list-only mode in a scratch dir and parses its inventory.
+Result<BenchResults>
+discover(const Prepared& p, const BenchRequest& request)
+{
+  if (p.exec()) {
+    BenchResults inventory;
+    inventory.component_id = p.component.id;
+    for (const auto& c : p.commands) {
+      Scenario s;
+      s.id = c.name;
+      s.source = c.command;
+      inventory.scenarios.push_back(std::move(s));
+    }
+    return inventory;
+  }
+  auto scratch = fs::TempDir::create(p.paths.data_root / "tmp", "discover-");
+  if (!scratch) {
+    return make_error("store.unwritable",
+                      scratch.error().message + " (set HOMEBOY_DATA_DIR to a writable directory)");
+  }
+  RunnerInvocation inv;
+  inv.run_id = "";
+  inv.run_dir = scratch->path();
+  inv.results_file = scratch->path() / "bench-results.json";
+  inv.iterations = request.iterations;
+  inv.list_only = true;
+  inv.runner_args = request.runner_args;
+  inv.settings_json = p.settings_json;
+  auto exit = run_runner(p, request, inv);
+  if (!exit) {
+    return Unexpected(exit.error());
+  }
+  if (exit->process.cancelled) {
+    return make_error("bench.interrupted", "interrupted during scenario discovery; nothing was run");
+  }
+  if (exit->process.shell_exit_code() != 0) {
+    return make_error("runner.failed",
+                      fmt::format("bench runner {} failed while listing scenarios "
+                                  "(HOMEBOY_BENCH_LIST_ONLY=1): {}",
+                                  p.runner.description, exit->process.describe()));
+  }
+  ParseOptions options = p.parse_options;
+  options.source_name = fmt::format("scenario inventory from {}", p.runner.description);
+  auto parsed = parse_results_file(inv.results_file, options);
+  if (!parsed && parsed.error().code == "results.missing") {
+    return make_error("results.missing",
+                      fmt::format("bench runner {} exited 0 in list-only mode but wrote no "
+                                  "inventory to $HOMEBOY_BENCH_RESULTS_FILE",
+                                  p.runner.description));
+  }
+  return parsed;
+}
+
+Result<void>
+check_selected(const BenchResults& inventory, const std::vector<std::string>& selected)
+{
+  std::vector<std::string> known;
+  for (const auto& s : inventory.scenarios) {
+    known.push_back(s.id);
+  }
+  std::vector<std::string> unknown;
+  for (const auto& id : selected) {
+    if (std::find(known.begin(), known.end(), id) == known.end()) {
+      unknown.push_back(id);
+    }
+  }
+  if (unknown.empty()) {
+    return {};
+  }
+  Json details = {{"unknown_scenarios", unknown}, {"known_scenarios", known}};
+  return make_error("validation.unknown_scenario",
+                    fmt::format("unknown scenario{} {}; known scenarios: {}",
+                                unknown.size() > 1 ? "s" : "", fmt::join(unknown, ", "),
+                                known.empty() ? "(none)" : fmt::format("{}", fmt::join(known, ", "))),
+                    dump_json(details));
+}
+
+} // namespace hb::app::pipeline

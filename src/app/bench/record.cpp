@@ -1,0 +1,314 @@
+// Stage 3 of a bench: what the run records when it settles: its evidence
+// files, scenario artifact pointers, findings, metric rows, metadata and the
+// hints printed after it.
+
+#include "app/bench/pipeline.hpp"
+
+#include "app/bench_context.hpp"
+#include "bench/compare.hpp"
+#include "stats/descriptive.hpp"
+#include "util/fs.hpp"
+#include "util/id.hpp"
+#include "util/json.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hb::app::pipeline {
+
+namespace stdfs = std::filesystem;
+using namespace hb::bench;
+
+namespace {
+
+std::optional<Artifact>
+file_artifact(const std::string& run_id, const stdfs::path& path, std::string kind,
+              std::string label, Json metadata = Json::object())
+{
+  std::error_code ec;
+  if (!stdfs::is_regular_file(path, ec)) {
+    return std::nullopt;
+  }
+  Artifact a;
+  a.id = new_uuid_v4();
+  a.run_id = run_id;
+  a.kind = std::move(kind);
+  a.type = "file";
+  a.path = path.string();
+  a.mime = fs::mime_type_for(path);
+  a.label = std::move(label);
+  a.created_at = now_ms();
+  if (auto digest = fs::digest_file(path)) {
+    a.sha256 = digest->sha256;
+    a.size_bytes = digest->size;
+  }
+  a.metadata_json = dump_json(metadata);
+  return a;
+}
+
+} // namespace
+
+// Evidence files the run produced: the results of every round, the logs
+// (empty ones are not worth a row) and the responsiveness pings.
+void
+collect_run_files(BenchReport& report, const stdfs::path& run_dir)
+{
+  if (auto a = file_artifact(report.run_id, run_dir / "bench-results.json", "bench_results",
+                             "Bench results")) {
+    report.artifacts.push_back(*a);
+  }
+  for (const auto& round : report.decisive_rounds) {
+    if (auto a = file_artifact(report.run_id,
+                               run_dir / fmt::format("bench-results.round-{}.json", round.round),
+                               "bench_results", fmt::format("Bench results, round {}", round.round),
+                               Json{{"round", round.round}})) {
+      report.artifacts.push_back(*a);
+    }
+  }
+  std::error_code ec;
+  std::vector<stdfs::path> logs;
+  for (const auto& entry : stdfs::directory_iterator(run_dir, ec)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("runner.", 0) == 0 && entry.path().extension() == ".log") {
+      logs.push_back(entry.path());
+    }
+  }
+  std::sort(logs.begin(), logs.end());
+  for (const auto& log : logs) {
+    if (stdfs::file_size(log, ec) == 0) {
+      stdfs::remove(log, ec);
+      continue;
+    }
+    std::string stream = log.filename().string().find("stderr") != std::string::npos ? "stderr" : "stdout";
+    if (auto a = file_artifact(report.run_id, log, "log", "Runner " + stream,
+                               Json{{"stream", stream}})) {
+      report.artifacts.push_back(*a);
+    }
+  }
+  auto pings = run_dir / "bench-responsiveness.jsonl";
+  if (auto a = file_artifact(report.run_id, pings, "responsiveness", "Responsiveness pings")) {
+    report.artifacts.push_back(*a);
+  }
+}
+
+// Scenario artifact pointers: indexed, not copied (bench.md). Relative paths
+// are resolved against the component directory, where the runner ran.
+void
+collect_scenario_artifacts(BenchReport& report, const BenchResults& results,
+                           const stdfs::path& component_dir)
+{
+  for (const auto& scenario : results.scenarios) {
+    for (const auto& ref : scenario.artifacts) {
+      Json meta = {{"scenario_id", scenario.id}, {"name", ref.name}, {"source", "bench"},
+                   {"pointer", ref.pointer_key}};
+      std::string kind = ref.kind.empty() ? "artifact" : ref.kind;
+      std::string label = ref.label.empty() ? ref.name : ref.label;
+      if (ref.pointer_key == "path") {
+        stdfs::path path = ref.pointer;
+        if (path.is_relative()) {
+          path = component_dir / path;
+        }
+        meta["original_path"] = ref.pointer;
+        if (auto a = file_artifact(report.run_id, path, kind, label, meta)) {
+          report.artifacts.push_back(*a);
+          continue;
+        }
+        std::error_code ec;
+        Artifact a;
+        a.id = new_uuid_v4();
+        a.run_id = report.run_id;
+        a.kind = kind;
+        a.type = stdfs::is_directory(path, ec) ? "directory" : "file";
+        a.path = path.string();
+        a.label = label;
+        a.created_at = now_ms();
+        if (!stdfs::exists(path, ec)) {
+          meta["missing"] = true;
+        }
+        a.metadata_json = dump_json(meta);
+        report.artifacts.push_back(a);
+      } else {
+        Artifact a;
+        a.id = new_uuid_v4();
+        a.run_id = report.run_id;
+        a.kind = kind;
+        a.type = "url";
+        a.path = ref.pointer;
+        a.url = ref.pointer;
+        a.label = label;
+        a.created_at = now_ms();
+        a.metadata_json = dump_json(meta);
+        report.artifacts.push_back(a);
+      }
+    }
+  }
+}
+
+std::vector<Finding>
+findings_of(const std::string& run_id, const BenchResults& results)
+{
+  std::vector<Finding> out;
+  for (const auto& bf : results.budget_findings) {
+    Finding f;
+    f.id = new_uuid_v4();
+    f.run_id = run_id;
+    f.tool = bf.tool;
+    f.rule = bf.rule;
+    f.category = bf.category;
+    f.severity = bf.severity;
+    f.message = bf.message;
+    f.file = bf.file;
+    f.line = bf.line;
+    f.column = bf.column;
+    f.fingerprint = bf.fingerprint;
+    f.created_at = now_ms();
+    Json meta = parse_json_or_discard(bf.metadata_json);
+    if (!meta.is_object()) {
+      meta = Json::object();
+    }
+    if (!bf.scenario_id.empty()) {
+      meta["scenario_id"] = bf.scenario_id;
+    }
+    meta["fails_run"] = bf.fails_run;
+    f.metadata_json = dump_json(meta);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<MetricRow>
+metric_rows(const BenchResults& results)
+{
+  std::vector<MetricRow> rows;
+  for (const auto& s : results.scenarios) {
+    for (const auto& m : s.metrics) {
+      MetricRow row{s.id, m.name, m.value, {}};
+      if (const auto* samples = s.samples(m.name)) {
+        row.samples = *samples;
+      }
+      rows.push_back(std::move(row));
+    }
+    // Distributions without a summary metric still deserve their samples;
+    // their median stands for them where one value is shown or compared.
+    for (const auto& [name, samples] : s.distributions) {
+      if (!s.metric(name)) {
+        rows.push_back({s.id, name, samples.empty() ? 0 : stats::median(samples), samples});
+      }
+    }
+  }
+  return rows;
+}
+
+std::string
+run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& report,
+             const std::string& terminal_reason)
+{
+  Json meta = {
+    {"iterations", request.iterations},
+    {"runner", {{"extension_id", p.runner.extension_id}, {"description", p.runner.description}}},
+    {"exit_code", report.exit_code},
+    {"passed", report.passed},
+    {"status", report.status()},
+  };
+  if (request.warmup) meta["warmup_iterations"] = *request.warmup;
+  if (!request.scenarios.empty()) meta["selected_scenarios"] = request.scenarios;
+  if (!request.runner_args.empty()) meta["runner_args"] = request.runner_args;
+  // Setting names only: values may be credentials.
+  std::vector<std::string> setting_names;
+  for (const auto& [k, v] : request.settings) setting_names.push_back(k);
+  for (const auto& [k, v] : request.settings_json) setting_names.push_back(k);
+  if (!setting_names.empty()) meta["setting_overrides"] = setting_names;
+  // What runs bench-compare and bench history need to tell whether two runs
+  // measured the same way: a fingerprint of the settings (not their values,
+  // which may be credentials) and the policies the comparison used.
+  if (!p.exec()) meta["settings_sha256"] = settings_fingerprint(p.settings_json);
+  if (report.results) meta["metric_policies"] = policies_json(report.results->policies);
+  meta["baseline"] = {{"key", report.baseline_key},
+                      {"found", report.baseline_found},
+                      {"compared", report.comparison.has_value()},
+                      {"saved", report.baseline_saved},
+                      {"ratcheted", report.ratcheted},
+                      {"ignore_baseline", request.ignore_baseline},
+                      {"requested_save", request.save_baseline},
+                      {"requested_ratchet", request.ratchet}};
+  if (report.baseline_pending) meta["baseline"]["pending"] = true;
+  meta["measured_by"] = report.measured_by;
+  if (report.exec_seed) {
+    Json commands = Json::array();
+    for (const auto& c : p.commands) commands.push_back({{"name", c.name}, {"command", c.command}});
+    meta["exec"] = {{"seed", *report.exec_seed}, {"shell", request.shell}, {"commands", commands}};
+    if (request.prepare) meta["exec"]["prepare"] = *request.prepare;
+    if (!report.command_failures.empty()) meta["exec"]["failures"] = report.command_failures;
+  }
+  meta["host"] = host_to_json(report.host);
+  meta["statistics"] = {{"rules", request.statistics == Statistics::sound ? "sound" : "documented"},
+                        {"correction", to_string(request.correction)},
+                        {"alpha", request.alpha},
+                        {"regression_threshold_percent", request.regression_threshold},
+                        {"looks", report.looks}};
+  if (request.until_decisive) meta["statistics"]["until_decisive"] = *request.until_decisive;
+  if (!report.decisive_rounds.empty()) {
+    Json rounds = Json::array();
+    for (const auto& r : report.decisive_rounds) {
+      rounds.push_back({{"round", r.round}, {"iterations", r.iterations}, {"scenarios", r.scenario_ids}});
+    }
+    meta["statistics"]["rounds"] = std::move(rounds);
+  }
+  std::vector<std::string> warnings = bench_warnings(report);
+  if (!warnings.empty()) meta["warnings"] = warnings;
+  if (report.comparison) {
+    meta["regression"] = report.comparison->regression;
+    meta["has_improvements"] = report.comparison->has_improvements;
+    meta["inconclusive"] = report.comparison->inconclusive;
+    Json verdicts = Json::object();
+    for (const auto& sc : report.comparison->scenarios) verdicts[sc.id] = to_string(sc.verdict);
+    meta["verdicts"] = std::move(verdicts);
+    if (!report.comparison->reasons.empty()) meta["regression_reasons"] = report.comparison->reasons;
+  }
+  if (report.results) {
+    meta["scenario_count"] = report.results->scenarios.size();
+    size_t failed_gates = 0;
+    for (const auto& g : report.results->gate_results) failed_gates += g.passed ? 0 : 1;
+    meta["gate_failure_count"] = failed_gates;
+    meta["results_iterations"] = report.results->iterations;
+  }
+  if (report.failure) {
+    meta["failure"] = {{"code", report.failure->code}, {"message", report.failure->message}};
+  }
+  if (report.process) {
+    const auto& pr = *report.process;
+    Json proc = {{"pid", pr.pid}, {"wall_ms", pr.wall_ms}, {"user_seconds", pr.user_seconds},
+                 {"system_seconds", pr.system_seconds}, {"max_rss_bytes", pr.max_rss_bytes}};
+    if (pr.exit_code) proc["exit_code"] = *pr.exit_code;
+    if (pr.signal) proc["signal"] = *pr.signal;
+    meta["process"] = std::move(proc);
+  }
+  if (!terminal_reason.empty()) meta["terminal_reason"] = terminal_reason;
+  return dump_json(meta);
+}
+
+void
+add_hints(BenchReport& report, const std::string& component_id, bool ad_hoc)
+{
+  // Ad-hoc --exec runs have no component to name: the same command line
+  // with --baseline is the way to save one.
+  std::string again = ad_hoc ? "by running this command again with --baseline"
+                             : fmt::format("with homeboy bench {} --baseline", component_id);
+  if (!report.run_id.empty()) {
+    report.hints.push_back(fmt::format("Show this run: homeboy runs show {}", report.run_id));
+    report.hints.push_back(
+      fmt::format("List bench runs: homeboy runs list --kind bench --component {}", component_id));
+  }
+  if (report.results && !report.baseline_found && !report.baseline_saved && !report.failure) {
+    report.hints.push_back(
+      fmt::format("No baseline yet: save one {}", again));
+  }
+  if (report.comparison && report.comparison->regression) {
+    report.hints.push_back(
+      fmt::format("Accept the new numbers as the baseline {}", again));
+  }
+}
+
+} // namespace hb::app::pipeline
