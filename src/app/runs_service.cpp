@@ -92,8 +92,10 @@ read_artifact_bytes(const Artifact& a)
                                     a.id, a.path));
     }
     return make_error("artifact.missing",
-                      fmt::format("artifact {}'s file {} cannot be read: {}", a.id, a.path,
-                                  std::strerror(err)));
+                      err == ENOENT ? fmt::format("artifact {}'s file {} no longer exists", a.id,
+                                                  a.path)
+                                    : fmt::format("artifact {}'s file {} cannot be read: {}", a.id,
+                                                  a.path, std::strerror(err)));
   }
   struct stat info{};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {

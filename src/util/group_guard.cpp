@@ -5,6 +5,9 @@
 #include <fmt/core.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <fcntl.h>
 #include <csignal>
 #include <cstring>
 #include <sys/prctl.h>
@@ -17,6 +20,86 @@
 namespace hb {
 
 namespace {
+
+struct LinuxDirent64
+{
+  std::uint64_t d_ino;
+  std::int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[1];
+};
+
+// Parses a decimal number; -1 when `text` is not one.
+long
+parse_pid(const char* text)
+{
+  long value = 0;
+  if (*text == '\0') return -1;
+  for (; *text; ++text) {
+    if (*text < '0' || *text > '9') return -1;
+    value = value * 10 + (*text - '0');
+  }
+  return value;
+}
+
+// The process group (field 5 of /proc/<pid>/stat) of a live process, or -1
+// (gone, a zombie, unreadable). Async-signal-safe: open/read/close only.
+long
+live_pgrp(const char* pid_text)
+{
+  char path[64] = "/proc/";
+  std::size_t len = 6;
+  for (const char* c = pid_text; *c && len < sizeof path - 8; ++c) path[len++] = *c;
+  for (const char* c = "/stat"; *c; ++c) path[len++] = *c;
+  path[len] = '\0';
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char stat[512];
+  ssize_t n = ::read(fd, stat, sizeof stat - 1);
+  ::close(fd);
+  if (n <= 0) return -1;
+  stat[n] = '\0';
+  char* close = nullptr;
+  for (char* c = stat; *c; ++c) {
+    if (*c == ')') close = c;
+  }
+  // ") S ppid pgrp ..."
+  if (!close || close[1] != ' ' || close[2] == '\0' || close[2] == 'Z') return -1;
+  char* field = close + 4; // after ") S "
+  while (*field && *field != ' ') ++field; // skip ppid
+  if (*field != ' ') return -1;
+  ++field;
+  long pgrp = 0;
+  for (; *field >= '0' && *field <= '9'; ++field) pgrp = pgrp * 10 + (*field - '0');
+  return pgrp;
+}
+
+// SIGKILLs every live process of group `pgid` but ourselves; returns how
+// many. Async-signal-safe (raw getdents64, no allocation).
+int
+kill_other_members(long self, long pgid)
+{
+  int dir = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return 0;
+  int killed = 0;
+  alignas(8) char buffer[8192];
+  while (true) {
+    long n = ::syscall(SYS_getdents64, dir, buffer, sizeof buffer);
+    if (n <= 0) break;
+    for (long offset = 0; offset < n;) {
+      auto* entry = reinterpret_cast<LinuxDirent64*>(buffer + offset);
+      offset += entry->d_reclen;
+      long pid = parse_pid(entry->d_name);
+      if (pid > 1 && pid != self && live_pgrp(entry->d_name) == pgid
+          && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) {
+        ++killed;
+      }
+    }
+  }
+  ::close(dir);
+  return killed;
+}
 
 // Runs in the forked child of a possibly multi-threaded process: only
 // async-signal-safe calls from here on.
@@ -51,7 +134,17 @@ guard_main(int fd)
   if (n == 1 && c == 'D') {
     ::_exit(0); // disarmed: our parent finished normally
   }
-  ::kill(0, SIGKILL); // our parent is gone: take the whole group, us too
+  // Our parent is gone: kill every other member of our group, and again
+  // until two scans in a row find none, so a process that was forking or
+  // joining the group meanwhile is caught too (a single kill(-pgid) can
+  // miss a child being forked at that instant).
+  const long self = ::getpid();
+  int quiet_scans = 0;
+  for (int round = 0; round < 400 && quiet_scans < 2; ++round) {
+    quiet_scans = kill_other_members(self, self) == 0 ? quiet_scans + 1 : 0;
+    struct timespec pause = {0, 5'000'000};
+    ::nanosleep(&pause, nullptr);
+  }
   ::_exit(1);
 }
 

@@ -7,8 +7,10 @@
 // How: create() fork()s a tiny guard process that leads a new process group
 // and blocks reading one end of a socket pair; we hold the other end. The
 // kernel closes our end when we die, the guard's read returns end-of-file,
-// and the guard SIGKILLs its whole group, itself included. Destroying the
-// GroupGuard disarms it first: the guard exits and kills nothing.
+// and the guard SIGKILLs every other member of its group, scanning /proc
+// again until two scans in a row find none (a member forking at that
+// instant is caught too), then exits. Destroying the GroupGuard disarms it
+// first: the guard exits and kills nothing.
 //
 // PR_SET_PDEATHSIG would reach only a direct child, and posix_spawn cannot
 // set it; a guard covers the whole group and needs no change to how

@@ -480,15 +480,24 @@ kill_process_group(int pgid, std::optional<std::uint64_t> leader_start_time, int
   if (!leader_start_time) {
     return 0; // no way to tell our group from a reused id
   }
+  // One by one, and again until a scan finds none: a member forking while
+  // we scan would otherwise leave a child behind.
   int killed = 0;
-  for_each_pid([&](int pid) {
-    if (pid > 1 && stat_field(pid, 5) == static_cast<std::uint64_t>(pgid)) {
-      auto started = process_start_time(pid);
-      if (started && *started >= *leader_start_time && ::kill(pid, signal) == 0) {
-        ++killed;
+  for (int round = 0; round < 50; ++round) {
+    int this_round = 0;
+    for_each_pid([&](int pid) {
+      if (pid > 1 && process_state(pid) != 'Z'
+          && stat_field(pid, 5) == static_cast<std::uint64_t>(pgid)) {
+        auto started = process_start_time(pid);
+        if (started && *started >= *leader_start_time && ::kill(pid, signal) == 0) {
+          ++this_round;
+        }
       }
-    }
-  });
+    });
+    killed += this_round;
+    if (this_round == 0 || signal != SIGKILL) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   return killed;
 }
 

@@ -94,3 +94,15 @@ TEST(PathSafety, SafeSegments)
   EXPECT_EQ(fs::safe_path_segment(""), "_");
   EXPECT_EQ(fs::safe_path_segment("/a/"), "a");
 }
+
+TEST(PathSafety, InjectiveSegmentsNeverShareADirectory)
+{
+  EXPECT_EQ(fs::injective_path_segment("0b3f6a2e-1c1d-4c53-9d47-6c2b7c5a9e10"),
+            "0b3f6a2e-1c1d-4c53-9d47-6c2b7c5a9e10");
+  EXPECT_NE(fs::injective_path_segment("x/y"), fs::injective_path_segment("x-y"));
+  EXPECT_EQ(fs::injective_path_segment("x/y"), "x%2Fy");
+  EXPECT_NE(fs::injective_path_segment("x%2Fy"), fs::injective_path_segment("x/y"));
+  EXPECT_EQ(fs::injective_path_segment(".."), "%2E%2E");
+  EXPECT_EQ(fs::injective_path_segment(""), "%");
+  EXPECT_EQ(fs::injective_path_segment("a\xff"), "a%FF");
+}

@@ -42,3 +42,17 @@ TEST(Time, TimePoints)
   EXPECT_EQ(*parse_time_point("1970-01-01T00:00:01Z", 0), 1000);
   EXPECT_FALSE(parse_time_point("yesterday", 0));
 }
+
+TEST(Time, DurationsAreRangeChecked)
+{
+  EXPECT_FALSE(parse_duration_ms("inf"));
+  EXPECT_FALSE(parse_duration_ms("infs"));
+  EXPECT_FALSE(parse_duration_ms("nans"));
+  auto too_long = parse_duration_ms("106751991000d");
+  ASSERT_FALSE(too_long);
+  EXPECT_NE(too_long.error().message.find("at most 100 years"), std::string::npos);
+  EXPECT_TRUE(parse_duration_ms("5200w"));
+  auto echoed = parse_duration_ms(std::string(10000, '9') + "x");
+  ASSERT_FALSE(echoed);
+  EXPECT_LT(echoed.error().message.size(), 300u);
+}
