@@ -368,6 +368,29 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   }
   beater.stop();
   auto settled = store.settle_run(run_id, current, epoch, outcome);
+  // A store that cannot write (its disk is full, the file is locked for too
+  // long) gets a few more tries, the last with a minimal outcome: a run
+  // recorded failed without its artifacts beats one left `running`. If none
+  // lands, the reaper settles the run (heartbeat_lost) once the store can
+  // write again; supervisor.log says why.
+  for (int attempt = 1; !settled && settled.error().code != "store.conflict" && attempt <= 4;
+       ++attempt) {
+    say(run_id, fmt::format("could not settle the run ({}); retrying", settled.error().message));
+    std::this_thread::sleep_for(std::chrono::seconds(attempt));
+    if (attempt == 4) {
+      RunOutcome minimal;
+      minimal.status = RunStatus::failed;
+      minimal.terminal_reason = "artifact_collection_failed";
+      minimal.exit_code = outcome.exit_code;
+      minimal.finished_at = now_ms();
+      minimal.metadata_json = dump_json(
+        Json{{"error", "the store could not record the run's outcome: "
+                         + settled.error().message}});
+      settled = store.settle_run(run_id, current, epoch, minimal);
+    } else {
+      settled = store.settle_run(run_id, current, epoch, outcome);
+    }
+  }
   if (!settled) {
     say(run_id, settled.error().code == "store.conflict"
                   ? "the lease was lost before the run could be settled; nothing was written"

@@ -15,7 +15,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 namespace hb {
 
@@ -225,6 +227,27 @@ GroupGuard::ensure()
   return m_pid;
 }
 
+namespace {
+
+// Disarmed guards that had not exited yet when we looked: reaped later, so
+// disarming never waits for the guard to be scheduled (milliseconds on a
+// loaded machine) and no zombie accumulates.
+std::mutex g_unreaped_mutex;
+std::vector<int> g_unreaped;
+
+void
+reap_disarmed(int also)
+{
+  std::lock_guard lock(g_unreaped_mutex);
+  if (also > 0) g_unreaped.push_back(also);
+  std::erase_if(g_unreaped, [](int pid) {
+    int status = 0;
+    return ::waitpid(pid, &status, WNOHANG) != 0; // exited (reaped) or not ours
+  });
+}
+
+} // namespace
+
 void
 GroupGuard::disarm()
 {
@@ -235,9 +258,7 @@ GroupGuard::disarm()
     m_fd = -1;
   }
   if (m_pid > 0) {
-    int status = 0;
-    while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    reap_disarmed(m_pid);
     m_pid = 0;
   }
 }
