@@ -8,7 +8,7 @@
 // --until-decisive spends to decide.
 //
 //   decision_quality [--suites N] [--decisive-suites N] [--target-suites N]
-//                    [--seed S] [--threads T] [--json]
+//                    [--seed S] [--threads T] [--json] [--study classic|sessions]
 //
 // Every suite's samples come from a std::mt19937_64 seeded with
 // splitmix64(seed, cell, suite), so any cell can be rerun alone and every
@@ -20,6 +20,8 @@
 #include "bench/compare.hpp"
 #include "bench/results/results.hpp"
 #include "stats/descriptive.hpp"
+
+#include "common.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -43,6 +45,13 @@ namespace {
 using namespace hb;
 using bench::Verdict;
 using Json = nlohmann::ordered_json;
+using dq::in_parallel;
+using dq::pct;
+using dq::pct_ci;
+using dq::rate;
+using dq::standard_normal;
+using dq::suite_seed;
+using dq::uniform01;
 
 constexpr std::size_t k_metrics = 50;   // scenario-metrics per suite
 constexpr double k_centre_ms = 100;     // median of the (first mode of the) distribution
@@ -52,34 +61,6 @@ constexpr double k_legacy_threshold = 5; // --regression-threshold for the legac
 
 // ---------------------------------------------------------------- sampling
 
-std::uint64_t
-splitmix64(std::uint64_t x)
-{
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-std::uint64_t
-suite_seed(std::uint64_t seed, std::uint64_t cell, std::uint64_t suite)
-{
-  return splitmix64(splitmix64(splitmix64(seed) ^ cell) ^ suite);
-}
-
-double
-uniform01(std::mt19937_64& rng) // (0, 1)
-{
-  return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
-}
-
-double
-standard_normal(std::mt19937_64& rng)
-{
-  double u1 = uniform01(rng);
-  double u2 = uniform01(rng);
-  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
-}
 
 struct Distribution
 {
@@ -325,25 +306,6 @@ struct Cell
   Tally defaults;             // sound MWU, Holm, over max(--suites, --target-suites)
 };
 
-// Runs suites 0..suites-1 on `threads` threads (suite k on thread k mod
-// threads). Each suite has its own seed and the tallies are sums, so the
-// figures do not depend on the number of threads.
-template<typename Part, typename Body>
-std::vector<Part>
-in_parallel(std::size_t suites, std::size_t threads, Body body)
-{
-  threads = std::max<std::size_t>(1, std::min(threads, suites));
-  std::vector<Part> parts(threads);
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (std::size_t k = t; k < suites; k += threads) body(parts[t], k);
-    });
-  }
-  for (std::size_t k = 0; k < suites; k += threads) body(parts[0], k);
-  for (auto& th : pool) th.join();
-  return parts;
-}
 
 struct CellPart
 {
@@ -462,38 +424,6 @@ run_decisive(DecisiveCell& cell, std::uint64_t cell_number, std::uint64_t seed,
 
 // ------------------------------------------------------------------ output
 
-double
-rate(std::uint64_t k, std::uint64_t n)
-{
-  return n ? static_cast<double>(k) / static_cast<double>(n) : 0;
-}
-
-// Wilson score interval, 95 %.
-std::pair<double, double>
-wilson(std::uint64_t k, std::uint64_t n)
-{
-  if (n == 0) return {0, 0};
-  const double z = 1.959963984540054;
-  double p = rate(k, n);
-  double nn = static_cast<double>(n);
-  double centre = (p + z * z / (2 * nn)) / (1 + z * z / nn);
-  double half = z / (1 + z * z / nn) * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn));
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
-}
-
-std::string
-pct(std::uint64_t k, std::uint64_t n)
-{
-  return fmt::format("{:.1f} %", 100 * rate(k, n));
-}
-
-std::string
-pct_ci(std::uint64_t k, std::uint64_t n)
-{
-  auto [lo, hi] = wilson(k, n);
-  return fmt::format("{:.1f} % [{:.1f}, {:.1f}]", 100 * rate(k, n), 100 * lo, 100 * hi);
-}
-
 struct Args
 {
   std::size_t suites = 200;
@@ -502,6 +432,7 @@ struct Args
   std::uint64_t seed = 20261122;
   std::size_t threads = 1;
   bool json = false;
+  bool sessions = false; // --study sessions: the between-session study instead
 };
 
 [[noreturn]] void
@@ -509,14 +440,16 @@ usage(int code)
 {
   std::fprintf(code ? stderr : stdout,
                "usage: decision_quality [--suites N] [--decisive-suites N] [--target-suites N]\n"
-               "                        [--seed S] [--threads T] [--json]\n"
+               "                        [--seed S] [--threads T] [--json] [--study classic|sessions]\n"
                "  --suites N           simulated suites per cell (default 200)\n"
                "  --decisive-suites N  suites per --until-decisive cell (default: --suites)\n"
                "  --target-suites N    suites for the defaults in the cells of the targets\n"
                "                       (default 1000; the first --suites are the shared ones)\n"
                "  --seed S             master seed (default 20261122)\n"
                "  --threads T          worker threads (default 1); the figures do not depend on it\n"
-               "  --json               print the tallies as JSON instead of Markdown\n");
+               "  --json               print the tallies as JSON instead of Markdown\n"
+               "  --study sessions     the between-session study (issue 12) instead of the\n"
+               "                       classic one; uses --suites, --seed, --threads, --json\n");
   std::exit(code);
 }
 
@@ -546,6 +479,12 @@ parse_args(int argc, char** argv)
     else if (a == "--seed") args.seed = number("--seed");
     else if (a == "--threads") args.threads = number("--threads");
     else if (a == "--json") args.json = true;
+    else if (a == "--study" && i + 1 < argc && std::string(argv[i + 1]) == "sessions") {
+      args.sessions = true;
+      ++i;
+    } else if (a == "--study" && i + 1 < argc && std::string(argv[i + 1]) == "classic") {
+      ++i;
+    }
     else if (a == "-h" || a == "--help") usage(0);
     else {
       std::fprintf(stderr, "decision_quality: unknown argument %s\n", a.c_str());
@@ -563,6 +502,9 @@ int
 main(int argc, char** argv)
 {
   Args args = parse_args(argc, argv);
+  if (args.sessions) {
+    return dq::run_session_study(args.suites, args.seed, args.threads, args.json);
+  }
   auto started = std::chrono::steady_clock::now();
 
   // Cells 0-5: no change. Cells 6-9: 5 % slowdown at 3 % CoV.

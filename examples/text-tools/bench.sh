@@ -66,16 +66,18 @@ for id in "${scenarios[@]}"; do
     samples+=("$(( (end - start) / 1000 ))")   # microseconds
   done
   echo "bench.sh: $id done ($iterations iterations)" >&2
-  # Summary statistics (R-7 percentiles) from the microsecond samples.
-  scenario_json+=("$(printf '%s\n' "${samples[@]}" | sort -n | awk -v id="$id" -v n="$iterations" '
-    { v[NR] = $1 / 1000.0; sum += v[NR] }
+  # Summary statistics (R-7 percentiles) from the microsecond samples, sorted
+  # by value with their iteration numbers; the distribution is written in
+  # iteration order, so drift and outlier positions mean something.
+  scenario_json+=("$(printf '%s\n' "${samples[@]}" | awk '{ print NR, $1 }' | sort -k2,2n | awk -v id="$id" -v n="$iterations" '
+    { v[NR] = $2 / 1000.0; o[$1] = v[NR]; sum += v[NR] }
     function pct(p,   r, lo, hi, f) { r = p * (NR - 1); lo = int(r); hi = (r > lo) ? lo + 1 : lo;
       f = r - lo; return v[lo + 1] * (1 - f) + v[hi + 1] * f }
     END {
       printf "{\"id\": \"%s\", \"iterations\": %d, \"metrics\": {", id, n
       printf "\"wall_ms\": %.3f, \"mean_ms\": %.3f, \"p50_ms\": %.3f, \"p95_ms\": %.3f, ", pct(0.5), sum / NR, pct(0.5), pct(0.95)
       printf "\"min_ms\": %.3f, \"max_ms\": %.3f, \"distributions\": {\"wall_ms\": [", v[1], v[NR]
-      for (i = 1; i <= NR; i++) printf "%s%.3f", (i > 1 ? ", " : ""), v[i]
+      for (i = 1; i <= NR; i++) printf "%s%.3f", (i > 1 ? ", " : ""), o[i]
       printf "]}}, \"source\": \"bench.sh\"}"
     }')")
 done

@@ -1,5 +1,6 @@
 #include "bench/baseline.hpp"
 
+#include "stats/descriptive.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
 
@@ -66,6 +67,77 @@ read_numbers(const Json& value, const std::string& where)
     out.push_back(v.get<double>());
   }
   return out;
+}
+
+// `sessions` of one scenario: {metric: {sizes: [...], centres: [...]}}.
+// A metric with samples needs sizes that add up to them (centres optional,
+// one per session); one without samples needs centres and no sizes.
+Result<void>
+read_sessions(const Json& node, BaselineScenario& scenario, const std::string& where)
+{
+  auto bad = [&](const std::string& what) {
+    return make_error("baseline.invalid",
+                      fmt::format("{}: {}; fix it, or save a new baseline with "
+                                  "`homeboy bench --baseline`",
+                                  where, what));
+  };
+  if (!node.is_object()) {
+    return bad("`sessions` must be an object of {sizes, centres} per metric");
+  }
+  for (const auto& [name, value] : node.items()) {
+    const std::string at = fmt::format("sessions.{}", name);
+    if (!value.is_object()) {
+      return bad(at + " must be an object with `sizes` and/or `centres`");
+    }
+    const std::vector<double>* samples = scenario.samples(name);
+    std::vector<std::size_t> sizes;
+    if (value.contains("sizes")) {
+      if (!samples) {
+        return bad(at + ".sizes given, but the metric has no samples in `distributions`");
+      }
+      if (!value["sizes"].is_array() || value["sizes"].empty()) {
+        return bad(at + ".sizes must be a non-empty array of positive integers");
+      }
+      std::size_t total = 0;
+      for (const auto& n : value["sizes"]) {
+        if (!n.is_number_unsigned() || n.get<std::uint64_t>() == 0) {
+          return bad(at + ".sizes must hold only positive integers");
+        }
+        sizes.push_back(n.get<std::size_t>());
+        total += sizes.back();
+      }
+      if (total != samples->size()) {
+        return bad(fmt::format("{}.sizes add up to {} samples, but distributions.{} has {}", at,
+                               total, name, samples->size()));
+      }
+    } else if (samples) {
+      return bad(at + " needs `sizes`: how the metric's samples split into sessions");
+    }
+    std::vector<double> centres;
+    if (value.contains("centres")) {
+      auto numbers = read_numbers(value["centres"], fmt::format("{}: {}.centres", where, at));
+      if (!numbers) {
+        return Unexpected(numbers.error());
+      }
+      centres = std::move(*numbers);
+      if (centres.empty()) {
+        return bad(at + ".centres must be a non-empty array of numbers");
+      }
+      if (!sizes.empty() && centres.size() != sizes.size()) {
+        return bad(fmt::format("{} has {} sizes but {} centres", at, sizes.size(),
+                               centres.size()));
+      }
+    } else if (!samples) {
+      return bad(at + " needs `centres` (the metric has no samples)");
+    }
+    if (!sizes.empty()) {
+      scenario.sessions.emplace_back(name, std::move(sizes));
+    }
+    if (!centres.empty()) {
+      scenario.session_centres.emplace_back(name, std::move(centres));
+    }
+  }
+  return {};
 }
 
 Result<Baseline>
@@ -146,6 +218,11 @@ parse_baseline(const Json& node, const std::string& where)
         scenario.distributions.emplace_back(name, std::move(*numbers));
       }
     }
+    if (entry.contains("sessions")) {
+      if (auto read = read_sessions(entry["sessions"], scenario, where + ": " + at); !read) {
+        return Unexpected(read.error());
+      }
+    }
     baseline.scenarios.push_back(std::move(scenario));
   }
   return baseline;
@@ -169,6 +246,16 @@ baseline_to_json(const Baseline& baseline)
         dist[name] = values;
       }
       entry["distributions"] = std::move(dist);
+    }
+    Json sessions = Json::object();
+    for (const auto& [name, sizes] : s.sessions) {
+      sessions[name]["sizes"] = sizes;
+    }
+    for (const auto& [name, centres] : s.session_centres) {
+      sessions[name]["centres"] = centres;
+    }
+    if (!sessions.empty()) {
+      entry["sessions"] = std::move(sessions);
     }
     scenarios.push_back(std::move(entry));
   }
@@ -229,7 +316,21 @@ make_baseline(const BenchResults& results, TimeMs now, std::optional<HostFingerp
   baseline.context_id = results.component_id;
   baseline.iterations = results.iterations;
   for (const auto& s : results.scenarios) {
-    baseline.scenarios.push_back({s.id, s.metrics, s.distributions});
+    BaselineScenario scenario{s.id, s.metrics, s.distributions, {}, {}};
+    for (const auto& [name, sizes] : s.sessions) {
+      const auto* samples = s.samples(name);
+      auto split = samples ? split_sessions(*samples, &sizes) : std::nullopt;
+      if (!split || split->size() < 2) {
+        continue; // one session, or sizes that do not fit: saved as one session
+      }
+      std::vector<double> centres;
+      for (const auto& session : *split) {
+        centres.push_back(stats::median(session));
+      }
+      scenario.sessions.emplace_back(name, sizes);
+      scenario.session_centres.emplace_back(name, std::move(centres));
+    }
+    baseline.scenarios.push_back(std::move(scenario));
   }
   return baseline;
 }

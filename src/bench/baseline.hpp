@@ -22,11 +22,23 @@ struct BaselineScenario
   std::string id;
   std::vector<Metric> metrics;
   Distributions distributions;
+  /// A baseline saved from several invocations (`--runs N`): how each
+  /// metric's samples split into sessions. Empty: one session each (every
+  /// legacy baseline).
+  SessionSizes sessions;
+  /// Each session's centre (its median) per metric, as saved; for a metric
+  /// without samples the centres are all there is.
+  std::vector<std::pair<std::string, std::vector<double>>> session_centres;
 
   const double* metric(std::string_view name) const { return find_metric(metrics, name); }
   const std::vector<double>* samples(std::string_view name) const
   {
     return find_samples(distributions, name);
+  }
+  /// The session sizes of `name`, or null (one session).
+  const std::vector<std::size_t>* session_sizes(std::string_view name) const
+  {
+    return find_session_sizes(sessions, name);
   }
 };
 
@@ -54,10 +66,16 @@ std::string baseline_key(const std::string& rig_id);
 /// A malformed file or baseline is an error naming the file, the key and what
 /// is wrong (never a silent "no baseline"). Legacy snapshots that carry
 /// p95_ms/p50_ms/mean_ms directly on the scenario are read as metrics.
+/// A scenario's `sessions` ({metric: {sizes: [n1, ...], centres: [c1, ...]}})
+/// must be well formed (sizes positive integers adding up to the metric's
+/// samples, centres finite numbers, one per session; a metric without
+/// samples has centres only): anything else is an error, never a silent
+/// fallback to one session.
 Result<std::optional<Baseline>> read_baseline(const std::filesystem::path& homeboy_json,
                                               std::string_view key);
 
-/// The snapshot of a run, as --baseline saves it.
+/// The snapshot of a run, as --baseline saves it (with each metric's session
+/// sizes and session medians when the run has several sessions).
 Baseline make_baseline(const BenchResults& results, TimeMs now,
                        std::optional<HostFingerprint> host = std::nullopt);
 

@@ -149,6 +149,37 @@ has_thresholds(const MetricPolicy& policy)
   return policy.threshold_percent || policy.threshold_absolute;
 }
 
+// The session comparison's 1 - 2 alpha interval of the change of session
+// centres inside the thresholds (either suffices, as for the shift); an
+// absolute threshold is taken relative to the baseline median.
+bool
+sessions_within_thresholds(const stats::SessionComparison& s, const MetricDelta& d,
+                           const MetricPolicy& policy)
+{
+  auto inside = [&](double pct) {
+    return s.equivalence_lower_pct >= -pct && s.equivalence_upper_pct <= pct;
+  };
+  return (policy.threshold_percent && inside(*policy.threshold_percent))
+         || (policy.threshold_absolute && d.baseline_value != 0
+             && inside(*policy.threshold_absolute / std::fabs(d.baseline_value) * 100));
+}
+
+std::string
+threshold_text(const MetricPolicy& policy)
+{
+  if (policy.threshold_percent) {
+    return fmt::format("±{}%", format_value(*policy.threshold_percent));
+  }
+  if (policy.threshold_absolute) {
+    return fmt::format("±{}", format_value(*policy.threshold_absolute));
+  }
+  return "no change";
+}
+
+constexpr const char* k_session_remedy =
+  "measure several sessions (`--runs 3`), let run history on this host build up, or compare "
+  "both builds interleaved in one session (`homeboy bench --exec` alternates its commands)";
+
 stats::TestResult
 run_test(RegressionTest test, std::span<const double> base, std::span<const double> cur,
          stats::Worse worse)
@@ -182,8 +213,10 @@ add_intervals(MetricDelta& d, const std::vector<double>& base, const std::vector
     d.equivalence = Interval{eq.estimate, eq.lower, eq.upper, eq.coverage, "value",
                              "hodges_lehmann"};
   }
-  if (std::max(base.size(), cur.size()) <= k_bootstrap_max_samples) {
-    auto rel = stats::relative_median_change(base, cur, options.seed, 2000, k_confidence);
+  if (options.bootstrap_resamples > 0
+      && std::max(base.size(), cur.size()) <= k_bootstrap_max_samples) {
+    auto rel = stats::relative_median_change(base, cur, options.seed,
+                                             options.bootstrap_resamples, k_confidence);
     if (std::string_view(rel.method) == "bootstrap") {
       d.interval = Interval{rel.estimate * 100, rel.lower * 100, rel.upper * 100, k_confidence,
                             "percent", "bootstrap"};
@@ -204,12 +237,57 @@ struct Compared
   bool sample_test = false;
   bool legacy = false;
   bool documented_significant = false;
+  /// The policy's test alone, after the run's correction (sessions compared).
+  bool within_worse_significant = false;
+  bool within_better_significant = false;
 };
+
+/// Where each side's samples split into sessions; null: one session.
+struct SessionInput
+{
+  const std::vector<std::size_t>* baseline_sizes = nullptr;
+  const std::vector<std::size_t>* current_sizes = nullptr;
+  const stats::SessionSpread* history = nullptr;
+};
+
+stats::SessionComparison
+compare_by_session(const std::vector<double>& base, const std::vector<double>& cur,
+                   const SessionInput& input, const CompareOptions& options)
+{
+  auto base_sessions = split_sessions(base, input.baseline_sizes);
+  auto cur_sessions = split_sessions(cur, input.current_sizes);
+  if (!base_sessions || !cur_sessions) {
+    stats::SessionComparison out;
+    out.reason = fmt::format("the {}'s session sizes do not add up to its samples",
+                             base_sessions ? "run" : "baseline");
+    return out;
+  }
+  stats::SessionOptions so;
+  so.confidence = k_confidence;
+  so.alpha = options.alpha;
+  so.prior = options.session_prior;
+  if (input.history) {
+    so.history = *input.history;
+  }
+  return stats::compare_sessions(*base_sessions, *cur_sessions, so);
+}
+
+const stats::SessionSpread*
+history_for(const CompareOptions& options, const std::string& scenario, const std::string& metric)
+{
+  for (const auto& h : options.history) {
+    if (h.scenario_id == scenario && h.metric == metric) {
+      return &h.spread;
+    }
+  }
+  return nullptr;
+}
 
 Compared
 compare_metric(const std::string& name, const MetricPolicy& policy, double base_value,
                double cur_value, const std::vector<double>* base_samples,
-               const std::vector<double>* cur_samples, bool legacy, const CompareOptions& options)
+               const std::vector<double>* cur_samples, bool legacy, const CompareOptions& options,
+               const SessionInput& session_input)
 {
   Compared out{{}, policy, false, legacy, false};
   MetricDelta& d = out.delta;
@@ -262,7 +340,56 @@ compare_metric(const std::string& name, const MetricPolicy& policy, double base_
   d.improvement_p_value = improve.p_value;
   d.method = regress.method;
   add_intervals(d, *base_samples, *cur_samples, options);
+  if (options.session_aware) {
+    auto sessions = compare_by_session(*base_samples, *cur_samples, session_input, options);
+    if (sessions.applicable) {
+      d.within_p_value = d.p_value;
+      d.within_improvement_p_value = d.improvement_p_value;
+      const double s_worse = lower_better ? sessions.p_greater : sessions.p_less;
+      const double s_better = lower_better ? sessions.p_less : sessions.p_greater;
+      d.p_value = std::max(*d.p_value, s_worse);
+      d.improvement_p_value = std::max(*d.improvement_p_value, s_better);
+    } else {
+      d.note = "not compared by session: " + sessions.reason;
+    }
+    d.sessions = std::move(sessions);
+  }
   return out;
+}
+
+// Why a sampled metric stayed inconclusive, and what would decide it.
+void
+explain_inconclusive(MetricDelta& d, const Compared& c, const MetricPolicy& policy)
+{
+  const stats::SessionComparison* s = d.sessions && d.sessions->applicable ? &*d.sessions : nullptr;
+  const bool within_says_changed = c.within_worse_significant || c.within_better_significant;
+  if (s && !s->noise_estimated) {
+    d.reason = fmt::format(
+      "one session per side and no run history: the sessions' centres differ by {:+.1f}% "
+      "(95% interval {:+.1f}% to {:+.1f}%), and a shift between two sessions of this size "
+      "cannot be told from a real change",
+      s->estimate_pct, s->lower_pct, s->upper_pct);
+    d.remedy = k_session_remedy;
+  } else if (s && within_says_changed) {
+    d.reason = fmt::format(
+      "the samples differ, but the sessions' centres moved by {:+.1f}% (95% interval {:+.1f}% "
+      "to {:+.1f}%), no more than the spread between sessions ({:.1f}%, from {}) explains",
+      s->estimate_pct, s->lower_pct, s->upper_pct, std::expm1(s->session_log_sd) * 100,
+      s->source);
+    d.remedy = "measure more sessions (`--runs N` with a larger N on either side) to narrow "
+               "the interval";
+  } else if (s) {
+    d.reason = fmt::format("the change of the sessions' centres ({:+.1f}%, 95% interval "
+                           "{:+.1f}% to {:+.1f}%) is neither shown beyond nor within {}",
+                           s->estimate_pct, s->lower_pct, s->upper_pct, threshold_text(policy));
+    d.remedy = "more sessions (`--runs N`) or iterations narrow the interval; a wider "
+               "threshold may suit this metric's noise";
+  } else {
+    d.reason = fmt::format("the change is neither shown beyond nor within {}",
+                           threshold_text(policy));
+    d.remedy = "more iterations narrow the interval (`--until-decisive`); a wider threshold may "
+               "suit this metric's noise";
+  }
 }
 
 void
@@ -287,15 +414,24 @@ decide(MetricDelta& d, const Compared& c, double alpha)
   } else {
     const bool worse_significant = d.p_value_adjusted.value_or(1) <= alpha;
     const bool better_significant = d.improvement_p_value_adjusted.value_or(1) <= alpha;
+    const stats::SessionComparison* sessions =
+      d.sessions && d.sessions->applicable ? &*d.sessions : nullptr;
     if (worse_significant && worse_beyond) {
       d.verdict = Verdict::regressed;
     } else if (better_significant && better_beyond) {
       d.verdict = Verdict::improved;
-    } else if (has_thresholds(policy) ? shown_within_thresholds(d, policy)
-                                      : !worse_significant && !better_significant) {
+    } else if (has_thresholds(policy)
+                 ? shown_within_thresholds(d, policy)
+                     && (!sessions || sessions_within_thresholds(*sessions, d, policy))
+                 : !worse_significant && !better_significant
+                     && (!sessions || sessions->noise_estimated)) {
       d.verdict = Verdict::unchanged;
     } else {
       d.verdict = Verdict::inconclusive;
+      explain_inconclusive(d, c, policy);
+    }
+    if (sessions && !sessions->noise_estimated && d.verdict != Verdict::inconclusive) {
+      d.note = "one session per side and no run history: the session spread was assumed";
     }
   }
   d.regression = d.verdict == Verdict::regressed;
@@ -358,8 +494,10 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
       if (!on_samples && (!cur || !old)) {
         return;
       }
+      SessionInput sessions{base->session_sizes(name), find_session_sizes(scenario.sessions, name),
+                            history_for(options, scenario.id, name)};
       rows.push_back(compare_metric(name, policy, old ? *old : 0, cur ? *cur : 0, old_samples,
-                                    cur_samples, legacy, options));
+                                    cur_samples, legacy, options, sessions));
     };
     if (legacy) {
       consider(std::string(k_legacy_metric), legacy_rule);
@@ -391,6 +529,27 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
   for (std::size_t i = 0; i < family.size(); ++i) {
     family[i]->p_value_adjusted = worse_adj.adjusted[i];
     family[i]->improvement_p_value_adjusted = better_adj.adjusted[i];
+  }
+  // The policy's test alone, corrected the same way: only to say, of an
+  // inconclusive metric, that its samples differ but its sessions do not.
+  std::vector<Compared*> within;
+  std::vector<double> within_worse;
+  std::vector<double> within_better;
+  for (auto& rows : compared) {
+    for (auto& c : rows) {
+      if (c.delta.within_p_value && c.delta.within_improvement_p_value) {
+        within.push_back(&c);
+        within_worse.push_back(*c.delta.within_p_value);
+        within_better.push_back(*c.delta.within_improvement_p_value);
+      }
+    }
+  }
+  auto within_worse_adj = stats::correct_p_values(within_worse, options.alpha, options.correction);
+  auto within_better_adj =
+    stats::correct_p_values(within_better, options.alpha, options.correction);
+  for (std::size_t i = 0; i < within.size(); ++i) {
+    within[i]->within_worse_significant = within_worse_adj.adjusted[i] <= options.alpha;
+    within[i]->within_better_significant = within_better_adj.adjusted[i] <= options.alpha;
   }
 
   // Pass 3: verdicts.
@@ -463,6 +622,18 @@ ratchet_baseline(const Baseline& baseline, const BenchResults& current,
                                  [&](const auto& x) { return x.first == d.name; });
         if (dist != target->distributions.end()) dist->second = *samples;
         else target->distributions.emplace_back(d.name, *samples);
+        // The samples' session grouping moves with them.
+        auto named = [&](const auto& x) { return x.first == d.name; };
+        std::erase_if(target->sessions, named);
+        std::erase_if(target->session_centres, named);
+        const auto* sizes = find_session_sizes(cur->sessions, d.name);
+        auto split = split_sessions(*samples, sizes);
+        if (sizes && split && split->size() >= 2) {
+          std::vector<double> centres;
+          for (const auto& session : *split) centres.push_back(stats::median(session));
+          target->sessions.emplace_back(d.name, *sizes);
+          target->session_centres.emplace_back(d.name, std::move(centres));
+        }
       }
     }
   }

@@ -12,6 +12,15 @@
 //   one-sided tests at alpha show the change is inside the thresholds (the
 //   1 - 2 alpha Hodges-Lehmann interval lies within them), and
 //   `inconclusive` otherwise.
+//   Sessions (docs/bench.md "Sessions"): unless `session_aware` is off, each
+//   sampled metric is also compared session by session
+//   (stats::compare_sessions: the change of session centres against the
+//   spread between sessions, from the run's and the baseline's sessions,
+//   the caller's history, or, with one session a side and nothing else, an
+//   assumed spread). The p-value of each direction is the larger of the two
+//   tests' (both must find the change), `unchanged` needs both equivalence
+//   intervals inside the thresholds, and `inconclusive` carries a `reason`
+//   and a `remedy`.
 // - documented: compat.md "Comparison, as documented", kept so old verdicts
 //   can be reproduced and so the decision-quality study can put both side
 //   by side.
@@ -23,6 +32,7 @@
 #include "bench/baseline.hpp"
 #include "bench/results/results.hpp"
 #include "stats/correction.hpp"
+#include "stats/sessions.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -66,11 +76,17 @@ struct MetricDelta
   std::optional<double> statistic; // U, D or t for sample tests
   std::optional<double> z;         // Mann-Whitney's normal approximation
   /// Sample tests: one-sided p of "current is worse", before and after the
-  /// run's correction; and the same for "current is better".
+  /// run's correction; and the same for "current is better". With sessions
+  /// compared, each is the larger of the policy's test's (within_*) and the
+  /// session comparison's.
   std::optional<double> p_value;
   std::optional<double> p_value_adjusted;
   std::optional<double> improvement_p_value;
   std::optional<double> improvement_p_value_adjusted;
+  /// The policy's test alone (samples taken as independent), before
+  /// correction; set when the session comparison also ran.
+  std::optional<double> within_p_value;
+  std::optional<double> within_improvement_p_value;
   std::string method; // "exact", "normal", "asymptotic", "t", "point", "documented", ...
   std::optional<Interval> interval; // relative change of the median, percent
   std::optional<Interval> shift;    // Hodges-Lehmann shift
@@ -81,6 +97,15 @@ struct MetricDelta
   bool regression = false;  // verdict == regressed
   bool improvement = false; // verdict == improved
   std::string note; // why a sample test fell back to the point delta, ...
+  /// The session comparison (sound rules, sampled metrics, session_aware):
+  /// session counts, the change of session centres with its interval, the
+  /// spread used and where it came from (`source`, `noise_estimated`).
+  std::optional<stats::SessionComparison> sessions;
+  /// Why the verdict is `inconclusive`, and what would decide it (`--runs 3`,
+  /// more history, an interleaved comparison, more iterations); empty
+  /// otherwise.
+  std::string reason;
+  std::string remedy;
 };
 
 struct ScenarioComparison
@@ -115,6 +140,15 @@ struct BaselineComparison
   std::vector<std::string> inconclusive_scenario_ids() const;
 };
 
+/// What the store's history says about the session spread of one scenario's
+/// metric on this host.
+struct HistorySpread
+{
+  std::string scenario_id;
+  std::string metric;
+  stats::SessionSpread spread;
+};
+
 struct CompareOptions
 {
   /// --regression-threshold: the legacy p95_ms tolerance in percent.
@@ -124,6 +158,19 @@ struct CompareOptions
   double alpha = 0.05;
   /// Seeds the bootstrap, so the same data always prints the same interval.
   std::uint64_t seed = 0x686f6d65626f79;
+  /// Resamples of the bootstrap interval of the median change; 0 skips it
+  /// (the Hodges-Lehmann interval relative to the baseline median is shown
+  /// instead). No verdict depends on it.
+  std::size_t bootstrap_resamples = 2000;
+  /// Compare sampled metrics session by session too (sound rules only).
+  /// Off: the verdicts of the independent-samples tests alone (the rules
+  /// before issue 12, kept for the decision-quality study).
+  bool session_aware = true;
+  /// The single-session rule's assumed session spread.
+  stats::SessionPrior session_prior;
+  /// The session spread on this host per scenario and metric, from the run
+  /// history (stats::history_spread); metrics not listed have none.
+  std::vector<HistorySpread> history;
 };
 
 BaselineComparison compare_to_baseline(const Baseline& baseline, const BenchResults& current,

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <cstdint>
 
@@ -285,23 +286,59 @@ bimodality(std::span<const double> samples)
   return bimodality_given(samples, outliers(samples));
 }
 
+namespace {
+
+// "ascending" / "descending" for sorted samples, else "iteration".
+const char*
+arrival_order(std::span<const double> samples)
+{
+  if (samples.size() < kTrendMinSamples || all_equal(samples) || !all_finite(samples)) {
+    return "iteration";
+  }
+  if (std::is_sorted(samples.begin(), samples.end())) {
+    return "ascending";
+  }
+  if (std::is_sorted(samples.begin(), samples.end(), std::greater<>())) {
+    return "descending";
+  }
+  return "iteration";
+}
+
+} // namespace
+
 Diagnostics
 diagnose(std::span<const double> samples)
 {
   OutlierReport outlier_report = outliers(samples);
   BimodalityReport bimodality_report = bimodality_given(samples, outlier_report);
-  return {std::move(outlier_report), trend(samples), bimodality_report};
+  Diagnostics d{std::move(outlier_report), trend(samples), bimodality_report, samples.size(),
+                arrival_order(samples)};
+  if (d.sorted()) {
+    d.trend.flagged = false; // a sorted sample is monotonic by construction
+  }
+  return d;
 }
 
 std::vector<std::string>
 Diagnostics::warnings() const
 {
   std::vector<std::string> out;
-  if (!outliers.indices.empty()) {
+  if (sorted()) {
+    out.push_back(fmt::format("samples arrive sorted ({}): the iteration order is lost, so no "
+                              "drift or outlier position can be judged; write the samples in "
+                              "the order they were measured",
+                              order));
+  }
+  if (!outliers.indices.empty() && samples >= kOutlierWarnMinSamples) {
     const std::size_t count = outliers.indices.size();
-    out.push_back(fmt::format("{} outlier{} (robust z > {}): iteration{} {}", count,
-                              count == 1 ? "" : "s", outliers.threshold, count == 1 ? "" : "s",
-                              list_iterations(outliers.indices)));
+    if (sorted()) {
+      out.push_back(fmt::format("{} outlier{} (robust z > {})", count, count == 1 ? "" : "s",
+                                outliers.threshold));
+    } else {
+      out.push_back(fmt::format("{} outlier{} (robust z > {}): iteration{} {}", count,
+                                count == 1 ? "" : "s", outliers.threshold,
+                                count == 1 ? "" : "s", list_iterations(outliers.indices)));
+    }
   }
   if (trend.flagged) {
     const bool upward = trend.relative_drift > 0;

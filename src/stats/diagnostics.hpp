@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hb::stats {
@@ -31,8 +32,13 @@ inline constexpr double kTrendMinRelativeDrift = 0.02;
 /// The conventional cut-off, 5/9 rounded down: a uniform distribution's
 /// coefficient; unimodal shapes lie below it.
 inline constexpr double kBimodalityThreshold = 0.555;
-/// Below this many samples the coefficient is too noisy to flag.
-inline constexpr std::size_t kBimodalityMinSamples = 10;
+/// Below this many samples the coefficient is too noisy to flag (with 10,
+/// a right-skewed unimodal sample passes the threshold too often).
+inline constexpr std::size_t kBimodalityMinSamples = 20;
+/// Below this many samples outliers are reported in the data but not
+/// warned about: the median and MAD of a handful of values are too unsteady
+/// to call any one of them far off.
+inline constexpr std::size_t kOutlierWarnMinSamples = 10;
 /// Outliers fewer than 1 in this many samples are left out before judging
 /// bimodality: they are reported as outliers, not as a second regime.
 inline constexpr std::size_t kBimodalityOutlierShare = 10;
@@ -105,14 +111,25 @@ struct Diagnostics
   OutlierReport outliers;
   TrendReport trend;
   BimodalityReport bimodality;
+  std::size_t samples = 0;
+  /// "iteration" (as measured, as far as can be told), or "ascending" /
+  /// "descending" when the samples arrive sorted (at least kTrendMinSamples,
+  /// monotonic, not all equal): many runners sort them, which loses the
+  /// iteration order, so a drift or an outlier's position means nothing.
+  const char* order = "iteration";
+
+  bool sorted() const { return std::string_view(order) != "iteration"; }
 
   /// One sentence per flagged diagnostic, in the order outliers, trend,
   /// bimodality; empty when nothing is flagged. Iterations are numbered from
-  /// 1 for people, and at most ten are listed.
+  /// 1 for people, and at most ten are listed. Sorted samples get one
+  /// sentence saying so instead of any trend, and outliers without
+  /// positions; outliers are warned about only from kOutlierWarnMinSamples.
   std::vector<std::string> warnings() const;
 };
 
-/// outliers(), trend() and bimodality() of the same samples.
+/// outliers(), trend() and bimodality() of the same samples, with the
+/// sorted-input rule: on sorted samples the trend is never flagged.
 Diagnostics diagnose(std::span<const double> samples);
 
 } // namespace hb::stats

@@ -57,4 +57,16 @@ student_t_sf(double t, double df)
     boost::math::complement(boost::math::students_t_distribution<double, NoThrow>(df), t));
 }
 
+double
+student_t_quantile(double p, double df)
+{
+  if (std::isnan(p) || std::isnan(df) || df <= 0 || p < 0 || p > 1) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  if (std::isinf(df) || p == 0 || p == 1) {
+    return normal_quantile(p);
+  }
+  return boost::math::quantile(boost::math::students_t_distribution<double, NoThrow>(df), p);
+}
+
 } // namespace hb::stats

@@ -15,4 +15,8 @@ double normal_quantile(double p);
 /// when df is not positive or an argument is NaN.
 double student_t_sf(double t, double df);
 
+/// Inverse of Student's t CDF with `df` > 0 degrees of freedom for p in (0, 1);
+/// the normal quantile when df is infinite; NaN for bad arguments.
+double student_t_quantile(double p, double df);
+
 } // namespace hb::stats

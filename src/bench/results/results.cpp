@@ -42,6 +42,39 @@ find_samples(const Distributions& distributions, std::string_view name)
   return nullptr;
 }
 
+const std::vector<std::size_t>*
+find_session_sizes(const SessionSizes& sessions, std::string_view name)
+{
+  for (const auto& [metric, sizes] : sessions) {
+    if (metric == name) {
+      return &sizes;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::vector<std::vector<double>>>
+split_sessions(const std::vector<double>& samples, const std::vector<std::size_t>* sizes)
+{
+  if (!sizes || sizes->empty()) {
+    return std::vector<std::vector<double>>{samples};
+  }
+  std::vector<std::vector<double>> out;
+  std::size_t at = 0;
+  for (std::size_t size : *sizes) {
+    if (size == 0 || size > samples.size() - at) {
+      return std::nullopt;
+    }
+    out.emplace_back(samples.begin() + static_cast<std::ptrdiff_t>(at),
+                     samples.begin() + static_cast<std::ptrdiff_t>(at + size));
+    at += size;
+  }
+  if (at != samples.size()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 bool
 BenchResults::passed() const
 {

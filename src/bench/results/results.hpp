@@ -53,6 +53,20 @@ const double* find_metric(const std::vector<Metric>& metrics, std::string_view n
 /// The samples of `name` in `distributions`, or null.
 const std::vector<double>* find_samples(const Distributions& distributions, std::string_view name);
 
+/// How a metric's samples split into sessions (invocations of the runner, as
+/// `--runs N` makes them): the number of samples of each session, in the
+/// order the sessions' samples are concatenated in `distributions`. A metric
+/// not listed is one session.
+using SessionSizes = std::vector<std::pair<std::string, std::vector<std::size_t>>>;
+
+/// The session sizes of `name`, or null (one session).
+const std::vector<std::size_t>* find_session_sizes(const SessionSizes& sessions,
+                                                   std::string_view name);
+/// `samples` cut into sessions by `sizes` (null or empty: one session);
+/// nullopt when a size is 0 or the sizes do not add up to the samples.
+std::optional<std::vector<std::vector<double>>>
+split_sessions(const std::vector<double>& samples, const std::vector<std::size_t>* sizes);
+
 /// A scenario artifact pointer (`artifacts{name: {...}}`).
 struct ArtifactRef
 {
@@ -85,6 +99,8 @@ struct Scenario
   std::uint64_t iterations = 0;
   std::vector<Metric> metrics; // document order; never contains "distributions"
   Distributions distributions;
+  /// Samples grouped by invocation (`--runs N`); empty: one session each.
+  SessionSizes sessions;
   std::vector<Gate> gates;     // workload gates plus preset gates
   bool passed = true;          // after gates and implicit failure rules
   std::vector<std::string> failure_reasons; // one sentence per reason passed is false

@@ -126,3 +126,54 @@ TEST_F(BaselineTest, WriteRefusesMalformedFileAndLeavesItAlone)
   ASSERT_FALSE(w);
   EXPECT_EQ(read(), "not json");
 }
+
+// --runs N: a baseline keeps its session grouping and centres, and reads it
+// back; a baseline saved from one session has no `sessions` at all.
+TEST_F(BaselineTest, SessionsRoundTrip)
+{
+  auto r = results_with(5, {1, 2, 3, 10, 11, 12, 13});
+  r.scenarios[0].sessions = {{"p95_ms", {3, 4}}};
+  ASSERT_TRUE(write_baseline(m_paths, m_file, "bench", make_baseline(r, 0)));
+  EXPECT_NE(read().find("\"sessions\""), std::string::npos);
+  auto b = read_baseline(m_file, "bench");
+  ASSERT_TRUE(b && b->has_value()) << (b ? "" : b.error().message);
+  const auto& s = (*b)->scenarios[0];
+  ASSERT_TRUE(s.session_sizes("p95_ms"));
+  EXPECT_EQ(*s.session_sizes("p95_ms"), (std::vector<std::size_t>{3, 4}));
+  ASSERT_EQ(s.session_centres.size(), 1u);
+  EXPECT_EQ(s.session_centres[0].second, (std::vector<double>{2, 11.5}));
+
+  ASSERT_TRUE(write_baseline(m_paths, m_file, "bench", make_baseline(results_with(5, {1, 2}), 0)));
+  EXPECT_EQ(read().find("\"sessions\""), std::string::npos) << "one session: the legacy shape";
+}
+
+TEST_F(BaselineTest, MalformedSessionsAreErrors)
+{
+  auto doc = [](const std::string& sessions) {
+    return R"({"baselines": {"bench": {"metadata": {"scenarios": [{"id": "a",
+      "metrics": {"t": 1}, "distributions": {"t": [1, 2, 3, 4]}, "sessions": )"
+           + sessions + "}]}}}}";
+  };
+  for (const char* bad : {
+         R"([1, 2])",                                       // not an object
+         R"({"t": [2, 2]})",                                // not {sizes, centres}
+         R"({"t": {"sizes": [2, 1]}})",                     // adds up to 3, not 4
+         R"({"t": {"sizes": [4, 0]}})",                     // an empty session
+         R"({"t": {"sizes": [2, "2"]}})",                   // not integers
+         R"({"t": {"sizes": []}})",                         // no sessions
+         R"({"t": {"centres": [1, 2]}})",                   // samples but no sizes
+         R"({"t": {"sizes": [2, 2], "centres": [1]}})",     // one centre for two sessions
+         R"({"t": {"sizes": [2, 2], "centres": [1, "x"]}})", // not numbers
+         R"({"u": {"sizes": [1]}})",                        // sizes without samples
+         R"({"u": {}})",                                    // nothing at all
+       }) {
+    write(doc(bad));
+    auto b = read_baseline(m_file, "bench");
+    ASSERT_FALSE(b) << bad;
+    EXPECT_EQ(b.error().code, "baseline.invalid") << bad;
+  }
+  write(doc(R"({"t": {"sizes": [1, 3], "centres": [1, 3]}, "u": {"centres": [7, 8, 9]}})"));
+  auto ok = read_baseline(m_file, "bench");
+  ASSERT_TRUE(ok && ok->has_value()) << (ok ? "" : ok.error().message);
+  EXPECT_EQ((*ok)->scenarios[0].session_centres.size(), 2u);
+}

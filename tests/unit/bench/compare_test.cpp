@@ -150,11 +150,16 @@ TEST(Compare, KolmogorovSmirnovDocumentedVector)
   EXPECT_EQ(d.method, "documented");
   EXPECT_FALSE(d.p_value.has_value()) << "the documented rule has no p-value";
 
-  // The sound one-sided KS agrees, with its exact p-value: 1 / C(12, 6).
+  // The sound one-sided KS agrees, with its exact p-value: 1 / C(12, 6); the
+  // verdict's p-value is the larger of it and the session comparison's (one
+  // session a side: a 22 % drop of tight samples is beyond what the assumed
+  // session spread explains).
   auto sound = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
   EXPECT_EQ(sound.verdict, Verdict::regressed);
   EXPECT_EQ(sound.method, "exact");
-  EXPECT_NEAR(*sound.p_value, 1.0 / 924, 1e-12);
+  EXPECT_NEAR(*sound.within_p_value, 1.0 / 924, 1e-12);
+  EXPECT_GE(*sound.p_value, *sound.within_p_value);
+  EXPECT_STREQ(sound.sessions->source, "assumed");
 }
 
 TEST(Compare, TwoSamplesPerSideAreInconclusiveNotUnchanged)
@@ -265,19 +270,42 @@ struct Pair
   BenchResults current;
 };
 
+// `n` samples around `centre` in `sessions` sessions of n / sessions each
+// (each a different stretch of the pattern), concatenated.
+std::vector<double>
+sessions_of(double centre, int n, int sessions, int phase, std::vector<std::size_t>& sizes)
+{
+  std::vector<double> out;
+  sizes.clear();
+  for (int j = 0; j < sessions; ++j) {
+    auto part = noisy(centre, n / sessions, phase + 10 * j);
+    out.insert(out.end(), part.begin(), part.end());
+    sizes.push_back(part.size());
+  }
+  return out;
+}
+
 // One scenario per entry of `shifts`: baseline around 100, current around
-// 100 * (1 + shift).
+// 100 * (1 + shift); `n` samples a side in `sessions` sessions (as `--runs
+// 3` gives them by default: one session a side cannot tell a session shift
+// from a change, see SingleSession* below).
 Pair
-suite(const std::vector<double>& shifts, const MetricPolicy& policy, int n = 30)
+suite(const std::vector<double>& shifts, const MetricPolicy& policy, int n = 30,
+      int sessions = 3)
 {
   Pair out;
   out.current.policies = {{"t", policy}};
   for (std::size_t i = 0; i < shifts.size(); ++i) {
     std::string id = "s" + std::to_string(i);
-    auto old = noisy(100, n, 0);
-    auto cur = noisy(100 * (1 + shifts[i]), n, 7);
+    std::vector<std::size_t> old_sizes, cur_sizes;
+    auto old = sessions_of(100, n, sessions, 0, old_sizes);
+    auto cur = sessions_of(100 * (1 + shifts[i]), n, sessions, 7, cur_sizes);
     out.baseline.scenarios.push_back(base(id, {{"t", old[0]}}, {{"t", old}}));
     out.current.scenarios.push_back(scenario(id, {{"t", cur[0]}}, {{"t", cur}}));
+    if (sessions > 1) {
+      out.baseline.scenarios.back().sessions = {{"t", old_sizes}};
+      out.current.scenarios.back().sessions = {{"t", cur_sizes}};
+    }
   }
   return out;
 }
@@ -301,6 +329,13 @@ TEST(SoundCompare, ClearSlowdownRegressesWithPValueAndInterval)
   EXPECT_GT(d.interval->upper, 10.0) << "the interval covers the true +10 %";
   EXPECT_GT(d.interval->lower, 2.0) << "and lies beyond the 2 % threshold";
   EXPECT_EQ(c.reasons.size(), 1u);
+  ASSERT_TRUE(d.sessions && d.sessions->applicable);
+  EXPECT_STREQ(d.sessions->source, "sessions");
+  EXPECT_EQ(d.sessions->baseline_sessions, 3u);
+  EXPECT_EQ(d.sessions->df, 4);
+  EXPECT_GT(d.sessions->lower_pct, 2.0);
+  EXPECT_GE(*d.p_value, *d.within_p_value) << "both tests must find the change";
+  EXPECT_TRUE(d.reason.empty() && d.remedy.empty());
 }
 
 TEST(SoundCompare, NoChangeWithinThresholdIsUnchanged)
@@ -409,8 +444,10 @@ TEST(SoundCompare, HolmCorrectsAcrossTheWholeRun)
   // passes 0.05 but not after correcting for 41 tests.
   std::vector<double> shifts(40, 0.0);
   shifts.push_back(0.02);
-  auto [b, r] = suite(shifts, sampled(1), 10);
-  auto holm = compare_to_baseline(b, r, {});
+  auto [b, r] = suite(shifts, sampled(1), 10, 1);
+  CompareOptions samples_only; // the policy's test alone: this is about the correction
+  samples_only.session_aware = false;
+  auto holm = compare_to_baseline(b, r, samples_only);
   const auto& d = holm.scenarios.back().metric_deltas[0];
   ASSERT_TRUE(d.p_value && d.p_value_adjusted);
   EXPECT_LT(*d.p_value, 0.05);
@@ -418,7 +455,7 @@ TEST(SoundCompare, HolmCorrectsAcrossTheWholeRun)
   EXPECT_EQ(holm.tests, 41u);
   EXPECT_FALSE(holm.regression);
 
-  CompareOptions none;
+  CompareOptions none = samples_only;
   none.correction = hb::stats::Correction::none;
   auto raw = compare_to_baseline(b, r, none);
   EXPECT_DOUBLE_EQ(*raw.scenarios.back().metric_deltas[0].p_value_adjusted, *d.p_value);
@@ -427,11 +464,13 @@ TEST(SoundCompare, HolmCorrectsAcrossTheWholeRun)
 
 TEST(SoundCompare, AlphaIsHonoured)
 {
-  auto [b, r] = suite({0.10}, sampled(2), 4);
-  CompareOptions strict;
+  auto [b, r] = suite({0.10}, sampled(2), 4, 1);
+  CompareOptions samples_only;
+  samples_only.session_aware = false;
+  CompareOptions strict = samples_only;
   strict.alpha = 0.01; // exact p with 4 per side is at least 1/70 = 0.014
   EXPECT_FALSE(compare_to_baseline(b, r, strict).regression);
-  EXPECT_TRUE(compare_to_baseline(b, r, {}).regression);
+  EXPECT_TRUE(compare_to_baseline(b, r, samples_only).regression);
 }
 
 TEST(SoundCompare, IntervalsAreReproducible)
@@ -504,4 +543,138 @@ TEST(Parse, StatisticsAndCorrection)
   EXPECT_EQ(parse_correction("bh"), hb::stats::Correction::benjamini_hochberg);
   EXPECT_EQ(parse_correction("none"), hb::stats::Correction::none);
   EXPECT_FALSE(parse_correction("bonferroni"));
+}
+
+// One session a side and nothing else: a shift between two sessions cannot
+// be told from a change. Noisy samples 15 % apart are `inconclusive` with a
+// reason and a remedy, not `regressed` with p < 0.001 (issue 12) ...
+TEST(SessionCompare, SingleSessionNoisyShiftIsInconclusiveWithRemedy)
+{
+  Baseline b;
+  BenchResults r;
+  r.policies = {{"t", sampled(5)}};
+  std::vector<double> old, cur;
+  for (int i = 0; i < 10; ++i) { // +-10 % around 100 and 115
+    old.push_back(100 * (1 + 3.3 * noisy(1, 10)[i] - 3.3));
+    cur.push_back(115 * (1 + 3.3 * noisy(1, 10, 10)[i] - 3.3));
+  }
+  b.scenarios = {base("a", {{"t", old[0]}}, {{"t", old}})};
+  r.scenarios = {scenario("a", {{"t", cur[0]}}, {{"t", cur}})};
+  auto c = compare_to_baseline(b, r, {});
+  const auto& d = c.scenarios[0].metric_deltas[0];
+  EXPECT_LT(*d.within_p_value, 0.001) << "the independent-samples test alone cries wolf";
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  ASSERT_TRUE(d.sessions);
+  EXPECT_FALSE(d.sessions->noise_estimated);
+  EXPECT_NE(d.reason.find("one session per side"), std::string::npos) << d.reason;
+  EXPECT_NE(d.remedy.find("--runs 3"), std::string::npos) << d.remedy;
+  EXPECT_NE(d.remedy.find("history"), std::string::npos) << d.remedy;
+  EXPECT_NE(d.remedy.find("interleaved"), std::string::npos) << d.remedy;
+
+  // The rules before issue 12 called it a regression.
+  CompareOptions old_rules;
+  old_rules.session_aware = false;
+  EXPECT_EQ(compare_to_baseline(b, r, old_rules).scenarios[0].verdict, Verdict::regressed);
+}
+
+// ... while five tight samples a side, 20 % apart, are still `regressed`.
+TEST(SessionCompare, SingleSessionTightTwentyPercentRegresses)
+{
+  Baseline b;
+  BenchResults r;
+  r.policies = {{"t", sampled(5)}};
+  b.scenarios = {base("a", {{"t", 100}}, {{"t", {100.0, 100.8, 99.4, 100.3, 99.7}}})};
+  r.scenarios = {scenario("a", {{"t", 120}}, {{"t", {120.2, 119.5, 120.9, 120.0, 119.3}}})};
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::regressed);
+  EXPECT_NE(d.note.find("assumed"), std::string::npos) << d.note;
+  EXPECT_TRUE(d.reason.empty());
+}
+
+// With one session a side nothing shows `unchanged` either: the assumed
+// session spread is wider than a 5 % threshold.
+TEST(SessionCompare, SingleSessionCannotShowUnchanged)
+{
+  auto [b, r] = suite({0.0}, sampled(5), 30, 1);
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  EXPECT_FALSE(d.remedy.empty());
+  CompareOptions old_rules;
+  old_rules.session_aware = false;
+  EXPECT_EQ(compare_to_baseline(b, r, old_rules).scenarios[0].verdict, Verdict::unchanged);
+}
+
+// History of this host measures the session spread: a plain run against a
+// legacy baseline is decided again, both ways.
+TEST(SessionCompare, HistoryDecidesSingleSessions)
+{
+  auto [b, r] = suite({0.0, 0.10}, sampled(5), 30, 1);
+  CompareOptions options;
+  for (const char* id : {"s0", "s1"}) {
+    options.history.push_back({id, "t", hb::stats::SessionSpread{0.005, 20}});
+  }
+  auto c = compare_to_baseline(b, r, options);
+  const auto& same = c.scenarios[0].metric_deltas[0];
+  const auto& slower = c.scenarios[1].metric_deltas[0];
+  EXPECT_STREQ(same.sessions->source, "history");
+  EXPECT_TRUE(same.sessions->noise_estimated);
+  EXPECT_EQ(same.verdict, Verdict::unchanged);
+  EXPECT_EQ(slower.verdict, Verdict::regressed);
+  // A noisy host's history says a 10 % shift is within its session spread.
+  for (auto& h : options.history) h.spread.log_sd = 0.08;
+  auto noisy_host = compare_to_baseline(b, r, options).scenarios[1].metric_deltas[0];
+  EXPECT_EQ(noisy_host.verdict, Verdict::inconclusive);
+  EXPECT_NE(noisy_host.reason.find("spread between sessions"), std::string::npos)
+    << noisy_host.reason;
+}
+
+// Sessions that disagree more than their samples do: three sessions a side
+// whose centres wander by +-8 % make a 6 % difference of the pooled samples
+// inconclusive, and say so.
+TEST(SessionCompare, SessionSpreadOutweighsTightSamples)
+{
+  Baseline b;
+  BenchResults r;
+  r.policies = {{"t", sampled(2)}};
+  std::vector<double> old, cur;
+  for (double centre : {92.0, 100.0, 108.0}) {
+    auto s = noisy(centre, 10);
+    old.insert(old.end(), s.begin(), s.end());
+  }
+  for (double centre : {98.0, 106.0, 114.0}) {
+    auto s = noisy(centre, 10, 3);
+    cur.insert(cur.end(), s.begin(), s.end());
+  }
+  b.scenarios = {base("a", {{"t", 100}}, {{"t", old}})};
+  b.scenarios[0].sessions = {{"t", {10, 10, 10}}};
+  r.scenarios = {scenario("a", {{"t", 106}}, {{"t", cur}})};
+  r.scenarios[0].sessions = {{"t", {10, 10, 10}}};
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  EXPECT_TRUE(d.sessions->noise_estimated);
+  EXPECT_NE(d.remedy.find("--runs"), std::string::npos) << d.remedy;
+}
+
+TEST(SessionCompare, SizesThatDoNotFitAreNoted)
+{
+  auto [b, r] = suite({0.10}, sampled(2));
+  r.scenarios[0].sessions = {{"t", {10, 10, 11}}};
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  ASSERT_TRUE(d.sessions);
+  EXPECT_FALSE(d.sessions->applicable);
+  EXPECT_NE(d.note.find("session sizes"), std::string::npos) << d.note;
+}
+
+TEST(Ratchet, MovesTheSessionGroupingWithTheSamples)
+{
+  Pair pair = suite({-0.10}, sampled(2));
+  auto c = compare_to_baseline(pair.baseline, pair.current, {});
+  ASSERT_EQ(c.scenarios[0].verdict, Verdict::improved);
+  pair.current.scenarios[0].sessions = {{"t", {15, 15}}};
+  c = compare_to_baseline(pair.baseline, pair.current, {});
+  Baseline next = ratchet_baseline(pair.baseline, pair.current, c);
+  ASSERT_TRUE(next.scenarios[0].session_sizes("t"));
+  EXPECT_EQ(*next.scenarios[0].session_sizes("t"), (std::vector<std::size_t>{15, 15}));
+  ASSERT_EQ(next.scenarios[0].session_centres.size(), 1u);
+  EXPECT_EQ(next.scenarios[0].session_centres[0].second.size(), 2u);
 }

@@ -7,6 +7,8 @@
 #include "stats/distributions.hpp"
 
 #include <gtest/gtest.h>
+
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -187,23 +189,91 @@ TEST(Diagnostics, LinearRampIsATrend)
   EXPECT_DOUBLE_EQ(t.relative_drift, 0.5 * 49 / 112.25);
   EXPECT_LT(t.p_value, 1e-10);
   EXPECT_TRUE(t.flagged);
-  const auto warnings = diagnose(samples).warnings();
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0].rfind("values drift upward across iterations: +21.8 % over the run "
-                              "(Mann-Kendall p = ",
-                              0),
-            0u)
-    << warnings[0];
-  EXPECT_NE(warnings[0].find("), possibly thermal throttling or a warming cache"),
-            std::string::npos);
 
   std::reverse(samples.begin(), samples.end());
   const TrendReport down = trend(samples);
   EXPECT_EQ(down.s, -50 * 49 / 2);
   EXPECT_EQ(down.slope, -0.5);
   EXPECT_TRUE(down.flagged);
-  EXPECT_NE(diagnose(samples).warnings()[0].find("drift downward across iterations: -21.8 %"),
+}
+
+// A ramp with iteration-to-iteration noise (not sorted) is warned about; a
+// perfectly monotonic one is indistinguishable from sorted samples.
+TEST(Diagnostics, NoisyRampIsWarnedAbout)
+{
+  std::vector<double> samples;
+  for (int i = 0; i < 50; ++i) {
+    samples.push_back(100 + 0.5 * i + (i % 2 ? 0.4 : -0.4));
+  }
+  const Diagnostics d = diagnose(samples);
+  EXPECT_FALSE(d.sorted());
+  const auto warnings = d.warnings();
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].rfind("values drift upward across iterations: +2", 0), 0u) << warnings[0];
+  EXPECT_NE(warnings[0].find("), possibly thermal throttling or a warming cache"),
             std::string::npos);
+  std::reverse(samples.begin(), samples.end());
+  EXPECT_NE(diagnose(samples).warnings()[0].find("drift downward across iterations: -2"),
+            std::string::npos);
+}
+
+// Many runners sort their samples (the bundled example did): no drift and
+// no outlier positions are claimed, and the warning says why.
+TEST(Diagnostics, SortedSamplesMakeNoTrendOrPositionClaims)
+{
+  std::vector<double> samples{84.1, 84.6, 84.9, 85.0, 85.2, 85.3, 85.9, 86.0, 86.4, 114.5};
+  for (bool descending : {false, true}) {
+    if (descending) std::reverse(samples.begin(), samples.end());
+    const Diagnostics d = diagnose(samples);
+    EXPECT_STREQ(d.order, descending ? "descending" : "ascending");
+    EXPECT_TRUE(trend(samples).flagged) << "the test alone sees a perfect trend";
+    EXPECT_FALSE(d.trend.flagged);
+    ASSERT_EQ(d.outliers.indices.size(), 1u);
+    const auto warnings = d.warnings();
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_EQ(warnings[0].rfind("samples arrive sorted (", 0), 0u) << warnings[0];
+    EXPECT_EQ(warnings[1], "1 outlier (robust z > 3.5)") << "no iteration is named";
+  }
+  // Too short to tell sorted from chance, and all-equal samples are neither.
+  EXPECT_FALSE(diagnose(std::vector<double>{1, 2, 3}).sorted());
+  EXPECT_FALSE(diagnose(std::vector<double>(12, 5.0)).sorted());
+}
+
+TEST(Diagnostics, FewSamplesGetNoOutlierWarning)
+{
+  const std::vector<double> samples{10.0, 10.2, 9.9, 10.1, 10.0, 13.0, 10.1};
+  const Diagnostics d = diagnose(samples);
+  EXPECT_EQ(d.outliers.indices, (std::vector<std::size_t>{5})) << "still in the report";
+  EXPECT_TRUE(d.warnings().empty());
+}
+
+// A right-skewed unimodal sample is not bimodal, at any size.
+TEST(Diagnostics, RightSkewedLogNormalIsNotBimodal)
+{
+  std::mt19937_64 rng(12);
+  for (std::size_t n : {20, 30, 100, 1000}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      std::vector<double> samples;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double u1 = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
+        const double u2 = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
+        samples.push_back(100 * std::exp(0.5 * std::sqrt(-2 * std::log(u1))
+                                         * std::cos(2 * M_PI * u2)));
+      }
+      EXPECT_FALSE(diagnose(samples).bimodality.flagged) << "n " << n << " rep " << rep;
+    }
+  }
+}
+
+TEST(Diagnostics, BimodalityNeedsTwentySamples)
+{
+  std::vector<double> samples;
+  for (int i = 0; i < 19; ++i) {
+    samples.push_back((i % 2 ? 20 : 10) + 0.1 * (i % 5));
+  }
+  EXPECT_FALSE(diagnose(samples).bimodality.flagged);
+  samples.push_back(10.1);
+  EXPECT_TRUE(diagnose(samples).bimodality.flagged);
 }
 
 TEST(Diagnostics, SignificantButSmallDriftIsNotFlagged)

@@ -1,0 +1,235 @@
+#include "stats/sessions.hpp"
+
+#include "stats/descriptive.hpp"
+#include "stats/distributions.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace hb::stats {
+
+namespace {
+
+constexpr double k_infinity = std::numeric_limits<double>::infinity();
+/// 1 / Phi^-1(3/4): makes the MAD a consistent estimate of a normal's sigma.
+constexpr double k_mad_scale = 1.482602218505602;
+
+std::vector<double>
+logs_of(const std::vector<double>& samples)
+{
+  std::vector<double> out(samples.size());
+  std::transform(samples.begin(), samples.end(), out.begin(), [](double v) { return std::log(v); });
+  return out;
+}
+
+// 1.4826 MAD of the log samples; the sample standard deviation when the MAD
+// is 0 (more than half the values equal), so ties do not hide the spread.
+double
+robust_log_sd(const std::vector<double>& logs)
+{
+  const double centre = median(logs);
+  std::vector<double> deviations(logs.size());
+  std::transform(logs.begin(), logs.end(), deviations.begin(),
+                 [&](double v) { return std::fabs(v - centre); });
+  const double mad = median(deviations) * k_mad_scale;
+  if (mad > 0 || logs.size() < 2) {
+    return mad;
+  }
+  const double m = mean(logs);
+  double ss = 0;
+  for (double v : logs) {
+    ss += (v - m) * (v - m);
+  }
+  return std::sqrt(ss / static_cast<double>(logs.size() - 1));
+}
+
+double
+upper_tail(double t, double df)
+{
+  return std::isinf(df) ? normal_sf(t) : student_t_sf(t, df);
+}
+
+double
+quantile(double p, double df)
+{
+  return std::isinf(df) ? normal_quantile(p) : student_t_quantile(p, df);
+}
+
+double
+percent(double log_ratio)
+{
+  return std::expm1(log_ratio) * 100;
+}
+
+std::string
+check_side(const std::vector<std::vector<double>>& sessions, const char* side)
+{
+  if (sessions.empty()) {
+    return fmt::format("the {} has no sessions", side);
+  }
+  for (const auto& session : sessions) {
+    if (session.empty()) {
+      return fmt::format("a session of the {} has no samples", side);
+    }
+    for (double v : session) {
+      if (!std::isfinite(v) || v <= 0) {
+        return fmt::format("the {} has a value that is not positive; session centres are "
+                           "compared as ratios",
+                           side);
+      }
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+double
+session_log_centre(const std::vector<double>& samples)
+{
+  return median(logs_of(samples));
+}
+
+std::optional<SessionSpread>
+history_spread(const std::vector<std::vector<double>>& centres)
+{
+  double ss = 0;
+  double df = 0;
+  for (const auto& group : centres) {
+    std::vector<double> logs;
+    for (double c : group) {
+      if (std::isfinite(c) && c > 0) {
+        logs.push_back(std::log(c));
+      }
+    }
+    if (logs.size() < 2) {
+      continue;
+    }
+    const double m = mean(logs);
+    for (double v : logs) {
+      ss += (v - m) * (v - m);
+    }
+    df += static_cast<double>(logs.size() - 1);
+  }
+  if (df == 0) {
+    return std::nullopt;
+  }
+  return SessionSpread{std::sqrt(ss / df), df};
+}
+
+SessionComparison
+compare_sessions(const std::vector<std::vector<double>>& baseline,
+                 const std::vector<std::vector<double>>& current, const SessionOptions& options)
+{
+  SessionComparison out;
+  out.baseline_sessions = baseline.size();
+  out.current_sessions = current.size();
+  for (auto [side, name] : {std::pair{&baseline, "baseline"}, std::pair{&current, "run"}}) {
+    if (auto problem = check_side(*side, name); !problem.empty()) {
+      out.reason = problem;
+      return out;
+    }
+  }
+
+  // Centres and the sum of squares of each side's centres about their mean.
+  auto centres_of = [](const std::vector<std::vector<double>>& sessions) {
+    std::vector<double> c;
+    for (const auto& s : sessions) {
+      c.push_back(session_log_centre(s));
+    }
+    return c;
+  };
+  const auto base_c = centres_of(baseline);
+  const auto cur_c = centres_of(current);
+  auto sum_squares = [](const std::vector<double>& c, double m) {
+    double ss = 0;
+    for (double v : c) ss += (v - m) * (v - m);
+    return ss;
+  };
+  const double base_mean = mean(base_c);
+  const double cur_mean = mean(cur_c);
+  const double jb = static_cast<double>(base_c.size());
+  const double jc = static_cast<double>(cur_c.size());
+  out.log_difference = cur_mean - base_mean;
+
+  double ss = sum_squares(base_c, base_mean) + sum_squares(cur_c, cur_mean);
+  double df = jb + jc - 2;
+  const bool measured = df > 0;
+  const bool history = options.history && options.history->df > 0
+                       && std::isfinite(options.history->log_sd) && options.history->log_sd >= 0;
+  if (history) {
+    ss += options.history->df * options.history->log_sd * options.history->log_sd;
+    df += options.history->df;
+  }
+
+  // The within-session spread, reported always and used by the single-session rule.
+  std::vector<double> within;
+  for (const auto* side : {&baseline, &current}) {
+    for (const auto& s : *side) {
+      if (s.size() >= 2) {
+        within.push_back(robust_log_sd(logs_of(s)));
+      }
+    }
+  }
+  out.within_log_sd = within.empty() ? 0 : *std::max_element(within.begin(), within.end());
+
+  if (df > 0) {
+    out.session_log_sd = std::sqrt(ss / df);
+    out.standard_error = out.session_log_sd * std::sqrt(1 / jb + 1 / jc);
+    out.df = df;
+    out.noise_estimated = true;
+    out.source = measured && history ? "sessions+history" : measured ? "sessions" : "history";
+  } else {
+    // One session per side, no history: nothing measures the session spread.
+    if (baseline.front().size() < 2 || current.front().size() < 2) {
+      out.reason = "one session per side, with a single value on a side, and no run history: "
+                   "nothing measures the noise";
+      return out;
+    }
+    const double sw = out.within_log_sd;
+    const double assumed = std::hypot(options.prior.floor, options.prior.within_ratio * sw);
+    // The variance of a session median about its session's centre: pi/2 sw^2 / n.
+    double within_var = 0;
+    for (const auto* side : {&baseline, &current}) {
+      const auto& s = side->front();
+      const double w = robust_log_sd(logs_of(s));
+      within_var += std::numbers::pi / 2 * w * w / static_cast<double>(s.size());
+    }
+    out.session_log_sd = assumed;
+    out.standard_error = std::sqrt(2 * assumed * assumed + within_var);
+    out.df = k_infinity;
+    out.source = "assumed";
+    out.reason = fmt::format(
+      "one session per side and no run history: a shift between sessions cannot be told from a "
+      "real change, so a session spread of {:.1f} % was assumed (from the samples' own spread "
+      "of {:.1f} %)",
+      percent(assumed), percent(sw));
+  }
+  out.applicable = true;
+
+  const double d = out.log_difference;
+  out.estimate_pct = percent(d);
+  if (out.standard_error == 0) {
+    out.p_greater = d > 0 ? 0 : 1;
+    out.p_less = d < 0 ? 0 : 1;
+    out.lower_pct = out.upper_pct = out.estimate_pct;
+    out.equivalence_lower_pct = out.equivalence_upper_pct = out.estimate_pct;
+    return out;
+  }
+  const double t = d / out.standard_error;
+  out.p_greater = upper_tail(t, out.df);
+  out.p_less = upper_tail(-t, out.df);
+  const double q = quantile(1 - (1 - options.confidence) / 2, out.df);
+  out.lower_pct = percent(d - q * out.standard_error);
+  out.upper_pct = percent(d + q * out.standard_error);
+  const double qe = quantile(1 - options.alpha, out.df);
+  out.equivalence_lower_pct = percent(d - qe * out.standard_error);
+  out.equivalence_upper_pct = percent(d + qe * out.standard_error);
+  return out;
+}
+
+} // namespace hb::stats
