@@ -58,9 +58,7 @@ TEST_F(BenchCompare, JudgesSampledMetricsAsHomeboyBenchDoes)
   EXPECT_EQ((*wall)["verdict"], "regressed");
   const Json& s = (*wall)["statistics"];
   EXPECT_EQ(s["regression_test"], "mann_whitney_u");
-  // One session a side: the p-value is the session comparison's, against an
-  // assumed session spread (docs/bench.md, "Sessions"), not < 0.001.
-  EXPECT_LT(s["p_value_adjusted"].get<double>(), 0.05);
+  EXPECT_LT(s["p_value_adjusted"].get<double>(), 0.001);
   ASSERT_TRUE(s["interval"].is_object());
   EXPECT_GT(s["interval"]["lower"].get<double>(), 5);
   EXPECT_EQ(p["baseline_comparison"]["tests"], 1) << "one sampled metric with a policy";
@@ -73,7 +71,7 @@ TEST_F(BenchCompare, JudgesSampledMetricsAsHomeboyBenchDoes)
   ASSERT_EQ(human.exit_code, 0) << human.describe();
   EXPECT_THAT(human.out, HasSubstr("# Bench Compare"));
   EXPECT_THAT(human.out, HasSubstr("| main | wall_ms |"));
-  EXPECT_THAT(human.out, HasSubstr(" | 10/10 | regressed |"));
+  EXPECT_THAT(human.out, HasSubstr("<0.001 | 10/10 | regressed |"));
   EXPECT_THAT(human.out, HasSubstr("**Verdict:** regressed (main: wall_ms"));
 
   // --metric narrows the rows and the tests.
