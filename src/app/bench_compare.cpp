@@ -189,6 +189,9 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
     std::erase_if(*policies, [&](const auto& p) { return !selected(request.metrics, p.first); });
     const Json& recorded = to_meta.value("statistics", Json::object());
     CompareOptions options;
+    // As `homeboy bench` does by default: the session rule needs a session
+    // spread that two stored runs alone cannot give (bench --session-aware).
+    options.session_aware = recorded.value("session_aware", false);
     if (auto rules = parse_statistics(recorded.value("rules", "sound"))) options.statistics = *rules;
     if (auto correction = parse_correction(recorded.value("correction", "holm"))) options.correction = *correction;
     options.alpha = recorded.value("alpha", 0.05);

@@ -119,6 +119,8 @@ metric_delta_json(const MetricDelta& d)
               {"shift", interval_json(d.shift)},
               {"equivalence", interval_json(d.equivalence)}};
   if (!d.note.empty()) row["note"] = d.note;
+  if (!d.reason.empty()) row["reason"] = d.reason;
+  if (!d.remedy.empty()) row["remedy"] = d.remedy;
   return row;
 }
 

@@ -172,6 +172,7 @@ run_bench(const BenchRequest& request)
     BenchResults& results = *report.results;
     CompareOptions options{request.regression_threshold, request.statistics, request.correction,
                            request.alpha};
+    options.session_aware = request.session_aware;
     // --until-decisive looks at the data several times; each look gets an
     // equal share of alpha (Bonferroni over the looks), so stopping early
     // does not raise the false-alarm rate.

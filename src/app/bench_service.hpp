@@ -40,6 +40,11 @@ struct BenchRequest
   stats::Correction correction = stats::Correction::holm;     // --correction
   double alpha = 0.05;                                        // --alpha
   bool fail_on_inconclusive = false;
+  /// --session-aware: compare session by session (bench::CompareOptions).
+  /// Off by default until --runs N and the store's history can supply the
+  /// session spread; with one session a side it makes most verdicts
+  /// inconclusive.
+  bool session_aware = false;
   /// --until-decisive[=MAX]: re-run inconclusive scenarios up to MAX samples.
   std::optional<std::uint64_t> until_decisive;
   /// --exec NAME=COMMAND (repeatable): commands homeboy times itself.

@@ -247,6 +247,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                         {"correction", to_string(request.correction)},
                         {"alpha", request.alpha},
                         {"regression_threshold_percent", request.regression_threshold},
+                        {"session_aware", request.session_aware},
                         {"looks", report.looks}};
   if (request.until_decisive) meta["statistics"]["until_decisive"] = *request.until_decisive;
   if (!report.decisive_rounds.empty()) {
