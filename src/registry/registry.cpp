@@ -311,24 +311,34 @@ cancel(Store& store, const Paths& paths, const std::string& run_id, const std::s
   return result;
 }
 
+Result<std::string>
+preview_patch(std::string_view preview_json)
+{
+  if (preview_json.empty()) {
+    return std::string();
+  }
+  auto preview = parse_json(preview_json, "--preview");
+  if (!preview) {
+    return Unexpected(preview.error());
+  }
+  if (!preview->is_object()) {
+    return make_error("validation.invalid_preview",
+                      fmt::format("--preview must be a JSON object, not {} (e.g. "
+                                  "'{{\"url\": \"http://localhost:8080\"}}')",
+                                  json_type_name(*preview)));
+  }
+  return dump_json(Json{{"preview", redact_secrets(*preview, SecretMasker())}});
+}
+
 Result<Run>
 heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
           const std::string& message)
 {
-  std::string patch;
-  if (!preview_json.empty()) {
-    auto preview = parse_json(preview_json, "--preview");
-    if (!preview) {
-      return Unexpected(preview.error());
-    }
-    if (!preview->is_object()) {
-      return make_error("validation.invalid_preview",
-                        fmt::format("--preview must be a JSON object, not {} (e.g. "
-                                    "'{{\"url\": \"http://localhost:8080\"}}')",
-                                    json_type_name(*preview)));
-    }
-    patch = dump_json(Json{{"preview", redact_secrets(*preview, SecretMasker())}});
+  auto patched = preview_patch(preview_json);
+  if (!patched) {
+    return Unexpected(patched.error());
   }
+  const std::string patch = std::move(*patched);
   // A beat races with status changes that leave the epoch alone: read again
   // once when the run moved under us.
   for (int attempt = 0;; ++attempt) {
