@@ -4,6 +4,7 @@
 
 #include "fuzz_check.hpp"
 #include "registry/recipe.hpp"
+#include "util/json.hpp"
 
 #include <cstddef>
 #include <cstdint>

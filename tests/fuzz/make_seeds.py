@@ -96,7 +96,7 @@ def main():
 
     # runs heartbeat --preview.
     def preview(v):
-        return b'{"url":"http://localhost:8080","api_token":' + v + b"}"
+        return b'{"url":"http://localhost:8080","api_token":"t","progress":' + v + b"}"
     hostile("preview_json_fuzz", preview)
     write("preview_json_fuzz", "issue11-root-deep", DEEP_ARRAYS)
     write("preview_json_fuzz", "valid", b'{"url":"http://localhost:8080","progress":0.5,"nested":{"password":"p"}}')
