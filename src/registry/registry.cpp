@@ -1,5 +1,7 @@
 #include "registry/registry.hpp"
 
+#include "registry/preview.hpp"
+
 #include "app/reconcile.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -309,25 +311,6 @@ cancel(Store& store, const Paths& paths, const std::string& run_id, const std::s
     result.signalled = ::kill(*after->owner_pid, SIGTERM) == 0;
   }
   return result;
-}
-
-Result<std::string>
-preview_patch(std::string_view preview_json)
-{
-  if (preview_json.empty()) {
-    return std::string();
-  }
-  auto preview = parse_json(preview_json, "--preview");
-  if (!preview) {
-    return Unexpected(preview.error());
-  }
-  if (!preview->is_object()) {
-    return make_error("validation.invalid_preview",
-                      fmt::format("--preview must be a JSON object, not {} (e.g. "
-                                  "'{{\"url\": \"http://localhost:8080\"}}')",
-                                  json_type_name(*preview)));
-  }
-  return dump_json(Json{{"preview", redact_secrets(*preview, SecretMasker())}});
 }
 
 Result<Run>

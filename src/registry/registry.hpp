@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace hb::registry {
@@ -86,14 +85,10 @@ Result<CancelResult> cancel(Store& store, const Paths& paths, const std::string&
 
 /// `runs heartbeat`: a beat for a producer that runs its own process, with
 /// optional preview info (JSON object, merged into metadata `preview`,
-/// secret-named keys redacted) and a message (an event).
+/// secret-named keys redacted: registry/preview.hpp) and a message (an
+/// event).
 Result<Run> heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
                       const std::string& message);
-
-/// The metadata patch a heartbeat's --preview text makes:
-/// {"preview": {...}} with secret-named keys redacted, or "" for no preview.
-/// The text must be a JSON object (`validation.invalid_preview` otherwise).
-Result<std::string> preview_patch(std::string_view preview_json);
 
 /// Submits (or, with `start_now`, starts) a new run from `run_id`'s recipe,
 /// linked to it (`replay_of`).

@@ -4,7 +4,7 @@
 // is itself valid JSON, or an error with a message; never a crash.
 
 #include "fuzz_check.hpp"
-#include "registry/registry.hpp"
+#include "registry/preview.hpp"
 #include "util/json.hpp"
 
 #include <cstddef>
