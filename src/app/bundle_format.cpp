@@ -106,4 +106,15 @@ is_test_failure(const Finding& finding)
   return is("record_kind", "failure") || is("source_sidecar", "test-failures");
 }
 
+Result<Json>
+parse_bundle_file(std::string_view text, const std::string& name)
+{
+  auto parsed = parse_json(text, name);
+  if (!parsed) {
+    return make_error("import.invalid_bundle", parsed.error().message + "; nothing was imported",
+                      parsed.error().details);
+  }
+  return std::move(*parsed);
+}
+
 } // namespace hb::app::bundle

@@ -3,6 +3,7 @@
 // file names, the original tool's status words, key order, labels.
 
 #include "model/run.hpp"
+#include "util/error.hpp"
 #include "util/json_fwd.hpp"
 
 #include <optional>
@@ -48,6 +49,11 @@ Json sorted(const Json& value);
 /// Parses stored JSON text (run, artifact, finding metadata); null when it
 /// is not JSON.
 Json parse_stored(const std::string& text);
+
+/// A bundle file's text (manifest.json, runs.json, ...) parsed as `runs
+/// import` reads it: errors are `import.invalid_bundle`, name the file and
+/// say that nothing was imported. Touches no disk, so it can be fuzzed.
+Result<Json> parse_bundle_file(std::string_view text, const std::string& name);
 
 /// Test failures are findings of tool `test` whose metadata marks them as a
 /// recorded failure; they are listed in findings.json and test_failures.json.

@@ -249,12 +249,7 @@ private:
     }
     auto text = fs::read_file(*path);
     if (!text) return Unexpected(text.error());
-    auto parsed = parse_json(*text, name);
-    if (!parsed) {
-      return make_error("import.invalid_bundle",
-                        parsed.error().message + "; nothing was imported", parsed.error().details);
-    }
-    return std::move(*parsed);
+    return parse_bundle_file(*text, name);
   }
 
   Result<Json> array_file(const std::string& name, bool required)

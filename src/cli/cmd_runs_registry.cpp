@@ -26,10 +26,8 @@ namespace hb::cli {
 
 namespace {
 
-struct RecipeArgs
+struct RecipeArgs : registry::RecipeOptions
 {
-  std::string name, cwd, timeout, start_timeout, heartbeat_timeout, retain_for, kind = "task";
-  std::vector<std::string> env, secret_env, artifacts, labels;
   std::string batch;
 };
 
@@ -58,74 +56,7 @@ add_recipe_options(CLI::App* cmd, RecipeArgs& a)
   cmd->add_option("--kind", a.kind, "The run's kind (default task)");
 }
 
-Result<std::optional<std::int64_t>>
-duration_option(const std::string& flag, const std::string& text)
-{
-  if (text.empty()) {
-    return std::optional<std::int64_t>();
-  }
-  auto ms = parse_duration_ms(text);
-  if (!ms) {
-    return make_error("validation.invalid_duration",
-                      fmt::format("{} {}: {}", flag, text, ms.error().message));
-  }
-  return std::optional<std::int64_t>(*ms);
-}
-
-Result<std::pair<std::string, std::string>>
-key_value(const std::string& flag, const std::string& text)
-{
-  auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    return make_error("validation.invalid_option",
-                      fmt::format("{} {}: expected KEY=VALUE", flag, text));
-  }
-  return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
-}
-
-Result<registry::Recipe>
-make_recipe(const RecipeArgs& a, const std::vector<std::string>& argv)
-{
-  registry::Recipe r;
-  r.argv = argv;
-  r.name = a.name;
-  r.kind = a.kind;
-  std::error_code ec;
-  auto cwd = std::filesystem::absolute(
-    a.cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(a.cwd), ec);
-  if (ec || !std::filesystem::is_directory(cwd, ec)) {
-    return make_error("validation.invalid_cwd",
-                      fmt::format("--cwd {}: not a directory", a.cwd.empty() ? "." : a.cwd));
-  }
-  r.cwd = cwd.lexically_normal().string();
-  for (const auto& text : a.env) {
-    auto kv = key_value("--env", text);
-    if (!kv) return Unexpected(kv.error());
-    r.env[kv->first] = kv->second;
-  }
-  for (const auto& text : a.labels) {
-    auto kv = key_value("--label", text);
-    if (!kv) return Unexpected(kv.error());
-    r.labels[kv->first] = kv->second;
-  }
-  r.secret_env = a.secret_env;
-  r.artifacts = a.artifacts;
-  auto timeout = duration_option("--timeout", a.timeout);
-  auto start = duration_option("--start-timeout", a.start_timeout);
-  auto beat = duration_option("--heartbeat-timeout", a.heartbeat_timeout);
-  auto retain = duration_option("--retain-for", a.retain_for);
-  for (const auto* parsed : {&timeout, &start, &beat, &retain}) {
-    if (!*parsed) return Unexpected(parsed->error());
-  }
-  r.timeout_ms = *timeout;
-  r.start_timeout_ms = start->value_or(registry::k_default_start_timeout_ms);
-  r.heartbeat_timeout_ms = beat->value_or(registry::k_default_heartbeat_timeout_ms);
-  r.retain_for_ms = *retain;
-  return r;
-}
-
-// --batch FILE: one JSON object per line, with the options' names as keys
-// ("argv" for the command; durations as text: {"timeout": "30s"}).
+// --batch FILE (- for stdin); registry::parse_batch reads its lines.
 Result<std::vector<registry::Recipe>>
 read_batch(const std::string& path)
 {
@@ -137,54 +68,7 @@ read_batch(const std::string& path)
     if (!read) return Unexpected(read.error());
     text = std::move(*read);
   }
-  std::vector<registry::Recipe> out;
-  std::size_t line_no = 0;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    std::size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(at, end - at);
-    at = end + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto where = fmt::format("--batch {} line {}", path, line_no);
-    auto node = parse_json(line, where);
-    if (!node) return Unexpected(node.error());
-    if (!node->is_object() || !node->contains("argv") || !(*node)["argv"].is_array()) {
-      return make_error("validation.invalid_batch",
-                        fmt::format("{}: expected an object with \"argv\": [\"cmd\", \"arg\", ...]",
-                                    where));
-    }
-    RecipeArgs a;
-    std::vector<std::string> argv;
-    try {
-      argv = (*node)["argv"].get<std::vector<std::string>>();
-      a.name = node->value("name", "");
-      a.cwd = node->value("cwd", "");
-      a.kind = node->value("kind", "task");
-      a.timeout = node->value("timeout", "");
-      a.start_timeout = node->value("start_timeout", "");
-      a.heartbeat_timeout = node->value("heartbeat_timeout", "");
-      a.retain_for = node->value("retain_for", "");
-      Json env = node->value("env", Json::object());
-      Json labels = node->value("labels", Json::object());
-      for (const auto& [k, v] : env.items()) a.env.push_back(k + "=" + v.get<std::string>());
-      for (const auto& [k, v] : labels.items()) a.labels.push_back(k + "=" + v.get<std::string>());
-      a.secret_env = node->value("secret_env", std::vector<std::string>{});
-      a.artifacts = node->value("artifacts", std::vector<std::string>{});
-    } catch (const Json::exception& e) {
-      return make_error("validation.invalid_batch", fmt::format("{}: {}", where, e.what()));
-    }
-    auto recipe = make_recipe(a, argv);
-    if (!recipe) {
-      return make_error(recipe.error().code, fmt::format("{}: {}", where, recipe.error().message));
-    }
-    out.push_back(std::move(*recipe));
-  }
-  if (out.empty()) {
-    return make_error("validation.invalid_batch", fmt::format("--batch {}: no runs in it", path));
-  }
-  return out;
+  return registry::parse_batch(text, path);
 }
 
 std::string
@@ -326,7 +210,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
       Result<std::vector<registry::Recipe>> recipes =
         !args->recipe.batch.empty() ? read_batch(args->recipe.batch)
                                     : [&]() -> Result<std::vector<registry::Recipe>> {
-        auto r = make_recipe(args->recipe, inv.passthrough);
+        auto r = registry::make_recipe(args->recipe, inv.passthrough);
         if (!r) return Unexpected(r.error());
         return std::vector<registry::Recipe>{*r};
       }();
@@ -380,7 +264,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   status->add_option("--timeout", status_args->timeout, "With --wait: give up after this long");
   add_output_options(status, status_args->output);
   status->callback([status_args, &inv] {
-    auto timeout = duration_option("--timeout", status_args->timeout);
+    auto timeout = registry::duration_option("--timeout", status_args->timeout);
     if (!timeout || (timeout->has_value() && !status_args->wait)) {
       Error e = timeout ? Error{"validation.invalid_option", "--timeout needs --wait"}
                         : timeout.error();

@@ -15,13 +15,9 @@ namespace stdfs = std::filesystem;
 namespace {
 
 Result<Json>
-read_object(const stdfs::path& path)
+parse_object(std::string_view text, const stdfs::path& path)
 {
-  auto text = fs::read_file(path);
-  if (!text) {
-    return Unexpected(text.error());
-  }
-  auto doc = parse_json(*text, path.string());
+  auto doc = parse_json(text, path.string());
   if (!doc) {
     return make_error("config.invalid", doc.error().message + "; fix or remove the file",
                       doc.error().details);
@@ -31,6 +27,31 @@ read_object(const stdfs::path& path)
                                                     path.string(), json_type_name(*doc)));
   }
   return doc;
+}
+
+Result<Json>
+read_object(const stdfs::path& path)
+{
+  auto text = fs::read_file(path);
+  if (!text) {
+    return Unexpected(text.error());
+  }
+  return parse_object(*text, path);
+}
+
+// A registry entry's `id`, or `fallback` (its file name) when it has none.
+Result<std::string>
+entry_id(const Json& doc, const std::string& fallback, const stdfs::path& file)
+{
+  auto id = doc.find("id");
+  if (id == doc.end() || id->is_null()) {
+    return fallback;
+  }
+  if (!id->is_string()) {
+    return make_error("config.invalid", fmt::format("{}: `id` must be a string, not {}",
+                                                    file.string(), json_type_name(*id)));
+  }
+  return id->get<std::string>();
 }
 
 Result<void>
@@ -221,7 +242,11 @@ load_registered(const stdfs::path& file, const std::optional<stdfs::path>& overr
   Component component;
   component.registry_file = file;
   component.registered = true;
-  component.id = doc->value("id", file.stem().string());
+  auto id = entry_id(*doc, file.stem().string(), file);
+  if (!id) {
+    return Unexpected(id.error());
+  }
+  component.id = *id;
   if (doc->contains("local_path") && (*doc)["local_path"].is_string()) {
     component.local_path = (*doc)["local_path"].get<std::string>();
   }
@@ -389,7 +414,11 @@ list_components(const Paths& paths)
       return Unexpected(doc.error());
     }
     Component component;
-    component.id = doc->value("id", id);
+    auto entry = entry_id(*doc, id, file);
+    if (!entry) {
+      return Unexpected(entry.error());
+    }
+    component.id = *entry;
     component.registry_file = file;
     component.registered = true;
     if (doc->contains("local_path") && (*doc)["local_path"].is_string()) {
@@ -492,6 +521,30 @@ load_extension(const Paths& paths, const std::string& id)
     ext.bench_script = ext.dir / bench["extension_script"].get<std::string>();
   }
   return ext;
+}
+
+Result<Component>
+parse_component_config(std::string_view text, const stdfs::path& file)
+{
+  auto doc = parse_object(text, file);
+  if (!doc) {
+    return Unexpected(doc.error());
+  }
+  Component component;
+  auto id = entry_id(*doc, file.stem().string(), file);
+  if (!id) {
+    return Unexpected(id.error());
+  }
+  component.id = *id;
+  if (doc->contains("local_path") && (*doc)["local_path"].is_string()) {
+    component.local_path = (*doc)["local_path"].get<std::string>();
+  }
+  Json settings = Json::object();
+  if (auto applied = apply_component_file(component, settings, *doc, file); !applied) {
+    return Unexpected(applied.error());
+  }
+  component.settings_json = dump_json(settings);
+  return component;
 }
 
 } // namespace hb

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,12 @@ Result<Component> create_component(const Paths& paths, const CreateComponentOpti
 /// `<config>/extensions/<id>/<id>.json`; a missing or malformed manifest is an
 /// error naming the file.
 Result<Extension> load_extension(const Paths& paths, const std::string& id);
+
+/// One component file (a registry entry or a homeboy.json) read from
+/// `text`, without touching the disk: id (else `file`'s stem), local_path,
+/// extensions, scripts, bench commands, env and settings, checked as
+/// load_component checks them. `config.invalid` errors name `file`.
+Result<Component> parse_component_config(std::string_view text, const std::filesystem::path& file);
 
 /// Lower-case letters, digits, '-', '_' and '.', not starting with '.'.
 bool valid_component_id(const std::string& id);

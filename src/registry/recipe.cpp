@@ -4,8 +4,11 @@
 #include "util/json.hpp"
 #include "util/path_safety.hpp"
 #include "util/secret_mask.hpp"
+#include "util/time.hpp"
 
 #include <fmt/core.h>
+
+#include <filesystem>
 
 namespace hb::registry {
 
@@ -40,6 +43,17 @@ opt_from(const Json& node, const char* key)
     return std::nullopt;
   }
   return it->get<std::int64_t>();
+}
+
+Result<std::pair<std::string, std::string>>
+key_value(const std::string& flag, const std::string& text)
+{
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return make_error("validation.invalid_option",
+                      fmt::format("{} {}: expected KEY=VALUE", flag, text));
+  }
+  return std::make_pair(text.substr(0, eq), text.substr(eq + 1));
 }
 
 } // namespace
@@ -215,6 +229,114 @@ make_queued_run(const Recipe& recipe, const SecretMasker& masker, TimeMs now,
   }
   run.metadata_json = dump_json(redact_secrets(metadata, masker));
   return run;
+}
+
+Result<std::optional<std::int64_t>>
+duration_option(const std::string& flag, const std::string& text)
+{
+  if (text.empty()) {
+    return std::optional<std::int64_t>();
+  }
+  auto ms = parse_duration_ms(text);
+  if (!ms) {
+    return make_error("validation.invalid_duration",
+                      fmt::format("{} {}: {}", flag, text, ms.error().message));
+  }
+  return std::optional<std::int64_t>(*ms);
+}
+
+Result<Recipe>
+make_recipe(const RecipeOptions& a, const std::vector<std::string>& argv)
+{
+  Recipe r;
+  r.argv = argv;
+  r.name = a.name;
+  r.kind = a.kind;
+  std::error_code ec;
+  auto cwd = std::filesystem::absolute(
+    a.cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(a.cwd), ec);
+  if (ec || !std::filesystem::is_directory(cwd, ec)) {
+    return make_error("validation.invalid_cwd",
+                      fmt::format("--cwd {}: not a directory", a.cwd.empty() ? "." : a.cwd));
+  }
+  r.cwd = cwd.lexically_normal().string();
+  for (const auto& text : a.env) {
+    auto kv = key_value("--env", text);
+    if (!kv) return Unexpected(kv.error());
+    r.env[kv->first] = kv->second;
+  }
+  for (const auto& text : a.labels) {
+    auto kv = key_value("--label", text);
+    if (!kv) return Unexpected(kv.error());
+    r.labels[kv->first] = kv->second;
+  }
+  r.secret_env = a.secret_env;
+  r.artifacts = a.artifacts;
+  auto timeout = duration_option("--timeout", a.timeout);
+  auto start = duration_option("--start-timeout", a.start_timeout);
+  auto beat = duration_option("--heartbeat-timeout", a.heartbeat_timeout);
+  auto retain = duration_option("--retain-for", a.retain_for);
+  for (const auto* parsed : {&timeout, &start, &beat, &retain}) {
+    if (!*parsed) return Unexpected(parsed->error());
+  }
+  r.timeout_ms = *timeout;
+  r.start_timeout_ms = start->value_or(k_default_start_timeout_ms);
+  r.heartbeat_timeout_ms = beat->value_or(k_default_heartbeat_timeout_ms);
+  r.retain_for_ms = *retain;
+  return r;
+}
+
+Result<std::vector<Recipe>>
+parse_batch(std::string_view text, std::string_view source)
+{
+  std::vector<Recipe> out;
+  std::size_t line_no = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto where = fmt::format("--batch {} line {}", source, line_no);
+    auto node = parse_json(line, where);
+    if (!node) return Unexpected(node.error());
+    if (!node->is_object() || !node->contains("argv") || !(*node)["argv"].is_array()) {
+      return make_error("validation.invalid_batch",
+                        fmt::format("{}: expected an object with \"argv\": [\"cmd\", \"arg\", ...]",
+                                    where));
+    }
+    RecipeOptions a;
+    std::vector<std::string> argv;
+    try {
+      argv = (*node)["argv"].get<std::vector<std::string>>();
+      a.name = node->value("name", "");
+      a.cwd = node->value("cwd", "");
+      a.kind = node->value("kind", "task");
+      a.timeout = node->value("timeout", "");
+      a.start_timeout = node->value("start_timeout", "");
+      a.heartbeat_timeout = node->value("heartbeat_timeout", "");
+      a.retain_for = node->value("retain_for", "");
+      Json env = node->value("env", Json::object());
+      Json labels = node->value("labels", Json::object());
+      for (const auto& [k, v] : env.items()) a.env.push_back(k + "=" + v.get<std::string>());
+      for (const auto& [k, v] : labels.items()) a.labels.push_back(k + "=" + v.get<std::string>());
+      a.secret_env = node->value("secret_env", std::vector<std::string>{});
+      a.artifacts = node->value("artifacts", std::vector<std::string>{});
+    } catch (const Json::exception& e) {
+      return make_error("validation.invalid_batch", fmt::format("{}: {}", where, e.what()));
+    }
+    auto recipe = make_recipe(a, argv);
+    if (!recipe) {
+      return make_error(recipe.error().code, fmt::format("{}: {}", where, recipe.error().message));
+    }
+    out.push_back(std::move(*recipe));
+  }
+  if (out.empty()) {
+    return make_error("validation.invalid_batch", fmt::format("--batch {}: no runs in it", source));
+  }
+  return out;
 }
 
 } // namespace hb::registry

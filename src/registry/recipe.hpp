@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hb {
@@ -59,5 +60,29 @@ Run make_queued_run(const Recipe& recipe, const SecretMasker& masker, TimeMs now
 
 /// The command line as one string (arguments with spaces or quotes quoted).
 std::string command_text(const std::vector<std::string>& argv);
+
+/// A recipe as the user typed it, not yet checked: the values of the `runs
+/// submit` / `runs start` options, or the keys of one --batch line.
+struct RecipeOptions
+{
+  std::string name, cwd, timeout, start_timeout, heartbeat_timeout, retain_for, kind = "task";
+  std::vector<std::string> env, secret_env, artifacts, labels; // env, labels: K=V
+};
+
+/// A duration option's value (empty text: none); errors name the flag and
+/// the text ("--timeout 3x: ...").
+Result<std::optional<std::int64_t>> duration_option(const std::string& flag,
+                                                    const std::string& text);
+
+/// The recipe for `argv` with these options: cwd made absolute (default:
+/// the current directory; must be a directory), K=V pairs split, durations
+/// parsed. Errors name the option (`--timeout 3x: ...`). Does not validate().
+Result<Recipe> make_recipe(const RecipeOptions& options, const std::vector<std::string>& argv);
+
+/// `runs submit --batch`: one JSON object per line, with the options' names
+/// as keys ("argv" for the command; durations as text: {"timeout": "30s"});
+/// blank lines are skipped. `source` is the file name errors give ("-" for
+/// stdin): "--batch FILE line 3: ...".
+Result<std::vector<Recipe>> parse_batch(std::string_view text, std::string_view source);
 
 } // namespace hb::registry

@@ -1,5 +1,7 @@
 #include "registry/registry.hpp"
 
+#include "registry/preview.hpp"
+
 #include "app/reconcile.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -316,20 +318,11 @@ Result<Run>
 heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
           const std::string& message)
 {
-  std::string patch;
-  if (!preview_json.empty()) {
-    auto preview = parse_json(preview_json, "--preview");
-    if (!preview) {
-      return Unexpected(preview.error());
-    }
-    if (!preview->is_object()) {
-      return make_error("validation.invalid_preview",
-                        fmt::format("--preview must be a JSON object, not {} (e.g. "
-                                    "'{{\"url\": \"http://localhost:8080\"}}')",
-                                    json_type_name(*preview)));
-    }
-    patch = dump_json(Json{{"preview", redact_secrets(*preview, SecretMasker())}});
+  auto patched = preview_patch(preview_json);
+  if (!patched) {
+    return Unexpected(patched.error());
   }
+  const std::string patch = std::move(*patched);
   // A beat races with status changes that leave the epoch alone: read again
   // once when the run moved under us.
   for (int attempt = 0;; ++attempt) {

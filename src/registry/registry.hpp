@@ -85,7 +85,8 @@ Result<CancelResult> cancel(Store& store, const Paths& paths, const std::string&
 
 /// `runs heartbeat`: a beat for a producer that runs its own process, with
 /// optional preview info (JSON object, merged into metadata `preview`,
-/// secret-named keys redacted) and a message (an event).
+/// secret-named keys redacted: registry/preview.hpp) and a message (an
+/// event).
 Result<Run> heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
                       const std::string& message);
 

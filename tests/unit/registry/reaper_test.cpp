@@ -168,3 +168,33 @@ TEST(Recipe, AQueuedRunKeepsItsRecipeWithoutSecretValues)
   EXPECT_EQ(back->timeout_ms, 5000);
   EXPECT_EQ(command_text({"echo", "a b", "it's"}), R"(echo 'a b' 'it'\''s')");
 }
+
+TEST(Recipe, BatchLinesAreReadBelowTheCli)
+{
+  auto recipes = parse_batch("{\"argv\":[\"make\",\"test\"],\"cwd\":\"/tmp\",\"timeout\":\"30s\","
+                             "\"env\":{\"A\":\"1\"},\"labels\":{\"ci\":\"yes\"}}\n"
+                             "\n  \r\n"
+                             "{\"argv\":[\"true\"],\"kind\":\"probe\"}",
+                             "runs.jsonl");
+  ASSERT_TRUE(recipes) << recipes.error().message;
+  ASSERT_EQ(recipes->size(), 2u);
+  EXPECT_EQ((*recipes)[0].argv, (std::vector<std::string>{"make", "test"}));
+  EXPECT_EQ((*recipes)[0].cwd, "/tmp");
+  EXPECT_EQ((*recipes)[0].timeout_ms, 30'000);
+  EXPECT_EQ((*recipes)[0].env.at("A"), "1");
+  EXPECT_EQ((*recipes)[0].labels.at("ci"), "yes");
+  EXPECT_EQ((*recipes)[1].kind, "probe");
+  EXPECT_EQ((*recipes)[1].start_timeout_ms, k_default_start_timeout_ms);
+
+  // Errors name the file and the line (blank lines count).
+  auto bad = parse_batch("{\"argv\":[\"true\"]}\n\n{\"argv\":[\"true\"],\"timeout\":\"3x\"}\n", "b.jsonl");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "validation.invalid_duration");
+  EXPECT_EQ(bad.error().message.rfind("--batch b.jsonl line 3: --timeout 3x: ", 0), 0u)
+    << bad.error().message;
+
+  auto shape = parse_batch("[1]\n", "-");
+  ASSERT_FALSE(shape);
+  EXPECT_EQ(shape.error().code, "validation.invalid_batch");
+  EXPECT_EQ(parse_batch(" \n\n", "-").error().message, "--batch -: no runs in it");
+}
