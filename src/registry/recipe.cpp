@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 
+#include <tuple>
+
 #include <filesystem>
 
 namespace hb::registry {
@@ -307,27 +309,65 @@ parse_batch(std::string_view text, std::string_view source)
                         fmt::format("{}: expected an object with \"argv\": [\"cmd\", \"arg\", ...]",
                                     where));
     }
+    // Every field is checked for its type, so an error names the field.
+    auto bad = [&](const char* key, const char* wanted, const Json& value) {
+      return make_error("validation.invalid_batch",
+                        fmt::format("{}: `{}` must be {}, not {}", where, key, wanted,
+                                    json_type_name(value)));
+    };
+    auto text = [&](const char* key, std::string fallback) -> Result<std::string> {
+      auto it = node->find(key);
+      if (it == node->end() || it->is_null()) return fallback;
+      if (!it->is_string()) return bad(key, "a string", *it);
+      return it->get<std::string>();
+    };
+    auto strings = [&](const char* key) -> Result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      auto it = node->find(key);
+      if (it == node->end() || it->is_null()) return out;
+      if (!it->is_array()) return bad(key, "an array of strings", *it);
+      for (const auto& v : *it) {
+        if (!v.is_string()) return bad(key, "an array of strings", v);
+        out.push_back(v.get<std::string>());
+      }
+      return out;
+    };
+    auto pairs = [&](const char* key) -> Result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      auto it = node->find(key);
+      if (it == node->end() || it->is_null()) return out;
+      if (!it->is_object()) return bad(key, "an object of strings", *it);
+      for (const auto& [k, v] : it->items()) {
+        if (!v.is_string()) return bad(key, "an object of strings", v);
+        out.push_back(k + "=" + v.get<std::string>());
+      }
+      return out;
+    };
     RecipeOptions a;
-    std::vector<std::string> argv;
-    try {
-      argv = (*node)["argv"].get<std::vector<std::string>>();
-      a.name = node->value("name", "");
-      a.cwd = node->value("cwd", "");
-      a.kind = node->value("kind", "task");
-      a.timeout = node->value("timeout", "");
-      a.start_timeout = node->value("start_timeout", "");
-      a.heartbeat_timeout = node->value("heartbeat_timeout", "");
-      a.retain_for = node->value("retain_for", "");
-      Json env = node->value("env", Json::object());
-      Json labels = node->value("labels", Json::object());
-      for (const auto& [k, v] : env.items()) a.env.push_back(k + "=" + v.get<std::string>());
-      for (const auto& [k, v] : labels.items()) a.labels.push_back(k + "=" + v.get<std::string>());
-      a.secret_env = node->value("secret_env", std::vector<std::string>{});
-      a.artifacts = node->value("artifacts", std::vector<std::string>{});
-    } catch (const Json::exception& e) {
-      return make_error("validation.invalid_batch", fmt::format("{}: {}", where, e.what()));
+    auto argv = strings("argv");
+    if (!argv) return Unexpected(argv.error());
+    for (auto [key, into, fallback] :
+         {std::tuple<const char*, std::string*, const char*>{"name", &a.name, ""},
+          {"cwd", &a.cwd, ""}, {"kind", &a.kind, "task"}, {"timeout", &a.timeout, ""},
+          {"start_timeout", &a.start_timeout, ""},
+          {"heartbeat_timeout", &a.heartbeat_timeout, ""}, {"retain_for", &a.retain_for, ""}}) {
+      auto value = text(key, fallback);
+      if (!value) return Unexpected(value.error());
+      *into = std::move(*value);
     }
-    auto recipe = make_recipe(a, argv);
+    auto env = pairs("env");
+    if (!env) return Unexpected(env.error());
+    a.env = std::move(*env);
+    auto labels = pairs("labels");
+    if (!labels) return Unexpected(labels.error());
+    a.labels = std::move(*labels);
+    auto secret_env = strings("secret_env");
+    if (!secret_env) return Unexpected(secret_env.error());
+    a.secret_env = std::move(*secret_env);
+    auto artifacts = strings("artifacts");
+    if (!artifacts) return Unexpected(artifacts.error());
+    a.artifacts = std::move(*artifacts);
+    auto recipe = make_recipe(a, *argv);
     if (!recipe) {
       return make_error(recipe.error().code, fmt::format("{}: {}", where, recipe.error().message));
     }

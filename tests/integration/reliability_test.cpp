@@ -326,6 +326,17 @@ TEST_F(Reliability, ArtifactGetRefusesAFileThatWasReplacedOrChanged)
   EXPECT_FALSE(fs::exists(work_ / "copy.json"));
 }
 
+TEST_F(Reliability, BatchTypeErrorsNameTheLineAndTheField)
+{
+  write_file(work_ / "batch.jsonl", "{\"argv\": [\"true\"]}\n{\"argv\": [\"true\"], \"env\": {\"A\": 1}}\n");
+  auto r = run({"runs", "submit", "--batch", (work_ / "batch.jsonl").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("line 2: `env` must be an object of strings, not number"))
+    << r.describe();
+  EXPECT_THAT(r.err, Not(HasSubstr("json.exception"))) << r.describe();
+  EXPECT_TRUE(list_runs().empty()) << "a bad batch queues nothing";
+}
+
 TEST_F(Reliability, EchoedInputIsCutShort)
 {
   std::string huge(100000, 'x');
