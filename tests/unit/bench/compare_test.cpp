@@ -382,7 +382,7 @@ TEST(SoundCompare, AbsoluteThresholdIsJudgedInTheMetricsUnit)
   MetricPolicy p = sampled(0.1); // far too narrow to show anything in percent
   p.threshold_absolute = 5;      // but 5 units of a value near 100 is plenty
   auto [b, r] = suite({0.0}, p);
-  const auto& d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
+  auto d = compare_to_baseline(b, r, {}).scenarios[0].metric_deltas[0];
   EXPECT_EQ(d.verdict, Verdict::unchanged);
   p.threshold_absolute = 0.05;
   auto [b2, r2] = suite({0.0}, p);
