@@ -39,6 +39,25 @@ namespace stdfs = std::filesystem;
 using namespace hb::bench;
 using namespace hb::app::pipeline;
 
+namespace {
+
+// How a bench that stopped before measuring is settled: failed, with the
+// error in metadata.failure.
+RunOutcome
+failed_outcome(const char* terminal_reason, int exit_code, const Error& error)
+{
+  RunOutcome outcome;
+  outcome.status = RunStatus::failed;
+  outcome.terminal_reason = terminal_reason;
+  outcome.exit_code = exit_code;
+  outcome.finished_at = now_ms();
+  outcome.metadata_json =
+    dump_json(Json{{"failure", {{"code", error.code}, {"message", error.message}}}});
+  return outcome;
+}
+
+} // namespace
+
 Result<BenchReport>
 run_bench(const BenchRequest& request)
 {
@@ -135,27 +154,16 @@ run_bench(const BenchRequest& request)
                 made.error().message + " (set --artifact-root or HOMEBOY_ARTIFACT_ROOT to a "
                                        "writable directory)",
                 "{}"};
-    RunOutcome outcome;
-    outcome.status = RunStatus::failed;
-    outcome.terminal_reason = "artifact_root_unwritable";
-    outcome.exit_code = 1;
-    outcome.finished_at = now_ms();
-    outcome.metadata_json = dump_json(Json{{"failure", {{"code", error.code},
-                                                        {"message", error.message}}}});
-    (void)(*store)->settle_run(run.id, RunStatus::running, 0, outcome);
+    (void)(*store)->settle_run(run.id, RunStatus::running, 0,
+                               failed_outcome("artifact_root_unwritable", 1, error));
     return Unexpected(error);
   }
   // Should homeboy itself fail from here on, the run is settled, not left
   // `running` (util/last_resort).
   LastResortAction settle_on_internal_error([&](const std::string& what) {
-    RunOutcome outcome;
-    outcome.status = RunStatus::failed;
-    outcome.terminal_reason = "internal_error";
-    outcome.exit_code = k_internal_error_exit;
-    outcome.finished_at = now_ms();
-    outcome.metadata_json = dump_json(Json{{"failure", {{"code", "internal_error"},
-                                                        {"message", what}}}});
-    (void)(*store)->settle_run(run.id, RunStatus::running, 0, outcome);
+    (void)(*store)->settle_run(run.id, RunStatus::running, 0,
+                               failed_outcome("internal_error", k_internal_error_exit,
+                                              Error{"internal_error", what, "{}"}));
   });
 
   // The command order's seed is printed, so a surprising order can be rerun.

@@ -18,19 +18,15 @@ owner_label(int pid)
   return fmt::format("{}:{}", hostname(), pid);
 }
 
-namespace {
-
-// Kills what is left of a dead bench's process group: normally its group
-// guard already did (util/group_guard), unless the guard was killed too.
 std::size_t
-kill_leftovers(const Run& run, const std::string& host)
+kill_recorded_group(const Run& run, const std::string& host)
 {
   Json meta = parse_json_or_discard(run.metadata_json);
   if (!meta.is_object() || !meta.contains("runtime") || !meta["runtime"].is_object()) {
     return 0;
   }
   const Json& runtime = meta["runtime"];
-  if (runtime.value("host", "") != host || !runtime.value("pgid", Json()).is_number_integer()) {
+  if (runtime.value("host", Json()) != host || !runtime.value("pgid", Json()).is_number_integer()) {
     return 0;
   }
   std::optional<std::uint64_t> start_time;
@@ -40,8 +36,6 @@ kill_leftovers(const Run& run, const std::string& host)
   return static_cast<std::size_t>(
     kill_process_group(runtime["pgid"].get<int>(), start_time, SIGKILL));
 }
-
-} // namespace
 
 Result<ReconcileReport>
 reconcile_runs(Store& store, const Paths& paths, bool dry_run)
@@ -106,7 +100,7 @@ reconcile_runs(Store& store, const Paths& paths, bool dry_run)
                                    *run.owner_pid);
         ++report.settled;
       }
-      if (std::size_t killed = kill_leftovers(run, host)) {
+      if (std::size_t killed = kill_recorded_group(run, host)) {
         report.processes_killed += killed;
         entry.detail += fmt::format("; killed {} leftover process{} of its group", killed,
                                     killed == 1 ? "" : "es");

@@ -33,6 +33,12 @@ struct ReconcileReport
   std::vector<std::string> baselines;
 };
 
+/// Kills what is left of a run's command on this host: the process group its
+/// metadata.runtime records (pgid, and the group leader's start time, so a
+/// reused id is never hit), when runtime.host is `host`. Returns how many
+/// processes were signalled.
+std::size_t kill_recorded_group(const Run& run, const std::string& host);
+
 /// Looks at every active run (booting, running, collecting_artifacts). One
 /// owned by a process of this host that no longer exists or is a zombie
 /// (checked by pid and process start time, so a reused pid does not count as

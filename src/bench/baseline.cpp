@@ -69,18 +69,23 @@ read_numbers(const Json& value, const std::string& where)
   return out;
 }
 
+// A malformed baseline: where, what is wrong, and how to get a good one.
+Unexpected<Error>
+invalid_baseline(const std::string& where, const std::string& what)
+{
+  return make_error("baseline.invalid",
+                    fmt::format("{}: {}; fix it, or save a new baseline with "
+                                "`homeboy bench --baseline`",
+                                where, what));
+}
+
 // `sessions` of one scenario: {metric: {sizes: [...], centres: [...]}}.
 // A metric with samples needs sizes that add up to them (centres optional,
 // one per session); one without samples needs centres and no sizes.
 Result<void>
 read_sessions(const Json& node, BaselineScenario& scenario, const std::string& where)
 {
-  auto bad = [&](const std::string& what) {
-    return make_error("baseline.invalid",
-                      fmt::format("{}: {}; fix it, or save a new baseline with "
-                                  "`homeboy bench --baseline`",
-                                  where, what));
-  };
+  auto bad = [&](const std::string& what) { return invalid_baseline(where, what); };
   if (!node.is_object()) {
     return bad("`sessions` must be an object of {sizes, centres} per metric");
   }
@@ -143,12 +148,7 @@ read_sessions(const Json& node, BaselineScenario& scenario, const std::string& w
 Result<Baseline>
 parse_baseline(const Json& node, const std::string& where)
 {
-  auto bad = [&](const std::string& what) {
-    return make_error("baseline.invalid",
-                      fmt::format("{}: {}; fix it, or save a new baseline with "
-                                  "`homeboy bench --baseline`",
-                                  where, what));
-  };
+  auto bad = [&](const std::string& what) { return invalid_baseline(where, what); };
   if (!node.is_object()) {
     return bad(fmt::format("must be an object, not {}", json_type_name(node)));
   }

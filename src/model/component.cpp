@@ -232,6 +232,26 @@ finish_component(Component& component, Json& settings)
   return {};
 }
 
+// A component entry's id (its file name when it has none), local_path and
+// the component file it points to; `settings` receives the merged settings.
+Result<Component>
+component_from_entry(const Json& doc, const stdfs::path& file, Json& settings)
+{
+  Component component;
+  auto id = entry_id(doc, file.stem().string(), file);
+  if (!id) {
+    return Unexpected(id.error());
+  }
+  component.id = *id;
+  if (doc.contains("local_path") && doc["local_path"].is_string()) {
+    component.local_path = doc["local_path"].get<std::string>();
+  }
+  if (auto applied = apply_component_file(component, settings, doc, file); !applied) {
+    return Unexpected(applied.error());
+  }
+  return component;
+}
+
 Result<Component>
 load_registered(const stdfs::path& file, const std::optional<stdfs::path>& override)
 {
@@ -239,21 +259,14 @@ load_registered(const stdfs::path& file, const std::optional<stdfs::path>& overr
   if (!doc) {
     return Unexpected(doc.error());
   }
-  Component component;
+  Json settings = Json::object();
+  auto read = component_from_entry(*doc, file, settings);
+  if (!read) {
+    return Unexpected(read.error());
+  }
+  Component component = std::move(*read);
   component.registry_file = file;
   component.registered = true;
-  auto id = entry_id(*doc, file.stem().string(), file);
-  if (!id) {
-    return Unexpected(id.error());
-  }
-  component.id = *id;
-  if (doc->contains("local_path") && (*doc)["local_path"].is_string()) {
-    component.local_path = (*doc)["local_path"].get<std::string>();
-  }
-  Json settings = Json::object();
-  if (auto applied = apply_component_file(component, settings, *doc, file); !applied) {
-    return Unexpected(applied.error());
-  }
   if (override) {
     component.local_path = *override;
   }
@@ -530,20 +543,11 @@ parse_component_config(std::string_view text, const stdfs::path& file)
   if (!doc) {
     return Unexpected(doc.error());
   }
-  Component component;
-  auto id = entry_id(*doc, file.stem().string(), file);
-  if (!id) {
-    return Unexpected(id.error());
-  }
-  component.id = *id;
-  if (doc->contains("local_path") && (*doc)["local_path"].is_string()) {
-    component.local_path = (*doc)["local_path"].get<std::string>();
-  }
   Json settings = Json::object();
-  if (auto applied = apply_component_file(component, settings, *doc, file); !applied) {
-    return Unexpected(applied.error());
+  auto component = component_from_entry(*doc, file, settings);
+  if (component) {
+    component->settings_json = dump_json(settings);
   }
-  component.settings_json = dump_json(settings);
   return component;
 }
 

@@ -40,16 +40,7 @@ kill_remains(const Run& run, const std::string& host)
     kill_session(*owner, SIGKILL);
     return;
   }
-  auto metadata = parse_json(run.metadata_json, "metadata");
-  if (!metadata || !metadata->is_object()) return;
-  const Json& runtime = metadata->value("runtime", Json::object());
-  if (!runtime.is_object() || runtime.value("host", "") != host) return;
-  auto pid = runtime.find("pgid");
-  auto start = runtime.find("start_time");
-  if (pid == runtime.end() || !pid->is_number_integer()) return;
-  std::optional<std::uint64_t> start_time;
-  if (start != runtime.end() && start->is_number_unsigned()) start_time = start->get<std::uint64_t>();
-  kill_process_group(pid->get<int>(), start_time, SIGKILL);
+  app::kill_recorded_group(run, host);
 }
 
 int

@@ -57,6 +57,17 @@ protected:
            + "\nstderr: " + r.err.substr(0, 2000);
   }
 
+  /// `homeboy bench` of a sleeper.sh component, started and running: the
+  /// runner's pid and its child's (both 0 when it did not start).
+  std::unique_ptr<Process> start_sleeping_bench(int& runner, int& child)
+  {
+    auto dir = make_component("sleepy", "sleeper.sh");
+    auto bench = start({"bench", "sleepy", "--iterations", "1"});
+    if (!wait_for_file(dir / "runner.pid", 10s)) return nullptr;
+    std::ifstream(dir / "runner.pid") >> runner >> child;
+    return runner > 0 && child > 0 ? std::move(bench) : nullptr;
+  }
+
   Json baseline_of(const fs::path& component)
   {
     auto doc = Json::parse(read_file(component / "homeboy.json"), nullptr, false);
@@ -200,13 +211,9 @@ TEST_F(Reliability, ABaselineChangesOnlyForARunTheStoreRecordsAsSucceeded)
 
 TEST_F(Reliability, AKilledBenchTakesItsRunnerAndReconcileSettlesAZombieOwner)
 {
-  auto dir = make_component("sleepy", "sleeper.sh");
-  auto bench = start({"bench", "sleepy", "--iterations", "1"});
-  ASSERT_TRUE(wait_for_file(dir / "runner.pid", 10s));
   int runner = 0, child = 0;
-  std::ifstream(dir / "runner.pid") >> runner >> child;
-  ASSERT_GT(runner, 0);
-  ASSERT_GT(child, 0);
+  auto bench = start_sleeping_bench(runner, child);
+  ASSERT_TRUE(bench);
   ::kill(bench->pid(), SIGKILL);
   // Not reaped yet: homeboy is a zombie, which is no live owner.
   auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -227,11 +234,9 @@ TEST_F(Reliability, AKilledBenchTakesItsRunnerAndReconcileSettlesAZombieOwner)
 
 TEST_F(Reliability, ReconcileKillsWhatIsLeftOfADeadBenchsGroup)
 {
-  auto dir = make_component("sleepy", "sleeper.sh");
-  auto bench = start({"bench", "sleepy", "--iterations", "1"});
-  ASSERT_TRUE(wait_for_file(dir / "runner.pid", 10s));
   int runner = 0, child = 0;
-  std::ifstream(dir / "runner.pid") >> runner >> child;
+  auto bench = start_sleeping_bench(runner, child);
+  ASSERT_TRUE(bench);
   // Kill homeboy and its group guard at once (as `pkill -9` would): only
   // the runner's group is left, and reconcile must stop it.
   auto guard = exec({"pgrep", "-g", std::to_string(::getpgid(runner)), "homeboy-guard"});

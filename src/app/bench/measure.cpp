@@ -55,8 +55,6 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
   inv.iterations = iterations;
   inv.warmup = request.warmup;
   inv.scenarios = scenarios;
-  inv.runner_args = request.runner_args;
-  inv.settings_json = p.settings_json;
   auto exit = run_runner(p, request, inv);
   if (!exit) {
     round.failure = exit.error();

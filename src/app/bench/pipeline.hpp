@@ -51,7 +51,8 @@ struct Prepared
 Result<Prepared> prepare(const BenchRequest& request);
 /// True once SIGINT/SIGTERM/SIGHUP arrived.
 bool interrupted();
-/// Runs the runner once with `inv`, in the bench's process group.
+/// Runs the runner once with `inv`, in the bench's process group, with the
+/// request's runner arguments and the merged settings.
 Result<bench::RunnerExit> run_runner(const Prepared& p, const BenchRequest& request,
                                      const bench::RunnerInvocation& inv);
 /// The runner in list-only mode in a scratch dir: its scenario inventory.

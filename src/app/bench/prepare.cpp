@@ -190,9 +190,11 @@ forward_output(const BenchRequest& request, OutputStream stream, std::string_vie
 Result<RunnerExit>
 run_runner(const Prepared& p, const BenchRequest& request, const RunnerInvocation& inv)
 {
-  auto env = runner_environment(p.component, p.runner, p.helpers, inv);
   RunnerInvocation grouped = inv;
+  grouped.runner_args = request.runner_args;
+  grouped.settings_json = p.settings_json;
   grouped.group = p.group;
+  auto env = runner_environment(p.component, p.runner, p.helpers, grouped);
   return invoke_runner(p.runner, p.component, env, grouped,
                        [&](OutputStream s, std::string_view c) { forward_output(request, s, c); },
                        interrupted);
@@ -224,8 +226,6 @@ discover(const Prepared& p, const BenchRequest& request)
   inv.results_file = scratch->path() / "bench-results.json";
   inv.iterations = request.iterations;
   inv.list_only = true;
-  inv.runner_args = request.runner_args;
-  inv.settings_json = p.settings_json;
   auto exit = run_runner(p, request, inv);
   if (!exit) {
     return Unexpected(exit.error());
