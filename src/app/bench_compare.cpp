@@ -187,15 +187,15 @@ runs_bench_compare(Store& store, const BenchCompareRequest& request)
   } else {
     const bool legacy = policies->empty();
     std::erase_if(*policies, [&](const auto& p) { return !selected(request.metrics, p.first); });
-    const Json& recorded = to_meta.value("statistics", Json::object());
+    const Json recorded = json_member_or(to_meta, "statistics", Json::object());
     CompareOptions options;
     // As `homeboy bench` does by default: the session rule needs a session
     // spread that two stored runs alone cannot give (bench --session-aware).
-    options.session_aware = recorded.value("session_aware", false);
-    if (auto rules = parse_statistics(recorded.value("rules", "sound"))) options.statistics = *rules;
-    if (auto correction = parse_correction(recorded.value("correction", "holm"))) options.correction = *correction;
-    options.alpha = recorded.value("alpha", 0.05);
-    options.threshold_percent = recorded.value("regression_threshold_percent", 5.0);
+    options.session_aware = json_member_or(recorded, "session_aware", false);
+    if (auto rules = parse_statistics(json_member_or(recorded, "rules", "sound"))) options.statistics = *rules;
+    if (auto correction = parse_correction(json_member_or(recorded, "correction", "holm"))) options.correction = *correction;
+    options.alpha = json_member_or(recorded, "alpha", 0.05);
+    options.threshold_percent = json_member_or(recorded, "regression_threshold_percent", 5.0);
     if (legacy) {
       statistics_note = fmt::format("the runner declared no metric_policies, so only {} is judged, "
                                     "by the legacy point rule at {} %, as homeboy bench does",

@@ -50,9 +50,9 @@ policies_from_metadata(const Json& metadata)
   for (const auto& [name, entry] : it->items()) {
     if (!entry.is_object()) continue;
     MetricPolicy p;
-    if (auto d = parse_direction(entry.value("direction", ""))) p.direction = *d;
-    if (auto t = parse_regression_test(entry.value("regression_test", ""))) p.regression_test = *t;
-    p.variance_aware = entry.value("variance_aware", false);
+    if (auto d = parse_direction(json_member_or(entry, "direction", ""))) p.direction = *d;
+    if (auto t = parse_regression_test(json_member_or(entry, "regression_test", ""))) p.regression_test = *t;
+    p.variance_aware = json_member_or(entry, "variance_aware", false);
     if (entry.contains("regression_threshold_percent") && entry["regression_threshold_percent"].is_number()) {
       p.threshold_percent = entry["regression_threshold_percent"].get<double>();
     }

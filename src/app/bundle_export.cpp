@@ -273,7 +273,7 @@ check_output(const stdfs::path& output)
   if (empty) return OutputState::empty_dir;
   auto manifest = fs::read_file(output / "manifest.json");
   Json parsed = manifest ? parse_stored(*manifest) : Json(nullptr);
-  if (!parsed.is_object() || parsed.value("format", "") != k_format) {
+  if (!parsed.is_object() || json_member_or(parsed, "format", "") != k_format) {
     return make_error("validation.invalid_argument",
                       fmt::format("--output {} is not empty and has no homeboy bundle manifest; "
                                   "pass a new or empty directory so nothing of yours is replaced",

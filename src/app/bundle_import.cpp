@@ -295,14 +295,14 @@ private:
   {
     std::unordered_map<std::string, const Json*> extra_by_id;
     if (!extras.is_null()) {
-      if (!extras.is_object() || extras.value("format", "") != k_extras_format) {
+      if (!extras.is_object() || json_member_or(extras, "format", "") != k_extras_format) {
         return bad(k_extras_file, fmt::format("`format` must be \"{}\"", k_extras_format));
       }
-      if (extras.value("version", 0) != k_extras_version) {
+      if (json_member_or(extras, "version", -1) != k_extras_version) {
         return make_error("import.unsupported_version",
                           fmt::format("{}: version {} is not one this homeboy reads (it reads {}); "
                                       "nothing was imported",
-                                      k_extras_file, dump_json(extras.value("version", Json())),
+                                      k_extras_file, dump_json(json_member_or(extras, "version", Json())),
                                       k_extras_version));
       }
       b.has_extras = true;

@@ -276,7 +276,7 @@ run_evidence(Store& store, const Run& run)
     item["public_url"] = public_url;
     item["fetch_command"] = fetch;
     Json artifact_meta = parse_json_or_discard(a.metadata_json);
-    std::string name = artifact_meta.is_object() ? artifact_meta.value("name", "") : "";
+    std::string name = json_member_or(artifact_meta, "name", "");
     if (analysis::has_key_case_marker(a.id) || analysis::has_key_case_marker(a.kind) ||
         analysis::has_key_case_marker(a.label) || analysis::has_key_case_marker(name)) {
       key_cases.push_back(a.id);

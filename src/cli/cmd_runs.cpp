@@ -31,7 +31,7 @@ bool
 is_key_case(const Artifact& a)
 {
   Json meta = parse_json_or_discard(a.metadata_json);
-  std::string name = meta.is_object() ? meta.value("name", "") : "";
+  std::string name = json_member_or(meta, "name", "");
   return analysis::has_key_case_marker(a.id) || analysis::has_key_case_marker(a.kind) ||
          analysis::has_key_case_marker(a.label) || analysis::has_key_case_marker(name);
 }
@@ -79,7 +79,7 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
   Json meta = parse_json_or_discard(run.metadata_json);
   if (!meta.is_object()) meta = Json::object();
   if (meta.contains("failure") && meta["failure"].is_object()) {
-    out += fmt::format("failure    {}\n", meta["failure"].value("message", ""));
+    out += fmt::format("failure    {}\n", json_member_or(meta["failure"], "message", ""));
   }
   if (meta.contains("recipe")) { // a registry run
     if (meta.contains("name")) out += fmt::format("name       {}\n", json_text(meta["name"]));

@@ -135,7 +135,7 @@ render_evidence(const Json& p)
     if (a["public_url"].is_string()) out += fmt::format("      public: {}\n", text(a["public_url"]));
     if (a.contains("url_rejected")) out += fmt::format("      URL not public: {}\n", text(a["url_rejected"]));
     if (a["fetch_command"].is_string()) out += fmt::format("      fetch: {}\n", text(a["fetch_command"]));
-    if (a.value("missing", false)) out += "      (the file no longer exists)\n";
+    if (json_member_or(a, "missing", false)) out += "      (the file no longer exists)\n";
     std::string address = text(a["address"]["kind"]);
     if (address == "metadata_only") out += "      (metadata only: no bytes)\n";
     if (address == "runner_artifact") out += "      (on a runner: download it first)\n";

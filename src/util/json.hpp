@@ -15,6 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -38,6 +41,48 @@ Json parse_json_or_discard(std::string_view text);
 /// Serialises compactly (indent < 0) or pretty; invalid UTF-8 is replaced
 /// by U+FFFD, never thrown.
 std::string dump_json(const Json& value, int indent = -1);
+
+/// The member `key` of `object` when `object` is an object whose `key`
+/// holds a T (integers must be integers in T's range, a string a string);
+/// otherwise `fallback`. Never throws: for stored, imported or runner-written
+/// documents whose shape nothing guarantees (Json::value throws on a type
+/// mismatch and on a non-object).
+template <class T>
+T
+json_member_or(const Json& object, std::string_view key, T fallback)
+{
+  if (!object.is_object()) return fallback;
+  auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  const Json& v = *it;
+  if constexpr (std::is_same_v<T, Json>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v.is_boolean() ? v.get<bool>() : fallback;
+  } else if constexpr (std::is_integral_v<T>) {
+    if (v.is_number_unsigned()) {
+      auto u = v.get<std::uint64_t>();
+      return std::in_range<T>(u) ? static_cast<T>(u) : fallback;
+    }
+    if (v.is_number_integer()) {
+      auto i = v.get<std::int64_t>();
+      return std::in_range<T>(i) ? static_cast<T>(i) : fallback;
+    }
+    return fallback;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return v.is_number() ? v.get<T>() : fallback;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v.is_string() ? v.get<std::string>() : fallback;
+  } else {
+    static_assert(sizeof(T) == 0, "json_member_or: unsupported type");
+  }
+}
+
+inline std::string
+json_member_or(const Json& object, std::string_view key, const char* fallback)
+{
+  return json_member_or<std::string>(object, key, std::string(fallback));
+}
 
 /// "object", "array", "string", "number", "boolean" or "null".
 const char* json_type_name(const Json& value);

@@ -337,6 +337,39 @@ TEST_F(RunsBundle, ImportIsIdempotent)
   }
 }
 
+TEST_F(RunsBundle, ImportedMetadataOfAnyShapeIsReadableAfterwards)
+{
+  // Artifact metadata is free-form: a bundle may carry `"name": 5` where
+  // homeboy writes a string. Reading the run afterwards must not crash
+  // (it used to abort in runs show and runs evidence).
+  auto ids = populate();
+  fs::path out = root_ / "bundle";
+  ASSERT_EQ(export_runs(ids, out).exit_code, 0);
+  auto arts = read_json(out / "artifacts.json");
+  bool edited = false;
+  for (auto& a : arts) {
+    if (a["id"] == "url-1") {
+      ASSERT_TRUE(a.contains("metadata_json")) << a.dump();
+      a["metadata_json"] = {{"name", 5}, {"missing", "yes"}};
+      edited = true;
+    }
+  }
+  ASSERT_TRUE(edited);
+  write_json(out / "artifacts.json", arts);
+  ASSERT_EQ(import(out, in_other()).exit_code, 0);
+
+  for (const auto& form : {std::vector<std::string>{"--json"}, std::vector<std::string>{}}) {
+    for (const char* reader : {"show", "evidence", "artifacts"}) {
+      std::vector<std::string> args = {"runs", reader, ids[0]};
+      args.insert(args.end(), form.begin(), form.end());
+      auto r = run(args, in_other());
+      EXPECT_EQ(r.exit_code, 0) << r.describe();
+      EXPECT_THAT(r.out + r.err, Not(HasSubstr("terminate called")));
+      if (std::string(reader) != "show") EXPECT_THAT(r.out, HasSubstr("url-1")) << r.describe();
+    }
+  }
+}
+
 TEST_F(RunsBundle, AConflictNamesTheRunAndFieldAndImportsNothing)
 {
   auto ids = populate();
@@ -502,6 +535,22 @@ TEST_F(RunsBundle, BadBundlesAreRefusedAndNothingIsImported)
     arts[0]["run_id"] = "no-such-run";
     write_json(b / "artifacts.json", arts);
     expect_refused(b, "belongs to run no-such-run, which is neither in the bundle nor in the store");
+  }
+  // Fields of the wrong JSON type are refused with a message, never a crash
+  // (they used to end in an uncaught type_error: exit 134, no message).
+  {
+    fs::path b = copy_bundle(good, "extras-format-number");
+    auto extras = read_json(b / "homeboy_extras.json");
+    extras["format"] = 1;
+    write_json(b / "homeboy_extras.json", extras);
+    expect_refused(b, "homeboy_extras.json: `format` must be");
+  }
+  {
+    fs::path b = copy_bundle(good, "extras-version-string");
+    auto extras = read_json(b / "homeboy_extras.json");
+    extras["version"] = "one";
+    write_json(b / "homeboy_extras.json", extras);
+    expect_refused(b, "version \"one\" is not one this homeboy reads");
   }
   {
     write_file(root_ / "bundle.zip", "PK");

@@ -182,7 +182,7 @@ recover_pending_baselines(Store& store, const Paths& paths)
     const bool landed = current && *current && (*current)->run_id == run_id;
     Json patch = {{"baseline", {{"pending", nullptr}}}};
     if (landed) {
-      patch["baseline"][marker.value("ratchet", false) ? "ratcheted" : "saved"] = true;
+      patch["baseline"][json_member_or(marker, "ratchet", false) ? "ratcheted" : "saved"] = true;
     } else {
       patch["baseline"]["interrupted"] =
         "homeboy stopped before the baseline was written; it was not saved";

@@ -235,7 +235,7 @@ merge_round(BenchResults& into, const BenchResults& round, const std::vector<std
     }
     if (doc->contains("scenarios") && (*doc)["scenarios"].is_array()) {
       for (auto& entry : (*doc)["scenarios"]) {
-        if (entry.value("id", "") != target->id) continue;
+        if (json_member_or(entry, "id", "") != target->id) continue;
         entry["iterations"] = target->iterations;
         if (entry.contains("metrics") && entry["metrics"].is_object()) {
           for (const auto& [name, samples] : target->distributions) {
