@@ -2,8 +2,10 @@
 // The SQL the store's readers run, exposed so a unit test can check with
 // EXPLAIN QUERY PLAN that every one is an indexed lookup, never a full scan.
 
+#include "store/sqlite/db.hpp"
 #include "store/store.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,16 @@ namespace hb::sqlite {
 
 /// list_runs' statement for this filter (parameters unbound).
 Result<std::string> list_runs_sql(const RunFilter& filter);
+/// list_runs' statement and the binds of its parameters but the last (the
+/// LIMIT); `validation.invalid_argument` for a cursor that is not one.
+struct ListQuery
+{
+  std::string sql;
+  std::vector<std::function<void(Stmt&, int&)>> binds;
+};
+Result<ListQuery> build_list_query(const RunFilter& filter);
+/// The cursor of the page that ends with `run` (RunPage::next_cursor).
+std::string encode_cursor(const Run& run);
 /// artifacts_for_runs' statement for a batch of `run_count` ids and
 /// `kind_count` artifact kinds.
 std::string artifacts_for_runs_sql(std::size_t run_count, std::size_t kind_count);
@@ -31,6 +43,10 @@ std::string deletable_runs_sql(std::size_t status_count, bool kind, bool ended_b
 /// ids; RETURNING the ids deleted.
 std::string delete_runs_sql(std::size_t run_count, std::size_t status_count, bool kind,
                             bool ended_by);
+/// Binds the retention conditions' parameters (now, now, the statuses, kind,
+/// ended_by) from `index` on; `validation.invalid_argument` for a status
+/// that is not terminal.
+Result<void> bind_retention(Stmt& stmt, int& index, const RetentionFilter& filter, TimeMs now);
 
 // The registry's lookups.
 /// The id of the oldest queued run nobody asked to cancel (claim_run).

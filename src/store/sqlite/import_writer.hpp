@@ -1,0 +1,16 @@
+#pragma once
+// The ImportWriter of the SQLite store (Store::import_transaction).
+// Internal to store/sqlite.
+
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
+
+#include <memory>
+
+namespace hb::sqlite {
+
+/// A writer whose statements run on `db`, inside the caller's write
+/// transaction; it must not outlive that transaction.
+std::unique_ptr<ImportWriter> make_import_writer(Db& db);
+
+} // namespace hb::sqlite
