@@ -11,6 +11,7 @@
 
 #include "bench/baseline.hpp"
 #include "bench/command_timing.hpp"
+#include "bench/invocations.hpp"
 #include "bench/runner.hpp"
 #include "bench/runtime_helpers.hpp"
 #include "bench/verdict.hpp"
@@ -56,12 +57,65 @@ failed_outcome(const char* terminal_reason, int exit_code, const Error& error)
   return outcome;
 }
 
+// The first measurement: one invocation, or --runs N of them one after
+// another, combined (bench/invocations.hpp). An invocation that fails stops
+// the rest; its results (and the first's) stay in the report for the record.
+void
+measure_invocations(const Prepared& p, const BenchRequest& request, BenchReport& report,
+                    const stdfs::path& run_dir, std::uint64_t seed, std::string& terminal_reason)
+{
+  std::vector<BenchResults> invocations;
+  for (std::uint64_t k = 1; k <= request.runs && !report.failure; ++k) {
+    if (k > 1 && interrupted()) {
+      report.failure = Error{"bench.interrupted",
+                             fmt::format("interrupted after {} of {} invocations (--runs); the run "
+                                         "is recorded as cancelled",
+                                         k - 1, request.runs),
+                             "{}"};
+      report.cancelled = true;
+      report.exit_code = 130;
+      terminal_reason = "cancelled_by_user";
+      break;
+    }
+    Round round = measure(p, request, report.run_id, run_dir, k, request.iterations,
+                          request.scenarios, seed);
+    apply_round(report, round, terminal_reason);
+    report.invocations = k;
+    if (round.results) invocations.push_back(std::move(*round.results));
+  }
+  if (invocations.empty()) return;
+  if (report.failure || invocations.size() == 1) {
+    report.results = std::move(invocations.front());
+    return;
+  }
+  auto combined = combine_invocations(std::move(invocations));
+  if (!combined) {
+    report.failure = combined.error();
+    report.exit_code = 1;
+    terminal_reason = "results_invalid";
+    return;
+  }
+  report.results = std::move(*combined);
+}
+
 } // namespace
 
 Result<BenchReport>
 run_bench(const BenchRequest& request)
 {
   install_interrupt_handlers();
+  if (request.runs == 0 || request.runs > k_max_runs) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--runs must be between 1 and {}, got {}; --runs 3 runs the "
+                                  "benchmark in three separate invocations",
+                                  k_max_runs, request.runs));
+  }
+  if (request.runs > 1 && request.until_decisive) {
+    return make_error("validation.invalid_argument",
+                      "--runs and --until-decisive cannot be combined: --until-decisive adds "
+                      "iterations to one invocation, --runs adds invocations (sessions); on a "
+                      "noisy machine more invocations is what decides, so use --runs alone");
+  }
   if (request.until_decisive && *request.until_decisive < request.iterations) {
     return make_error("validation.invalid_argument",
                       fmt::format("--until-decisive={} is below --iterations {}: MAX counts all "
@@ -170,17 +224,14 @@ run_bench(const BenchRequest& request)
   std::uint64_t seed = request.seed.value_or(static_cast<std::uint64_t>(now_ms()));
   if (p.exec()) report.exec_seed = seed;
   std::string terminal_reason;
-  Round first = measure(p, request, report.run_id, run_dir, 1, request.iterations,
-                        request.scenarios, seed);
-  apply_round(report, first, terminal_reason);
-  if (first.results) {
-    report.results = std::move(*first.results);
-  }
+  measure_invocations(p, request, report, run_dir, seed, terminal_reason);
   if (report.results && !report.failure) {
     BenchResults& results = *report.results;
     CompareOptions options{request.regression_threshold, request.statistics, request.correction,
                            request.alpha};
-    options.session_aware = request.session_aware;
+    // --runs N gives each side's sessions, which is what the session rule
+    // needs; without it the rule is a preview (--session-aware).
+    options.session_aware = compares_sessions(request);
     // --until-decisive looks at the data several times; each look gets an
     // equal share of alpha (Bonferroni over the looks), so stopping early
     // does not raise the false-alarm rate.

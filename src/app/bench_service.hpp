@@ -23,6 +23,9 @@
 
 namespace hb::app {
 
+/// The most invocations --runs accepts.
+inline constexpr std::uint64_t k_max_runs = 100;
+
 struct BenchRequest
 {
   std::optional<std::string> component_id; // else detected from cwd
@@ -45,6 +48,9 @@ struct BenchRequest
   /// session spread; with one session a side it makes most verdicts
   /// inconclusive.
   bool session_aware = false;
+  /// --runs N: N separate invocations of the runner (or the timed commands),
+  /// each a session (bench/invocations.hpp); 1 to k_max_runs.
+  std::uint64_t runs = 1;
   /// --until-decisive[=MAX]: re-run inconclusive scenarios up to MAX samples.
   std::optional<std::uint64_t> until_decisive;
   /// --exec NAME=COMMAND (repeatable): commands homeboy times itself.
@@ -60,6 +66,14 @@ struct BenchRequest
   /// Receives the runner's stdout and stderr as they arrive.
   std::function<void(OutputStream, std::string_view)> on_runner_output;
 };
+
+/// Whether the comparison weighs sessions: --session-aware, or --runs N > 1
+/// (whose invocations are the sessions it needs).
+inline bool
+compares_sessions(const BenchRequest& request)
+{
+  return request.session_aware || request.runs > 1;
+}
 
 /// What one scenario's samples of one metric say about the run itself.
 struct SampleDiagnostics
@@ -97,6 +111,8 @@ struct BenchReport
   std::vector<SampleDiagnostics> diagnostics;
   HostFingerprint host;
   std::vector<DecisiveRound> decisive_rounds;
+  /// Invocations that ran (--runs N; 1 without it).
+  std::uint64_t invocations = 1;
   std::uint64_t looks = 1;    // comparisons planned (--until-decisive)
   std::optional<std::uint64_t> decisive_max; // --until-decisive's MAX
   std::optional<std::uint64_t> exec_seed; // command order seed for --exec

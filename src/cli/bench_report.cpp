@@ -124,7 +124,28 @@ render_scenario(const Scenario& s, const ScenarioComparison* cmp, bool colour)
   for (const auto& reason : s.failure_reasons) {
     out += "  " + paint("✗ " + reason, Colour::red, colour) + "\n";
   }
+  // Why a metric was not decided: the user sees the figures that fell short.
+  if (cmp) {
+    for (const auto& d : cmp->metric_deltas) {
+      if (d.verdict == Verdict::inconclusive && !d.reason.empty()) {
+        out += fmt::format("  {}: {}\n", d.name, d.reason);
+      }
+    }
+  }
   return out;
+}
+
+// What would decide the inconclusive metrics: the first remedy the
+// comparison gives, else more data.
+std::string
+inconclusive_remedy(const BaselineComparison& c)
+{
+  for (const auto& s : c.scenarios) {
+    for (const auto& d : s.metric_deltas) {
+      if (d.verdict == Verdict::inconclusive && !d.remedy.empty()) return d.remedy;
+    }
+  }
+  return "more iterations, or --runs 3, would tell";
 }
 
 } // namespace
@@ -151,9 +172,10 @@ render_bench_report(const app::BenchReport& r, bool colour)
 {
   std::string out;
   size_t count = r.results ? r.results->scenarios.size() : 0;
-  out += fmt::format("homeboy bench {}: {} scenario{}, {} iterations\n\n",
+  out += fmt::format("homeboy bench {}: {} scenario{}, {} iterations{}\n\n",
                      paint(r.component_id, Colour::bold, colour), count, count == 1 ? "" : "s",
-                     r.iterations);
+                     r.iterations,
+                     r.invocations > 1 ? fmt::format(" x {} invocations", r.invocations) : "");
   if (r.results) {
     for (const auto& s : r.results->scenarios) {
       const ScenarioComparison* cmp = r.comparison ? r.comparison->find(s.id) : nullptr;
@@ -232,9 +254,9 @@ render_bench_report(const app::BenchReport& r, bool colour)
     verdict_line = paint("PASSED", Colour::green, colour);
     if (r.comparison && r.comparison->has_improvements) verdict_line += " (improved)";
     if (r.comparison && r.comparison->inconclusive) {
-      verdict_line += fmt::format("; inconclusive: {} (more iterations or --until-decisive "
-                                  "would tell)",
-                                  fmt::join(r.comparison->inconclusive_scenario_ids(), ", "));
+      verdict_line += fmt::format("; inconclusive: {} ({})",
+                                  fmt::join(r.comparison->inconclusive_scenario_ids(), ", "),
+                                  inconclusive_remedy(*r.comparison));
     }
   }
   out += fmt::format("\nResult: {} (exit {})\n", verdict_line, r.exit_code);

@@ -40,6 +40,7 @@ struct BenchArgs
   double alpha = 0.05;
   bool fail_on_inconclusive = false;
   bool session_aware = false;
+  std::uint64_t runs = 1;
   std::vector<std::string> until_decisive; // present: the flag; one value: MAX
   std::vector<std::string> exec;
   bool shell = false;
@@ -109,6 +110,7 @@ make_request(const BenchArgs& a, const Invocation& inv)
   r.alpha = a.alpha;
   r.fail_on_inconclusive = a.fail_on_inconclusive;
   r.session_aware = a.session_aware;
+  r.runs = a.runs;
   if (!a.until_decisive.empty()) {
     const std::string& text = a.until_decisive.front();
     if (text.empty()) {
@@ -210,9 +212,14 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   bench->add_option("--alpha", args->alpha, "Significance level, in (0, 1)")->default_val(0.05);
   bench->add_flag("--fail-on-inconclusive", args->fail_on_inconclusive,
                   "Exit 1 when a scenario is neither regressed, improved nor unchanged");
+  bench->add_option("--runs", args->runs,
+                    "Run the benchmark in N separate invocations (sessions) and compare session "
+                    "by session: the verdicts that hold on a noisy machine (docs/bench.md, "
+                    "Sessions)")
+    ->type_name("N");
   bench->add_flag("--session-aware", args->session_aware,
-                  "Preview: treat each invocation as a unit of noise (docs/bench.md, Sessions); "
-                  "with one session a side most comparisons are inconclusive until --runs N lands");
+                  "Compare session by session even with one invocation (docs/bench.md, Sessions); "
+                  "with one session a side most comparisons are inconclusive: prefer --runs 3");
   bench->add_option("--until-decisive", args->until_decisive,
                     "Re-run inconclusive scenarios with more iterations, up to MAX samples in all "
                     "(default 4 x --iterations)")

@@ -59,6 +59,14 @@ collect_run_files(BenchReport& report, const stdfs::path& run_dir)
                              "Bench results")) {
     report.artifacts.push_back(*a);
   }
+  for (std::uint64_t k = 2; k <= report.invocations; ++k) { // --runs N
+    if (auto a = file_artifact(report.run_id,
+                               run_dir / fmt::format("bench-results.round-{}.json", k),
+                               "bench_results", fmt::format("Bench results, invocation {}", k),
+                               Json{{"run_index", k - 1}})) {
+      report.artifacts.push_back(*a);
+    }
+  }
   for (const auto& round : report.decisive_rounds) {
     if (auto a = file_artifact(report.run_id,
                                run_dir / fmt::format("bench-results.round-{}.json", round.round),
@@ -247,7 +255,8 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                         {"correction", to_string(request.correction)},
                         {"alpha", request.alpha},
                         {"regression_threshold_percent", request.regression_threshold},
-                        {"session_aware", request.session_aware},
+                        {"session_aware", compares_sessions(request)},
+                        {"runs", report.invocations},
                         {"looks", report.looks}};
   if (request.until_decisive) meta["statistics"]["until_decisive"] = *request.until_decisive;
   if (!report.decisive_rounds.empty()) {
