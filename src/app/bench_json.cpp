@@ -2,6 +2,7 @@
 #include "app/run_json.hpp"
 #include "util/json.hpp"
 
+#include <cmath>
 #include <fmt/format.h>
 
 namespace hb::app {
@@ -118,6 +119,25 @@ metric_delta_json(const MetricDelta& d)
               {"interval", interval_json(d.interval)},
               {"shift", interval_json(d.shift)},
               {"equivalence", interval_json(d.equivalence)}};
+  if (d.sessions) {
+    // The session comparison (docs/bench.md, Sessions); df is null when the
+    // session spread was assumed (a normal reference).
+    const auto& c = *d.sessions;
+    row["sessions"] = {{"baseline_sessions", c.baseline_sessions},
+                       {"current_sessions", c.current_sessions},
+                       {"estimate_pct", c.estimate_pct},
+                       {"lower_pct", c.lower_pct},
+                       {"upper_pct", c.upper_pct},
+                       {"equivalence_lower_pct", c.equivalence_lower_pct},
+                       {"equivalence_upper_pct", c.equivalence_upper_pct},
+                       {"p_greater", c.p_greater},
+                       {"p_less", c.p_less},
+                       {"df", std::isfinite(c.df) ? Json(c.df) : Json(nullptr)},
+                       {"session_log_sd", c.session_log_sd},
+                       {"within_log_sd", c.within_log_sd},
+                       {"noise_estimated", c.noise_estimated},
+                       {"source", c.source}};
+  }
   if (!d.note.empty()) row["note"] = d.note;
   if (!d.reason.empty()) row["reason"] = d.reason;
   if (!d.remedy.empty()) row["remedy"] = d.remedy;

@@ -229,9 +229,13 @@ run_bench(const BenchRequest& request)
     BenchResults& results = *report.results;
     CompareOptions options{request.regression_threshold, request.statistics, request.correction,
                            request.alpha};
-    // --runs N gives each side's sessions, which is what the session rule
-    // needs; without it the rule is a preview (--session-aware).
-    options.session_aware = compares_sessions(request);
+    // Session by session (the default): --runs N gives each side's
+    // sessions, the store's history this host's spread between them.
+    options.session_aware = request.session_aware;
+    if (options.session_aware && baseline) {
+      options.history = session_history(**store, p, request, report.host.hostname, now_ms());
+      report.history_metrics = options.history.size();
+    }
     // --until-decisive looks at the data several times; each look gets an
     // equal share of alpha (Bonferroni over the looks), so stopping early
     // does not raise the false-alarm rate.

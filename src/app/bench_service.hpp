@@ -43,11 +43,9 @@ struct BenchRequest
   stats::Correction correction = stats::Correction::holm;     // --correction
   double alpha = 0.05;                                        // --alpha
   bool fail_on_inconclusive = false;
-  /// --session-aware: compare session by session (bench::CompareOptions).
-  /// Off by default until --runs N and the store's history can supply the
-  /// session spread; with one session a side it makes most verdicts
-  /// inconclusive.
-  bool session_aware = false;
+  /// --session-aware (the default) / --no-session-aware: compare session by
+  /// session too (bench::CompareOptions::session_aware).
+  bool session_aware = true;
   /// --runs N: N separate invocations of the runner (or the timed commands),
   /// each a session (bench/invocations.hpp); 1 to k_max_runs.
   std::uint64_t runs = 1;
@@ -66,14 +64,6 @@ struct BenchRequest
   /// Receives the runner's stdout and stderr as they arrive.
   std::function<void(OutputStream, std::string_view)> on_runner_output;
 };
-
-/// Whether the comparison weighs sessions: --session-aware, or --runs N > 1
-/// (whose invocations are the sessions it needs).
-inline bool
-compares_sessions(const BenchRequest& request)
-{
-  return request.session_aware || request.runs > 1;
-}
 
 /// What one scenario's samples of one metric say about the run itself.
 struct SampleDiagnostics
@@ -113,6 +103,8 @@ struct BenchReport
   std::vector<DecisiveRound> decisive_rounds;
   /// Invocations that ran (--runs N; 1 without it).
   std::uint64_t invocations = 1;
+  /// Metrics whose session spread the store's history measured.
+  std::size_t history_metrics = 0;
   std::uint64_t looks = 1;    // comparisons planned (--until-decisive)
   std::optional<std::uint64_t> decisive_max; // --until-decisive's MAX
   std::optional<std::uint64_t> exec_seed; // command order seed for --exec

@@ -209,6 +209,11 @@ render_bench_report(const app::BenchReport& r, bool colour)
                                                    r.looks)
                                      : "");
     }
+    if (r.history_metrics > 0) {
+      out += fmt::format("Sessions: the spread between sessions on this host measured from its "
+                         "earlier runs for {} metric{}\n",
+                         r.history_metrics, r.history_metrics == 1 ? "" : "s");
+    }
     for (const auto& round : r.decisive_rounds) {
       out += fmt::format("Until decisive: round {} re-ran {} with {} more iterations\n",
                          round.round, fmt::join(round.scenario_ids, ", "), round.iterations);

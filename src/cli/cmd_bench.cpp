@@ -39,7 +39,7 @@ struct BenchArgs
   std::string correction = "holm";
   double alpha = 0.05;
   bool fail_on_inconclusive = false;
-  bool session_aware = false;
+  bool session_aware = true;
   std::uint64_t runs = 1;
   std::vector<std::string> until_decisive; // present: the flag; one value: MAX
   std::vector<std::string> exec;
@@ -217,9 +217,9 @@ add_bench_commands(CLI::App& app, Invocation& inv)
                     "by session: the verdicts that hold on a noisy machine (docs/bench.md, "
                     "Sessions)")
     ->type_name("N");
-  bench->add_flag("--session-aware", args->session_aware,
-                  "Compare session by session even with one invocation (docs/bench.md, Sessions); "
-                  "with one session a side most comparisons are inconclusive: prefer --runs 3");
+  bench->add_flag("--session-aware,!--no-session-aware", args->session_aware,
+                  "Compare session by session (the default; docs/bench.md, Sessions); "
+                  "--no-session-aware gives the independent-samples verdicts alone");
   bench->add_option("--until-decisive", args->until_decisive,
                     "Re-run inconclusive scenarios with more iterations, up to MAX samples in all "
                     "(default 4 x --iterations)")

@@ -54,7 +54,11 @@ TEST_F(BenchDecide, EveryMetricGetsAVerdictWithPValueAndInterval)
   make_component("svc", "sampled.sh");
   ASSERT_EQ(run({"bench", "svc", "--iterations", "20", "--baseline"}).exit_code, 0);
 
-  auto r = bench_json({"svc", "--iterations", "20", "--setting", "shift_moving=0.10"});
+  // The independent-samples tests' verdicts, p-values and intervals (one
+  // session a side: the session rule would call a 10 % shift at 3 % noise
+  // inconclusive, see SessionAwareByDefault...).
+  auto r = bench_json({"svc", "--iterations", "20", "--no-session-aware", "--setting",
+                       "shift_moving=0.10"});
   ASSERT_EQ(r.exit_code, 1) << r.describe();
   Json p = r.payload();
   const Json* moving = delta(p, "moving");
@@ -84,7 +88,8 @@ TEST_F(BenchDecide, EveryMetricGetsAVerdictWithPValueAndInterval)
   EXPECT_THAT(cmp["reasons"][0].get<std::string>(), HasSubstr("moving: t 100.075 → 110.0825 (+10.0%)"));
 
   // The human report: change with interval, p-value and verdict per metric.
-  auto human = run({"bench", "svc", "--iterations", "20", "--setting", "shift_moving=0.10"});
+  auto human = run({"bench", "svc", "--iterations", "20", "--no-session-aware", "--setting",
+                    "shift_moving=0.10"});
   EXPECT_EQ(human.exit_code, 1);
   EXPECT_THAT(human.out, HasSubstr("change [95% CI]"));
   EXPECT_THAT(human.out, HasSubstr("+10.0% ["));
@@ -141,8 +146,8 @@ TEST_F(BenchDecide, UntilDecisiveReRunsOnlyInconclusiveScenarios)
   // is unchanged at once (the 95 % interval is attainable: 1/70 on each
   // extreme); `moving` (+10 %) cannot be significant after Holm over the two
   // scenarios (2/70 > 0.025), so it gets 4 more samples and then regresses.
-  auto r = bench_json({"svc", "--iterations", "4", "--until-decisive=8", "--setting",
-                       "noise_steady=0.0001", "--setting", "shift_moving=0.10"});
+  auto r = bench_json({"svc", "--iterations", "4", "--until-decisive=8", "--no-session-aware",
+                       "--setting", "noise_steady=0.0001", "--setting", "shift_moving=0.10"});
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   Json p = r.payload();
   EXPECT_EQ(scenario_verdict(p, "steady"), "unchanged");
@@ -190,14 +195,14 @@ TEST_F(BenchDecide, RatchetMovesOnlyWhatImprovedSignificantly)
   auto moving_before = baseline_samples(dir / "homeboy.json", "moving");
 
   // Noise alone (a different spread) is no improvement: nothing moves.
-  auto noise = run({"bench", "svc", "--iterations", "10", "--ratchet", "--setting",
-                    "noise_steady=0.01"});
+  auto noise = run({"bench", "svc", "--iterations", "10", "--ratchet", "--no-session-aware",
+                    "--setting", "noise_steady=0.01"});
   EXPECT_EQ(noise.exit_code, 0) << noise.describe();
   EXPECT_THAT(noise.out, HasSubstr("baseline not ratcheted: nothing improved significantly"));
   EXPECT_EQ(baseline_samples(dir / "homeboy.json", "steady"), steady_before);
 
-  auto r = bench_json({"svc", "--iterations", "10", "--ratchet", "--setting",
-                       "shift_moving=-0.10", "--setting", "noise_steady=0.01"});
+  auto r = bench_json({"svc", "--iterations", "10", "--ratchet", "--no-session-aware",
+                       "--setting", "shift_moving=-0.10", "--setting", "noise_steady=0.01"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   Json p = r.payload();
   EXPECT_EQ(p["baseline"]["ratcheted"], true);
@@ -207,6 +212,69 @@ TEST_F(BenchDecide, RatchetMovesOnlyWhatImprovedSignificantly)
   auto moving_after = baseline_samples(dir / "homeboy.json", "moving");
   ASSERT_EQ(moving_after.size(), 10u);
   EXPECT_NEAR(moving_after[0], moving_before[0] * 0.9, 1e-6);
+}
+
+TEST_F(BenchDecide, SessionAwareByDefaultDecidesClearChangesAndExplainsTheRest)
+{
+  make_component("svc", "sampled.sh");
+  ASSERT_EQ(run({"bench", "svc", "--iterations", "5", "--baseline", "--setting",
+                 "noise_steady=0.005", "--setting", "noise_moving=0.005", "--setting",
+                 "threshold=10"})
+              .exit_code,
+            0);
+  // Five tight samples a side, 20 % apart, nothing else known: regressed.
+  // With a threshold a single session can show: 10 %.
+  auto clear = bench_json({"svc", "--iterations", "5", "--setting", "noise_steady=0.005",
+                           "--setting", "noise_moving=0.005", "--setting", "shift_moving=0.2",
+                           "--setting", "threshold=10"});
+  EXPECT_EQ(clear.exit_code, 1) << clear.describe();
+  EXPECT_EQ(scenario_verdict(clear.payload(), "moving"), "regressed");
+  EXPECT_EQ(scenario_verdict(clear.payload(), "steady"), "unchanged");
+  EXPECT_EQ((*delta(clear.payload(), "moving"))["sessions"]["source"], "assumed");
+
+  // A 5 % shift of one noisy session: nothing tells it from a session that
+  // ran slower. Inconclusive, with the reason and the remedy, never
+  // `regressed`.
+  auto noisy = run({"bench", "svc", "--iterations", "5", "--setting", "noise_moving=0.05",
+                    "--setting", "shift_moving=0.05", "--setting", "noise_steady=0.005"});
+  EXPECT_EQ(noisy.exit_code, 0) << noisy.describe();
+  EXPECT_THAT(noisy.out, HasSubstr("moving  passed, inconclusive"));
+  EXPECT_THAT(noisy.out, HasSubstr("t: one session per side and no run history: the sessions' "
+                                   "centres differ by +2.9%"));
+  EXPECT_THAT(noisy.out, HasSubstr("measure several sessions (`--runs 3`)"));
+}
+
+TEST_F(BenchDecide, TheStoresHistoryMeasuresTheSessionSpread)
+{
+  // history.sh: each run's centre moves by up to 1 % (sessions differ a
+  // little, as on a real machine); the `shift` file stands for a code change.
+  fs::path dir = make_component("app", "history.sh");
+  ASSERT_EQ(run({"bench", "app", "--iterations", "8", "--baseline"}).exit_code, 0);
+  auto first = bench_json({"app", "--iterations", "8"});
+  const Json first_payload = first.payload();
+  const Json* none = first.exit_code == 0 ? delta(first_payload, "main") : nullptr;
+  ASSERT_TRUE(none) << first.describe();
+  EXPECT_EQ((*none)["sessions"]["source"], "assumed") << "one earlier run is no history";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(run({"bench", "app", "--iterations", "8"}).exit_code, 0);
+  }
+  write_file(dir / "shift", "0.08\n");
+  auto r = bench_json({"app", "--iterations", "8"});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  const Json payload = r.payload();
+  const Json* main = delta(payload, "main");
+  ASSERT_TRUE(main);
+  EXPECT_EQ((*main)["sessions"]["source"], "history") << main->dump(2);
+  EXPECT_EQ((*main)["verdict"], "regressed") << main->dump(2);
+  auto human = run({"bench", "app", "--iterations", "8"});
+  EXPECT_THAT(human.out, HasSubstr("spread between sessions on this host measured from its "
+                                   "earlier runs for 1 metric"));
+  // Other iterations are another measurement: no history for them.
+  auto other = bench_json({"app", "--iterations", "6"});
+  const Json other_payload = other.payload();
+  const Json* fresh = delta(other_payload, "main");
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ((*fresh)["sessions"]["source"], "assumed");
 }
 
 TEST_F(BenchDecide, DiagnosticsAndHostAreReported)

@@ -9,6 +9,7 @@
 #include "app/bench_service.hpp"
 
 #include "bench/command_timing.hpp"
+#include "bench/compare.hpp"
 #include "bench/runner.hpp"
 #include "bench/runtime_helpers.hpp"
 #include "model/component.hpp"
@@ -81,6 +82,19 @@ Round measure(const Prepared& p, const BenchRequest& request, const std::string&
               const std::filesystem::path& run_dir, std::uint64_t round_number,
               std::uint64_t iterations, const std::vector<std::string>& scenarios,
               std::uint64_t seed);
+/// Earlier runs the session history looks at: the newest this many, within
+/// this window.
+inline constexpr std::size_t k_history_runs = 30;
+inline constexpr TimeMs k_history_window_ms = 30LL * 24 * 3600 * 1000;
+/// The session spread per scenario and metric from the store's earlier runs
+/// of this component that measured the same way on `host` (same
+/// iterations, workload kind and settings; one session each), pooled
+/// between change points (app/bench/history.cpp). Empty when the store has
+/// fewer than two such runs or cannot be read: the comparison then goes
+/// without, never fails.
+std::vector<bench::HistorySpread> session_history(Store& store, const Prepared& p,
+                                                  const BenchRequest& request,
+                                                  const std::string& host, TimeMs now);
 /// Samples a scenario has (the longest distribution, else its iterations).
 std::uint64_t sample_count(const bench::Scenario& s);
 /// Appends an --until-decisive round's samples to the scenarios it re-ran.

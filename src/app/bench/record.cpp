@@ -255,7 +255,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                         {"correction", to_string(request.correction)},
                         {"alpha", request.alpha},
                         {"regression_threshold_percent", request.regression_threshold},
-                        {"session_aware", compares_sessions(request)},
+                        {"session_aware", request.session_aware},
                         {"runs", report.invocations},
                         {"looks", report.looks}};
   if (request.until_decisive) meta["statistics"]["until_decisive"] = *request.until_decisive;
