@@ -62,6 +62,7 @@ diagnostics_json(const std::vector<SampleDiagnostics>& all)
   for (const auto& entry : all) {
     const auto& d = entry.diagnostics;
     out.push_back({{"scenario_id", entry.scenario_id},
+                   {"invocation", entry.invocation ? Json(entry.invocation) : Json(nullptr)},
                    {"metric", entry.metric},
                    {"warnings", d.warnings()},
                    {"outliers", {{"indices", d.outliers.indices},
@@ -262,7 +263,10 @@ bench_warnings(const BenchReport& r)
   }
   for (const auto& entry : r.diagnostics) {
     for (const auto& w : entry.diagnostics.warnings()) {
-      out.push_back(fmt::format("{} {}: {}", entry.scenario_id, entry.metric, w));
+      out.push_back(fmt::format("{} {}{}: {}", entry.scenario_id, entry.metric,
+                                entry.invocation ? fmt::format(" (invocation {})", entry.invocation)
+                                                 : "",
+                                w));
     }
   }
   return out;

@@ -71,6 +71,9 @@ struct SampleDiagnostics
   std::string scenario_id;
   std::string metric;
   stats::Diagnostics diagnostics;
+  /// --runs N: the invocation these samples came from (1-based); 0 when the
+  /// scenario has one session.
+  std::size_t invocation = 0;
 };
 
 /// One --until-decisive round after the first.

@@ -39,6 +39,13 @@ TEST_F(BenchRuns, EachInvocationIsASessionKeptInTheResultsAndTheBaseline)
   EXPECT_EQ((*steady)["sessions"]["t"], Json::array({6, 6, 6}));
   EXPECT_EQ((*steady)["runs"].size(), 3u);
   EXPECT_EQ((*steady)["runs_summary"]["t"]["n"], 3);
+  // Diagnostics look at each invocation on its own (a shift between
+  // sessions is no drift), numbered as the runner numbered its iterations.
+  std::vector<int> invocations;
+  for (const auto& d : p["diagnostics"]) {
+    if (d["scenario_id"] == "steady") invocations.push_back(d["invocation"].get<int>());
+  }
+  EXPECT_THAT(invocations, ElementsAre(1, 2, 3));
 
   Json baseline = Json::parse(read_file(dir / "homeboy.json"))["baselines"]["bench"];
   const Json* kept = find_scenario(baseline["metadata"]["scenarios"], "steady");

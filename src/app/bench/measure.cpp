@@ -265,8 +265,18 @@ diagnose_samples(BenchReport& report)
   const BenchResults& results = *report.results;
   for (const auto& s : results.scenarios) {
     for (const auto& [name, samples] : s.distributions) {
-      if (results.policies.empty() || results.policy(name)) {
+      if (!results.policies.empty() && !results.policy(name)) continue;
+      // --runs N: each invocation on its own, so that a shift between
+      // sessions is not read as a drift and iterations are numbered as the
+      // runner numbered them.
+      const auto* sizes = find_session_sizes(s.sessions, name);
+      auto sessions = sizes ? split_sessions(samples, sizes) : std::nullopt;
+      if (!sessions || sessions->size() < 2) {
         report.diagnostics.push_back({s.id, name, stats::diagnose(samples)});
+        continue;
+      }
+      for (std::size_t k = 0; k < sessions->size(); ++k) {
+        report.diagnostics.push_back({s.id, name, stats::diagnose((*sessions)[k]), k + 1});
       }
     }
   }
