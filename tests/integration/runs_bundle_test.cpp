@@ -365,7 +365,9 @@ TEST_F(RunsBundle, ImportedMetadataOfAnyShapeIsReadableAfterwards)
       auto r = run(args, in_other());
       EXPECT_EQ(r.exit_code, 0) << r.describe();
       EXPECT_THAT(r.out + r.err, Not(HasSubstr("terminate called")));
-      if (std::string(reader) != "show") EXPECT_THAT(r.out, HasSubstr("url-1")) << r.describe();
+      if (std::string(reader) != "show") {
+        EXPECT_THAT(r.out, HasSubstr("url-1")) << r.describe();
+      }
     }
   }
 }
