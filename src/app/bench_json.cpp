@@ -2,6 +2,7 @@
 #include "app/run_json.hpp"
 #include "util/json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -120,6 +121,7 @@ metric_delta_json(const MetricDelta& d)
               {"interval", interval_json(d.interval)},
               {"shift", interval_json(d.shift)},
               {"equivalence", interval_json(d.equivalence)}};
+  if (d.speed_adjusted_pct) row["speed_adjusted_pct"] = *d.speed_adjusted_pct;
   if (d.sessions) {
     // The session comparison (docs/bench.md, Sessions); df is null when the
     // session spread was assumed (a normal reference).
@@ -170,7 +172,12 @@ baseline_comparison_json(const BaselineComparison& c)
               {"correction", to_string(c.correction)},
               {"alpha", c.alpha},
               {"tests", c.tests},
-              {"host_differences", c.host_differences}};
+              {"host_differences", c.host_differences},
+              {"machine_speed", c.machine_speed ? Json{{"baseline_index", c.machine_speed->baseline_index},
+                                                       {"current_index", c.machine_speed->current_index},
+                                                       {"slowdown", c.machine_speed->slowdown()},
+                                                       {"differs", c.machine_speed->differs()}}
+                                                 : Json(nullptr)}};
 }
 
 Json
@@ -210,6 +217,7 @@ bench_payload(const BenchReport& r)
               {"warnings", bench_warnings(r)},
               {"diagnostics", diagnostics_json(r.diagnostics)},
               {"host", host_to_json(r.host)},
+              {"machine_speed", r.machine_speed ? machine_speed_to_json(*r.machine_speed) : Json(nullptr)},
               {"measured_by", r.measured_by},
               {"artifacts", std::move(artifacts)},
               {"persisted_run", persisted_json(r)},
@@ -239,6 +247,25 @@ bench_warnings(const BenchReport& r)
     out.push_back(fmt::format("the baseline was measured on another machine, so differences may "
                               "not be the code's: {}",
                               fmt::join(r.comparison->host_differences, "; ")));
+  }
+  if (r.comparison && r.comparison->machine_speed && r.comparison->machine_speed->differs()) {
+    out.push_back(fmt::format("the machine {}: a regression or improvement of a time or rate that "
+                              "this explains is reported inconclusive, not as the code's",
+                              r.comparison->machine_speed->describe()));
+  }
+  if (r.machine_speed && r.machine_speed->sessions.size() > 1) {
+    // --runs N: sessions far apart in speed widen the session comparison;
+    // say which one ran slow.
+    const auto& v = r.machine_speed->sessions;
+    const double fastest = *std::max_element(v.begin(), v.end());
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      if (fastest / v[k] - 1 > k_speed_tolerance) {
+        out.push_back(fmt::format("invocation {} of {} ran {:.0f}% slower than the fastest "
+                                  "(machine speed index {:.0f} against {:.0f}): the machine was "
+                                  "busier or clocked down",
+                                  k + 1, v.size(), (fastest / v[k] - 1) * 100, v[k], fastest));
+      }
+    }
   }
   if (r.decisive_max && r.comparison && r.comparison->inconclusive) {
     // More rounds add samples to this run only: the baseline's own

@@ -77,8 +77,13 @@ measure_invocations(const Prepared& p, const BenchRequest& request, BenchReport&
       terminal_reason = "cancelled_by_user";
       break;
     }
+    // The machine's speed at both ends of the session (about 20 ms).
+    const double before = speed_probe();
     Round round = measure(p, request, report.run_id, run_dir, k, request.iterations,
                           request.scenarios, seed);
+    const double after = speed_probe();
+    if (!report.machine_speed) report.machine_speed.emplace();
+    report.machine_speed->sessions.push_back((before + after) / 2);
     apply_round(report, round, terminal_reason);
     report.invocations = k;
     if (round.results) invocations.push_back(std::move(*round.results));
@@ -232,6 +237,7 @@ run_bench(const BenchRequest& request)
     // Session by session (the default): --runs N gives each side's
     // sessions, the store's history this host's spread between them.
     options.session_aware = request.session_aware;
+    options.current_speed = report.machine_speed;
     if (options.session_aware && baseline) {
       options.history = session_history(**store, p, request, report.host.hostname, now_ms());
       report.history_metrics = options.history.size();

@@ -106,6 +106,8 @@ struct BenchReport
   std::vector<DecisiveRound> decisive_rounds;
   /// Invocations that ran (--runs N; 1 without it).
   std::uint64_t invocations = 1;
+  /// The machine-speed index of each invocation (bench/machine_speed.hpp).
+  std::optional<bench::MachineSpeed> machine_speed;
   /// Metrics whose session spread the store's history measured.
   std::size_t history_metrics = 0;
   std::uint64_t looks = 1;    // comparisons planned (--until-decisive)

@@ -172,6 +172,13 @@ parse_baseline(const Json& node, const std::string& where)
   if (meta.contains("run_id") && meta["run_id"].is_string()) {
     baseline.run_id = meta["run_id"].get<std::string>();
   }
+  if (meta.contains("machine_speed")) {
+    auto speed = machine_speed_from_json(meta["machine_speed"]);
+    if (!speed) {
+      return bad("`metadata.machine_speed` " + speed.error().message);
+    }
+    baseline.machine_speed = std::move(*speed);
+  }
   if (!meta.contains("scenarios") || !meta["scenarios"].is_array()) {
     return bad("`metadata.scenarios` must be an array");
   }
@@ -266,6 +273,9 @@ baseline_to_json(const Baseline& baseline)
   if (!baseline.run_id.empty()) {
     metadata["run_id"] = baseline.run_id;
   }
+  if (baseline.machine_speed) {
+    metadata["machine_speed"] = machine_speed_to_json(*baseline.machine_speed);
+  }
   return Json{{"created_at", baseline.created_at},
               {"context_id", baseline.context_id},
               {"item_count", baseline.scenarios.size()},
@@ -308,10 +318,12 @@ read_baseline(const stdfs::path& homeboy_json, std::string_view key)
 }
 
 Baseline
-make_baseline(const BenchResults& results, TimeMs now, std::optional<HostFingerprint> host)
+make_baseline(const BenchResults& results, TimeMs now, std::optional<HostFingerprint> host,
+              std::optional<MachineSpeed> speed)
 {
   Baseline baseline;
   baseline.host = std::move(host);
+  baseline.machine_speed = std::move(speed);
   baseline.created_at = format_rfc3339(now);
   baseline.context_id = results.component_id;
   baseline.iterations = results.iterations;

@@ -2,6 +2,7 @@
 // Saved baselines in the component's homeboy.json (compat.md "Baseline in
 // homeboy.json"): baselines["bench"], or baselines["bench.rig.<rig>"].
 
+#include "bench/machine_speed.hpp"
 #include "bench/results/results.hpp"
 #include "model/paths.hpp"
 #include "util/host.hpp"
@@ -55,6 +56,9 @@ struct Baseline
   /// original tool's baselines). It lets a crash-interrupted save be told
   /// from a completed one.
   std::string run_id;
+  /// metadata.machine_speed: the speed index of each session the baseline
+  /// was measured in (ours; absent in older baselines).
+  std::optional<MachineSpeed> machine_speed;
 
   const BaselineScenario* find(std::string_view scenario_id) const;
 };
@@ -70,14 +74,16 @@ std::string baseline_key(const std::string& rig_id);
 /// must be well formed (sizes positive integers adding up to the metric's
 /// samples, centres finite numbers, one per session; a metric without
 /// samples has centres only): anything else is an error, never a silent
-/// fallback to one session.
+/// fallback to one session. So is a malformed `metadata.machine_speed`
+/// ({probe: string, sessions: [positive finite numbers]}).
 Result<std::optional<Baseline>> read_baseline(const std::filesystem::path& homeboy_json,
                                               std::string_view key);
 
 /// The snapshot of a run, as --baseline saves it (with each metric's session
 /// sizes and session medians when the run has several sessions).
 Baseline make_baseline(const BenchResults& results, TimeMs now,
-                       std::optional<HostFingerprint> host = std::nullopt);
+                       std::optional<HostFingerprint> host = std::nullopt,
+                       std::optional<MachineSpeed> speed = std::nullopt);
 
 /// Replaces baselines[key] in `homeboy_json` under an exclusive lock, keeping
 /// every other key and its order, then atomically renames the new file into

@@ -438,6 +438,48 @@ decide(MetricDelta& d, const Compared& c, double alpha)
   d.improvement = d.verdict == Verdict::improved;
 }
 
+// A regression (improvement) of a time or a rate that is no longer beyond
+// the thresholds once the machine's own change of speed is taken out is the
+// machine's, not the code's: inconclusive, saying so. The speed index comes
+// from one probe per session end, so it only corrects a clearly different
+// speed (k_speed_tolerance); it never makes a verdict out of nothing.
+void
+discount_machine_speed(MetricDelta& d, const SpeedComparison& speed, const MetricPolicy& policy,
+                       bool legacy)
+{
+  const int sensitivity = speed_sensitivity(d.name);
+  if (sensitivity == 0 || !speed.differs() || d.baseline_value == 0) {
+    return;
+  }
+  // How much the machine alone scaled this metric.
+  const double factor = sensitivity > 0 ? speed.slowdown() : 1 / speed.slowdown();
+  const double adjusted = d.current_value / factor;
+  const double base = d.baseline_value;
+  d.speed_adjusted_pct = (adjusted - base) / std::fabs(base) * 100;
+  const bool lower_better = policy.direction == Direction::lower_is_better;
+  const bool machine_made_worse = lower_better == (factor > 1);
+  const double bad = lower_better ? adjusted - base : base - adjusted;
+  const bool explained =
+    (d.verdict == Verdict::regressed && machine_made_worse
+     && !beyond_thresholds(bad, base, policy, legacy))
+    || (d.verdict == Verdict::improved && !machine_made_worse
+        && !beyond_thresholds(-bad, base, policy, legacy));
+  if (!explained) {
+    return;
+  }
+  d.verdict = Verdict::inconclusive;
+  d.regression = false;
+  d.improvement = false;
+  d.reason = fmt::format("the machine {}; that explains a change of {}: with the machine's speed "
+                         "taken out it is {:+.1f}%, not beyond {}",
+                         speed.describe(),
+                         d.delta_pct ? fmt::format("{:+.1f}%", *d.delta_pct) : "this size",
+                         *d.speed_adjusted_pct, threshold_text(policy));
+  d.remedy = "re-run when the machine runs at the baseline's speed (a quieter moment or "
+             "machine), measure more sessions (`--runs 3`), or count instructions "
+             "(`--measure instructions`), which the machine's speed does not change";
+}
+
 Verdict
 scenario_verdict(const std::vector<MetricDelta>& deltas)
 {
@@ -553,10 +595,16 @@ compare_to_baseline(const Baseline& baseline, const BenchResults& current,
   }
 
   // Pass 3: verdicts.
+  if (options.statistics == Statistics::sound) {
+    out.machine_speed = compare_speed(baseline.machine_speed, options.current_speed);
+  }
   for (std::size_t s = 0; s < out.scenarios.size(); ++s) {
     ScenarioComparison& sc = out.scenarios[s];
     for (auto& c : compared[s]) {
       decide(c.delta, c, options.alpha);
+      if (out.machine_speed) {
+        discount_machine_speed(c.delta, *out.machine_speed, c.policy, c.legacy);
+      }
       if (c.delta.regression) {
         out.reasons.push_back(reason_text(sc.id, c.delta));
       }

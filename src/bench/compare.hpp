@@ -106,6 +106,11 @@ struct MetricDelta
   /// otherwise.
   std::string reason;
   std::string remedy;
+  /// Times and rates when the machine ran at a clearly different speed than
+  /// for the baseline (machine_speed.hpp): the change in percent with the
+  /// speed taken out (the current value divided by the slowdown, or, for a
+  /// rate, multiplied by it).
+  std::optional<double> speed_adjusted_pct;
 };
 
 struct ScenarioComparison
@@ -135,6 +140,8 @@ struct BaselineComparison
   std::vector<std::string> reasons; // "<scenario>: <metric> <b> → <c> (+x.x%)"
   /// One sentence per host property that differs from the baseline's host.
   std::vector<std::string> host_differences;
+  /// The run's machine speed against the baseline's, when both have one.
+  std::optional<SpeedComparison> machine_speed;
 
   const ScenarioComparison* find(const std::string& scenario_id) const;
   std::vector<std::string> inconclusive_scenario_ids() const;
@@ -171,6 +178,11 @@ struct CompareOptions
   /// The session spread on this host per scenario and metric, from the run
   /// history (stats::history_spread); metrics not listed have none.
   std::vector<HistorySpread> history;
+  /// This run's machine-speed index per session. With the baseline's, a
+  /// regression (improvement) of a time or rate that the machine's own
+  /// slowdown (speed-up) explains is `inconclusive`, not a verdict on the
+  /// code (sound rules only).
+  std::optional<MachineSpeed> current_speed;
 };
 
 BaselineComparison compare_to_baseline(const Baseline& baseline, const BenchResults& current,

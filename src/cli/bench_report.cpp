@@ -214,6 +214,11 @@ render_bench_report(const app::BenchReport& r, bool colour)
                          "earlier runs for {} metric{}\n",
                          r.history_metrics, r.history_metrics == 1 ? "" : "s");
     }
+    if (c.machine_speed) {
+      out += fmt::format("Machine speed: index {:.0f} in this run, {:.0f} in the baseline's{}\n",
+                         c.machine_speed->current_index, c.machine_speed->baseline_index,
+                         c.machine_speed->differs() ? " (see the warning below)" : " (same speed)");
+    }
     for (const auto& round : r.decisive_rounds) {
       out += fmt::format("Until decisive: round {} re-ran {} with {} more iterations\n",
                          round.round, fmt::join(round.scenario_ids, ", "), round.iterations);

@@ -277,6 +277,63 @@ TEST_F(BenchDecide, TheStoresHistoryMeasuresTheSessionSpread)
   EXPECT_EQ((*fresh)["sessions"]["source"], "assumed");
 }
 
+TEST_F(BenchDecide, AMachineRunningSlowerThanForTheBaselineIsNoRegression)
+{
+  // The probe is replaced by a fixed index (HOMEBOY_TEST_SPEED_INDEX), so the
+  // machine's speed is known; the samples are sampled.sh's.
+  make_component("svc", "sampled.sh");
+  const std::vector<std::string> tight = {"--iterations", "5", "--setting", "noise_steady=0.005",
+                                          "--setting", "noise_moving=0.005", "--setting",
+                                          "threshold=10", "--setting", "metric=wall_ms"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"svc"};
+    args.insert(args.end(), tight.begin(), tight.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  auto baseline = with({"--baseline"});
+  baseline.insert(baseline.begin(), "bench");
+  ASSERT_EQ(run(baseline, {{"HOMEBOY_TEST_SPEED_INDEX", "100"}}).exit_code, 0);
+
+  // 20 % slower on a machine at the baseline's speed: regressed.
+  auto same = bench_json(with({"--setting", "shift_moving=0.2"}),
+                         {{"HOMEBOY_TEST_SPEED_INDEX", "100"}});
+  EXPECT_EQ(same.exit_code, 1) << same.describe();
+  EXPECT_EQ(scenario_verdict(same.payload(), "moving"), "regressed");
+
+  // The same samples on a machine 25 % slower: the slowdown explains them.
+  auto slow = bench_json(with({"--setting", "shift_moving=0.2"}),
+                         {{"HOMEBOY_TEST_SPEED_INDEX", "80"}});
+  EXPECT_EQ(slow.exit_code, 0) << slow.describe();
+  const Json payload = slow.payload();
+  EXPECT_EQ(scenario_verdict(payload, "moving"), "inconclusive");
+  EXPECT_EQ(payload["machine_speed"]["index"], 80);
+  EXPECT_EQ(payload["baseline_comparison"]["machine_speed"]["slowdown"], 1.25);
+  const Json* moving = delta(payload, "moving");
+  ASSERT_TRUE(moving);
+  EXPECT_NEAR((*moving)["speed_adjusted_pct"].get<double>(), -4.0, 1.0);
+
+  auto args = with({"--setting", "shift_moving=0.2"});
+  args.insert(args.begin(), "bench");
+  auto human = run(args, {{"HOMEBOY_TEST_SPEED_INDEX", "80"}});
+  EXPECT_EQ(human.exit_code, 0) << human.describe();
+  EXPECT_THAT(human.out, HasSubstr("Machine speed: index 80 in this run, 100 in the baseline's"));
+  EXPECT_THAT(human.out, HasSubstr("warning: the machine ran 25% slower than when the baseline "
+                                   "was recorded (speed index 80 against 100)"));
+  EXPECT_THAT(human.out, HasSubstr("wall_ms: the machine ran 25% slower than when the baseline "
+                                   "was recorded (speed index 80 against 100); that explains a "
+                                   "change of +20.0%: with the machine's speed taken out it is "
+                                   "-4.0%"));
+  // The run records the index of each session.
+  Json shown = show_run(payload["persisted_run"]["run_id"].get<std::string>());
+  EXPECT_EQ(shown["metadata"]["machine_speed"]["sessions"], Json::array({80})) << shown.dump(2);
+
+  // Without the seam the probe measures this machine.
+  auto real = bench_json(with({}), {{"HOMEBOY_TEST_SPEED_INDEX", std::nullopt}});
+  EXPECT_EQ(real.payload()["machine_speed"]["probe"], "cpu-v1") << real.describe();
+  EXPECT_GT(real.payload()["machine_speed"]["index"].get<double>(), 0);
+}
+
 TEST_F(BenchDecide, DiagnosticsAndHostAreReported)
 {
   fs::path dir = make_component("svc", "sampled.sh");

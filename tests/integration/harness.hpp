@@ -111,7 +111,8 @@ protected:
   RunResult exec(const std::vector<std::string>& argv, const RunOptions& options = {});
 
   /// The environment every command gets: ours minus HOME, XDG_*, HOMEBOY_*,
-  /// NO_COLOR and CI, plus HOME and HOMEBOY_DATA_DIR inside the temp dir.
+  /// NO_COLOR and CI, plus HOME and HOMEBOY_DATA_DIR inside the temp dir and
+  /// a fixed machine-speed index (HOMEBOY_TEST_SPEED_INDEX=100).
   std::map<std::string, std::string> base_env() const;
 
   // --- components --------------------------------------------------------

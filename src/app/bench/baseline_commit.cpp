@@ -60,7 +60,7 @@ planned_baseline(const BenchRequest& request, BenchReport& report,
     return std::nullopt;
   }
   if (request.save_baseline) {
-    Baseline next = make_baseline(*report.results, now_ms(), report.host);
+    Baseline next = make_baseline(*report.results, now_ms(), report.host, report.machine_speed);
     next.run_id = report.run_id;
     return next;
   }

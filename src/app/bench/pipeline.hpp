@@ -82,6 +82,10 @@ Round measure(const Prepared& p, const BenchRequest& request, const std::string&
               const std::filesystem::path& run_dir, std::uint64_t round_number,
               std::uint64_t iterations, const std::vector<std::string>& scenarios,
               std::uint64_t seed);
+/// One session's machine-speed index: the probe at its start and its end
+/// (`before`, then this call after the session), averaged. The test seam
+/// HOMEBOY_TEST_SPEED_INDEX=<number> replaces the probe.
+double speed_probe();
 /// Earlier runs the session history looks at: the newest this many, within
 /// this window.
 inline constexpr std::size_t k_history_runs = 30;

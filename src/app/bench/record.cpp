@@ -251,6 +251,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     if (!report.command_failures.empty()) meta["exec"]["failures"] = report.command_failures;
   }
   meta["host"] = host_to_json(report.host);
+  if (report.machine_speed) meta["machine_speed"] = machine_speed_to_json(*report.machine_speed);
   meta["statistics"] = {{"rules", request.statistics == Statistics::sound ? "sound" : "documented"},
                         {"correction", to_string(request.correction)},
                         {"alpha", request.alpha},

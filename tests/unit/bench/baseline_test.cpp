@@ -177,3 +177,35 @@ TEST_F(BaselineTest, MalformedSessionsAreErrors)
   ASSERT_TRUE(ok && ok->has_value()) << (ok ? "" : ok.error().message);
   EXPECT_EQ((*ok)->scenarios[0].session_centres.size(), 2u);
 }
+
+// The machine-speed index rides in metadata.machine_speed; older baselines
+// have none, and a malformed one is an error, never ignored.
+TEST_F(BaselineTest, MachineSpeedRoundTripsAndMalformedIsAnError)
+{
+  MachineSpeed speed;
+  speed.sessions = {90, 110, 100};
+  ASSERT_TRUE(write_baseline(m_paths, m_file, "bench",
+                             make_baseline(results_with(5), 0, std::nullopt, speed)));
+  auto b = read_baseline(m_file, "bench");
+  ASSERT_TRUE(b && b->has_value()) << (b ? "" : b.error().message);
+  ASSERT_TRUE((*b)->machine_speed);
+  EXPECT_EQ((*b)->machine_speed->probe, "cpu-v1");
+  EXPECT_EQ((*b)->machine_speed->sessions, (std::vector<double>{90, 110, 100}));
+  EXPECT_DOUBLE_EQ((*b)->machine_speed->index(), 100);
+
+  auto doc = [](const std::string& speed) {
+    return R"({"baselines": {"bench": {"metadata": {"machine_speed": )" + speed
+           + R"(, "scenarios": [{"id": "a", "metrics": {"t": 1}}]}}}})";
+  };
+  for (const char* bad : {R"(12)", R"({"sessions": [1]})", R"({"probe": "cpu-v1"})",
+                          R"({"probe": "cpu-v1", "sessions": []})",
+                          R"({"probe": "cpu-v1", "sessions": [0]})",
+                          R"({"probe": "cpu-v1", "sessions": ["fast"]})"}) {
+    write(doc(bad));
+    auto r = read_baseline(m_file, "bench");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, "baseline.invalid") << bad;
+    EXPECT_NE(r.error().message.find("metadata.machine_speed"), std::string::npos)
+      << r.error().message;
+  }
+}
