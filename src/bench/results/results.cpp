@@ -236,11 +236,6 @@ constexpr std::array<std::string_view, 18> k_top_level_keys = {
 
 // ---- Reading the JSON text ----
 
-bool
-is_blank(std::string_view text)
-{
-  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
 
 /// The first token outside string literals (a run of letters, digits, sign
 /// and dot characters) that `matches`, as a view into `text`.

@@ -66,6 +66,11 @@ join_keys(const std::array<std::string_view, N>& keys)
 /// An object, or an empty array: PHP's json_encode writes an empty map as
 /// `[]`, and the PHP bench helper does so for `metrics`.
 bool is_map(const Json& value);
+/// Empty, or only spaces, tabs and line breaks.
+inline bool is_blank(std::string_view text)
+{
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
 
 std::optional<std::uint64_t> as_uint(const Json& value);
 std::optional<double> as_finite(const Json& value);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace hb::bench::detail {
@@ -15,6 +16,12 @@ namespace {
 // In the order an artifact's pointer is chosen when it has several.
 constexpr std::array<std::string_view, 5> k_pointer_keys = {"path", "url", "preview_url",
                                                             "public_url", "local_url"};
+
+// Keys that make an artifact worth keeping although no file or URL is
+// given: the original keeps those, and drops every other pointerless one
+// before its strict key check.
+constexpr std::array<std::string_view, 2> k_reference_keys = {"viewer_url",
+                                                              "observation_artifact_id"};
 
 constexpr std::array<std::string_view, 9> k_artifact_string_keys = {
   "type",   "kind",       "label",      "role",          "status", "observation_artifact_id",
@@ -234,13 +241,33 @@ private:
   Status read_artifacts();
   Status read_artifact(const std::string& name, const Json& artifact);
 
+  // runs[] (--runs N) is kept as data, but a blank artifact path is an
+  // error there too, as in the scenario's own artifacts.
   Status read_runs()
   {
     const Json* runs = find_value(m_doc, "runs");
     if (runs && !runs->is_array()) {
       return wrong_type("runs", "an array", *runs);
     }
+    for (std::size_t i = 0; runs && i < runs->size(); ++i) {
+      const Json* artifacts = (*runs)[i].is_object() ? find_value((*runs)[i], "artifacts") : nullptr;
+      if (!artifacts || !is_map(*artifacts)) continue;
+      for (const auto& [name, artifact] : artifacts->items()) {
+        if (has_blank_path(artifact)) {
+          return fail("runs", fmt::format("runs[{}]: artifact {} has a blank \"path\"; give the "
+                                          "file's path or omit the artifact",
+                                          i, quote(name)),
+                      {{"artifact", name}, {"run", i}});
+        }
+      }
+    }
     return {};
+  }
+
+  static bool has_blank_path(const Json& artifact)
+  {
+    const Json* path = artifact.is_object() ? find_value(artifact, "path") : nullptr;
+    return path && path->is_string() && is_blank(path->get_ref<const std::string&>());
   }
 
   const std::string& m_file;
@@ -283,8 +310,9 @@ ScenarioReader::read_metrics()
       normalised[name] = value;
       continue;
     }
-    const Json* samples = value.is_object() && value.size() == 1 ? find_value(value, "samples")
-                                                                  : nullptr;
+    // As the original: `samples` is folded and keys beside it (a `unit`,
+    // say) are ignored.
+    const Json* samples = value.is_object() ? find_value(value, "samples") : nullptr;
     if (!samples) {
       return metric_error(fmt::format(
         "must be a number, got {} (a metric is a finite number, or {{\"samples\": {{\"mean\": "
@@ -398,6 +426,20 @@ ScenarioReader::read_artifact(const std::string& name, const Json& artifact)
   if (!artifact.is_object()) {
     return artifact_error(fmt::format("must be an object, got {}", describe(artifact)));
   }
+  if (has_blank_path(artifact)) {
+    return artifact_error("has a blank \"path\"; give the file's path or omit the artifact");
+  }
+  // No pointer at all: dropped before the strict key check, as the
+  // original does (an empty or blank URL counts as none).
+  auto points = [&](std::string_view key) {
+    const Json* value = find_value(artifact, key);
+    return value && !value->is_null()
+           && !(value->is_string() && is_blank(value->get_ref<const std::string&>()));
+  };
+  if (std::none_of(k_pointer_keys.begin(), k_pointer_keys.end(), points)
+      && std::none_of(k_reference_keys.begin(), k_reference_keys.end(), points)) {
+    return {};
+  }
   ArtifactRef ref{name, "", "", "", ""};
   for (const auto& [key, value] : artifact.items()) {
     const bool pointer = contains(k_pointer_keys, key);
@@ -433,17 +475,19 @@ ScenarioReader::read_artifact(const std::string& name, const Json& artifact)
       continue;
     }
     const auto& text = value->get_ref<const std::string&>();
-    if (text.empty() && key == "path") {
-      return artifact_error("has an empty \"path\"; give the file's path or omit the artifact");
-    }
     // compat.md only forbids an empty path; an empty URL is read as absent.
-    if (!text.empty() && ref.pointer_key.empty()) {
+    if (!is_blank(text) && ref.pointer_key.empty()) {
       ref.pointer_key = key;
       ref.pointer = text;
     }
   }
-  if (ref.pointer_key.empty()) {
-    return {};
+  for (auto key : k_reference_keys) {
+    const Json* value = find_value(artifact, key);
+    if (value && value->is_string() && !is_blank(value->get_ref<const std::string&>())
+        && ref.pointer_key.empty()) {
+      ref.pointer_key = key;
+      ref.pointer = value->get<std::string>();
+    }
   }
   for (auto [key, field] : {std::pair{"kind", &ref.kind}, std::pair{"label", &ref.label}}) {
     if (const Json* value = find_value(artifact, key)) {

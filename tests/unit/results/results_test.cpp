@@ -564,8 +564,7 @@ TEST(ResultsMetrics, BadSamplesAreRefused)
      "samples.values must be an array of finite numbers, got object"},
     {R"({"samples": {"mean": 1, "values": [1, true]}})",
      "metric \"wall_ms\": sample [1] must be a finite number, got boolean true"},
-    {R"({"samples": {"mean": 1, "values": [1]}, "unit": "ms"})",
-     "metric \"wall_ms\" must be a number, got object"},
+    {R"({"unit": "ms"})", "metric \"wall_ms\" must be a number, got object"},
   };
   for (const auto& test_case : cases) {
     Json document = minimal_document();
@@ -639,7 +638,7 @@ TEST(ResultsArtifacts, EmptyPathIsRefused)
   Json document = minimal_document();
   first_scenario(document)["artifacts"] = {{"raw", {{"path", ""}, {"kind", "json"}}}};
   Error error = doc_error(document);
-  EXPECT_THAT(error.message, HasSubstr("scenario \"cold-boot\": artifact \"raw\" has an empty "
+  EXPECT_THAT(error.message, HasSubstr("scenario \"cold-boot\": artifact \"raw\" has a blank "
                                        "\"path\""));
   EXPECT_EQ(details(error)["artifact"], "raw");
   EXPECT_EQ(details(error)["key"], "artifacts");
