@@ -346,10 +346,10 @@ command_failed_error(const InstructionCount& count, std::string_view command)
   if (count.exit_code) details["exit_code"] = *count.exit_code;
   if (count.signal) details["signal"] = *count.signal;
   return Error{"measure.command_failed",
-               fmt::format("`{}` {} {}{}; check that the command runs without {}", command,
+               fmt::format("`{}` {} {}; check that the command runs without {}{}", command,
                            count.describe(), under,
-                           tail.empty() ? "" : "; its stderr ends:\n" + tail + "\n",
-                           count.counter == Counter::cachegrind ? "Valgrind" : "the counter"),
+                           count.counter == Counter::cachegrind ? "Valgrind" : "the counter",
+                           tail.empty() ? "" : ". Its stderr ends:\n" + tail),
                dump_json(details)};
 }
 
