@@ -197,4 +197,14 @@ TEST_F(BenchMeasureFlag, ARunnerCannotBeCountedAndBogusValuesAreRefused)
   EXPECT_THAT(bogus.err, HasSubstr("instructions"));
 }
 
+TEST_F(BenchMeasureFlag, RunnersGetTheRunningHomeboyAsHomeboyBin)
+{
+  fs::path dir = make_component("envc", "env_dump.sh");
+  auto r = run({"bench", "envc", "--iterations", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto env = read_env_dump(dir / "env.bin");
+  ASSERT_TRUE(env.count("HOMEBOY_BIN")) << "HOMEBOY_BIN is not exported";
+  EXPECT_EQ(canonical(env["HOMEBOY_BIN"]), canonical(HB_BINARY));
+}
+
 } // namespace
