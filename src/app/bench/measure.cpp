@@ -153,10 +153,10 @@ measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::pa
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
     if (auto nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
     round.command_failures.push_back(
-      fmt::format("{}: {} iteration{} of {} failed, first {} {}{}; failed iterations are left "
+      fmt::format("{}: {} iteration{} of {} failed, first {}{}{}; failed iterations are left "
                   "out of the {}{}",
                   c.name, c.failures.size(), c.failures.size() == 1 ? "" : "s",
-                  iterations + options.warmup, first.warmup ? "(warmup)" : "",
+                  iterations + options.warmup, first.warmup ? "(warmup) " : "",
                   first.describe(), tail.empty() ? "" : ": " + tail,
                   p.counter ? "counts" : "timings",
                   p.counter == measure::Counter::cachegrind
