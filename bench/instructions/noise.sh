@@ -12,7 +12,12 @@
 # load generator on every exit path. Everything runs in a scratch HOME and
 # data dir; nothing of the caller's is touched.
 #
-# Usage: bench/instructions/noise.sh [path/to/homeboy]   (default build/homeboy)
+# With TRIALS=N (default 0) it then repeats the counted comparison N times
+# with the command unchanged and N times over the larger file, cycling the
+# load between 0, 1, 2 and 3 busy loops from one run to the next, and prints
+# how many runs got each verdict (false verdicts and power).
+#
+# Usage: [TRIALS=20] bench/instructions/noise.sh [path/to/homeboy]   (default build/homeboy)
 # Needs valgrind where the CPU's counters are not exposed (scripts/setup).
 
 set -euo pipefail
@@ -103,3 +108,48 @@ make_data 204200 # 2.1 % more bytes
 bench "loaded, file 2.1 % larger" --measure instructions --iterations 5
 bench "loaded, file 2.1 % larger" --measure time --iterations 10
 stop_load
+
+trials="${TRIALS:-0}"
+(( trials > 0 )) || exit 0
+
+# set_load N: exactly N busy loops running.
+set_load() {
+    stop_load
+    local i
+    for (( i = 0; i < $1; i++ )); do
+        yes >/dev/null &
+        load_pids+=("$!")
+    done
+}
+
+# trial_series <label> <bytes>: TRIALS counted runs against the quiet
+# baseline, the load cycling 0-3 busy loops; one summary line.
+trial_series() {
+    local label="$1" bytes="$2" i verdict
+    local -A tally=()
+    local started ended
+    make_data "$bytes"
+    started="$(date +%s)"
+    for (( i = 0; i < trials; i++ )); do
+        set_load $(( i % 4 ))
+        "$homeboy" bench --exec 'hash=sha256sum data.bin' --measure instructions --iterations 5 \
+            --json >out.json || true
+        verdict="$(python3 -c '
+import json
+p = json.load(open("out.json"))["data"]["payload"]
+print([d["verdict"] for s in p["baseline_comparison"]["scenarios"]
+       for d in s["metric_deltas"] if d["name"] == "instructions"][0])')"
+        tally[$verdict]=$(( ${tally[$verdict]:-0} + 1 ))
+    done
+    stop_load
+    ended="$(date +%s)"
+    printf '| %s | %d | %d | %d | %d | %d | %d s |\n' "$label" "$trials" \
+        "${tally[unchanged]:-0}" "${tally[regressed]:-0}" "${tally[improved]:-0}" \
+        "${tally[inconclusive]:-0}" $(( ended - started ))
+}
+
+echo
+echo "| counted runs, load cycling 0-3 busy loops | runs | unchanged | regressed | improved | inconclusive | wall time |"
+echo "|---|---|---|---|---|---|---|"
+trial_series "unchanged command" 200000
+trial_series "file 2.1 % larger" 204200
