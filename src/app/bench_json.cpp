@@ -330,6 +330,10 @@ bench_summary_payload(const BenchReport& r)
               {"reasons", r.comparison ? Json(r.comparison->reasons) : Json::array()},
               {"scenarios", std::move(scenarios)},
               {"persisted_run", persisted_json(r)}};
+  if (r.counter) {
+    // Added key, only for counted runs: a CI wrapper sees what was compared.
+    out["measure"] = {{"kind", "instructions"}, {"counter", *r.counter}};
+  }
   if (r.failure) {
     out["failure"] = {{"code", r.failure->code}, {"message", r.failure->message}};
   }

@@ -104,6 +104,12 @@ TEST_F(BenchInstructions, TheHumanReportNamesTheCounter)
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_THAT(r.out, HasSubstr("Measure: user-space instructions, counted by cachegrind (valgrind)"));
   EXPECT_THAT(r.out, HasSubstr("instructions"));
+
+  auto summary = run_with({"bench", "--measure", "instructions", "--iterations", "2", "--exec",
+                           "noop=true", "--json-summary"},
+                          options);
+  ASSERT_EQ(summary.exit_code, 0) << summary.describe();
+  EXPECT_EQ(summary.payload()["measure"]["counter"], "cachegrind (valgrind)");
 }
 
 TEST_F(BenchInstructions, NoCounterAtAllIsAClearErrorAndNothingRuns)
