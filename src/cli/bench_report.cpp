@@ -155,6 +155,24 @@ inconclusive_remedy(const BaselineComparison& c)
   return "more iterations, or --runs 3, would tell";
 }
 
+// "sha256: wall_ms 17.40 ms → 31.92 ms (+83.5%)": the regressed metrics in
+// their units (the JSON `reasons` keep the original's exact numbers).
+std::vector<std::string>
+regressions(const BaselineComparison& c)
+{
+  std::vector<std::string> out;
+  for (const auto& s : c.scenarios) {
+    for (const auto& d : s.metric_deltas) {
+      if (d.verdict != Verdict::regressed) continue;
+      out.push_back(fmt::format("{}: {} {} → {}{}", s.id, d.name,
+                                format_metric(d.name, d.baseline_value),
+                                format_metric(d.name, d.current_value),
+                                d.delta_pct ? fmt::format(" ({:+.1f}%)", *d.delta_pct) : ""));
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 std::vector<std::string>
@@ -262,7 +280,7 @@ render_bench_report(const app::BenchReport& r, bool colour)
     verdict_line = paint("FAILED", Colour::red, colour) + ": gates or budgets failed";
   } else if (r.comparison && r.comparison->regression) {
     verdict_line = paint("REGRESSED", Colour::red, colour) + ": "
-                   + fmt::format("{}", fmt::join(r.comparison->reasons, "; "));
+                   + fmt::format("{}", fmt::join(regressions(*r.comparison), "; "));
   } else if (r.comparison && r.comparison->inconclusive && r.exit_code != 0) {
     verdict_line = paint("INCONCLUSIVE", Colour::yellow, colour) + ": "
                    + fmt::format("{} (--fail-on-inconclusive)",
