@@ -240,6 +240,8 @@ bench_payload(const BenchReport& r)
   if (r.exec_seed) {
     out["exec"] = {{"seed", *r.exec_seed}, {"failures", r.command_failures}};
   }
+  out["measure"] = r.counter ? Json{{"kind", "instructions"}, {"counter", *r.counter}}
+                             : Json{{"kind", "time"}};
   if (r.looks > 1) {
     Json rounds = Json::array();
     for (const auto& round : r.decisive_rounds) {
@@ -263,7 +265,9 @@ bench_warnings(const BenchReport& r)
                               "not be the code's: {}",
                               fmt::join(r.comparison->host_differences, "; ")));
   }
-  if (r.comparison && r.comparison->machine_speed && r.comparison->machine_speed->differs()) {
+  // Instruction counts do not follow the machine's speed: nothing to warn of.
+  if (r.comparison && r.comparison->machine_speed && r.comparison->machine_speed->differs()
+      && !r.counter) {
     out.push_back(fmt::format("the machine {}: a regression or improvement of a time or rate that "
                               "this explains is reported inconclusive, not as the code's",
                               r.comparison->machine_speed->describe()));

@@ -153,8 +153,11 @@ run_bench(const BenchRequest& request)
   BenchReport report;
   report.component_id = p.component.id;
   report.iterations = request.iterations;
-  report.baseline_key = baseline_key("");
+  // Counts have a baseline of their own, so a time baseline and an
+  // instruction baseline of the same commands live side by side.
+  report.baseline_key = p.counter ? "bench.instructions" : baseline_key("");
   report.measured_by = p.exec() ? "exec" : "runner";
+  if (p.counter) report.counter = measure::counter_name(*p.counter);
   report.host = host_fingerprint();
 
   std::optional<Baseline> baseline;
@@ -238,7 +241,8 @@ run_bench(const BenchRequest& request)
     // sessions, the store's history this host's spread between them.
     options.session_aware = request.session_aware;
     options.current_speed = report.machine_speed;
-    if (options.session_aware && baseline) {
+    // Counts are compared by the point test: no session spread to estimate.
+    if (options.session_aware && baseline && !p.counter) {
       options.history = session_history(**store, p, request, report.host.hostname, now_ms());
       report.history_metrics = options.history.size();
     }

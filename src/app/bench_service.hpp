@@ -56,6 +56,9 @@ struct BenchRequest
   bool shell = false;                                         // --shell
   std::optional<std::string> prepare;                         // --prepare
   std::optional<std::uint64_t> seed;                          // --seed (command order)
+  /// --measure instructions: count each timed command's instructions
+  /// (measure/instruction_counter.hpp) instead of timing it.
+  bool count_instructions = false;
   std::vector<std::pair<std::string, std::string>> settings;      // --setting k=v
   std::vector<std::pair<std::string, std::string>> settings_json; // --setting-json k=json
   std::vector<std::string> runner_args;                   // after --
@@ -115,6 +118,8 @@ struct BenchReport
   std::optional<std::uint64_t> exec_seed; // command order seed for --exec
   /// "runner" or "exec": who measured.
   std::string measured_by = "runner";
+  /// --measure instructions: the counter used ("cachegrind (valgrind)").
+  std::optional<std::string> counter;
   std::vector<Artifact> artifacts;
   std::string run_id;              // empty when nothing was recorded
   std::optional<ProcessResult> process;

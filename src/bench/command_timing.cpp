@@ -81,6 +81,20 @@ validate(const std::vector<TimedCommand>& commands, const TimingOptions& options
   return {};
 }
 
+/// One counted iteration of `program` (the resolved program, its arguments).
+Result<measure::InstructionCount>
+count_iteration(const Program& program, measure::Counter counter, const TimingOptions& options)
+{
+  measure::CountRequest request;
+  request.argv = program.args;
+  request.argv[0] = program.path;
+  request.cwd = options.cwd;
+  request.env = options.env;
+  request.should_cancel = options.should_cancel;
+  request.group = options.group;
+  return measure::count_instructions(request, counter);
+}
+
 } // namespace
 
 Result<TimingRun>
@@ -176,6 +190,36 @@ time_commands(const std::vector<TimedCommand>& commands, const TimingOptions& op
       if (cancel_requested()) {
         run.cancelled = true;
         return run;
+      }
+      if (options.counter) {
+        auto counted = count_iteration(programs[index], *options.counter, options);
+        if (!counted) {
+          return Unexpected<Error>(std::move(counted).error());
+        }
+        if (counted->cancelled) {
+          run.cancelled = true;
+          return run;
+        }
+        if (!counted->succeeded()) {
+          IterationFailure failure;
+          failure.iteration = iteration;
+          failure.warmup = warmup;
+          failure.exit_code = counted->exit_code;
+          failure.signal = counted->signal;
+          failure.stderr_tail = counted->stderr_tail;
+          if (*options.counter == measure::Counter::cachegrind) {
+            failure.under = "under Valgrind (cachegrind)";
+          }
+          timing.failures.push_back(std::move(failure));
+          continue;
+        }
+        if (!warmup) {
+          timing.instructions.push_back(static_cast<double>(counted->instructions));
+          if (counted->cache_misses) {
+            timing.cache_misses.push_back(static_cast<double>(*counted->cache_misses));
+          }
+        }
+        continue;
       }
       auto outcome = spawner.run(programs[index]);
       if (!outcome) {

@@ -13,7 +13,13 @@
 // are kept when the iteration fails. Each child runs in its own process group
 // (POSIX_SPAWN_SETPGROUP), so a Ctrl-C in the terminal reaches only homeboy,
 // not the command as well: homeboy decides what happens to the iteration.
+//
+// With `--measure instructions` (TimingOptions::counter) each iteration
+// counts the command's user-space instructions instead (measure/
+// instruction_counter.hpp), in the same shuffled rounds.
 
+#include "bench/results/policy.hpp"
+#include "measure/instruction_counter.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 
@@ -76,6 +82,9 @@ struct TimingOptions
   /// The process group every child is started in, so that none outlives
   /// homeboy (util/group_guard); null: one of the run's own.
   GroupGuard* group = nullptr;
+  /// --measure instructions: count each iteration's instructions with this
+  /// counter instead of timing it; unset: time it.
+  std::optional<measure::Counter> counter;
 };
 
 struct IterationFailure
@@ -85,8 +94,9 @@ struct IterationFailure
   std::optional<int> exit_code; // when it exited non-zero
   std::optional<int> signal;    // when a signal ended it
   std::string stderr_tail;      // the last 2 KB of its stderr
+  std::string under;            // "under Valgrind (cachegrind)" when counted so
 
-  /// "exited with code 3", "killed by SIGSEGV".
+  /// "exited with code 3", "killed by SIGSEGV", then `under` if any.
   std::string describe() const;
 };
 
@@ -101,7 +111,13 @@ struct CommandTiming
   std::vector<double> user_ms;
   std::vector<double> sys_ms;
   std::vector<double> max_rss_kb;
+  // --measure instructions: these instead of the four above.
+  std::vector<double> instructions;
+  std::vector<double> cache_misses; // perf_event only, where it opens
   std::vector<IterationFailure> failures; // warmup and measured
+
+  /// The successful measured iterations.
+  std::size_t successful() const { return wall_ms.size() + instructions.size(); }
 };
 
 struct TimingRun
@@ -143,8 +159,20 @@ Result<TimingRun> time_commands(const std::vector<TimedCommand>& commands,
 /// A command without successful iterations has no timing metrics at all.
 /// The seed, warmup, prepare command and first round's order go to
 /// run_metadata.
+///
+/// Counted (options.counter): the metrics are `instructions` (the median)
+/// and `cache_misses` (the median, where the counter gave them), with their
+/// distributions, and failed_iterations; `instructions` is lower-is-better,
+/// compared by the point test at 1 %, `cache_misses` at 10 %
+/// (counted_metric_policy), and run_metadata.measure names the counter.
 std::string timing_results_json(const TimingRun& run, const TimingOptions& options,
                                  double threshold_percent = 5.0,
                                  std::string_view component_id = "exec");
+
+/// The default policy of a counted metric: lower is better, the point test on
+/// the median (the metric's value), beyond 1 % for `instructions` and 10 %
+/// for `cache_misses`. A count barely moves with load, so such a change is
+/// real; nullopt for other names.
+std::optional<MetricPolicy> counted_metric_policy(std::string_view metric);
 
 } // namespace hb::bench

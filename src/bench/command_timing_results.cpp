@@ -8,6 +8,7 @@
 #include "util/json.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <utility>
 
@@ -29,7 +30,43 @@ sample_stddev(const std::vector<double>& values)
   return std::sqrt(sum / static_cast<double>(values.size() - 1));
 }
 
+Json
+policy_json(const MetricPolicy& policy)
+{
+  Json out = {{"direction", to_string(policy.direction)},
+              {"variance_aware", policy.variance_aware},
+              {"regression_test", to_string(policy.effective_test())}};
+  if (policy.threshold_percent) out["regression_threshold_percent"] = *policy.threshold_percent;
+  return out;
+}
+
+/// --measure instructions: the counts' medians and their samples.
+void
+add_counts(Json& metrics, const CommandTiming& timing)
+{
+  if (timing.instructions.empty()) return;
+  metrics["instructions"] = stats::median(timing.instructions);
+  metrics["distributions"] = {{"instructions", timing.instructions}};
+  // Only when every iteration had one: a median of some would mislead.
+  if (!timing.cache_misses.empty() && timing.cache_misses.size() == timing.instructions.size()) {
+    metrics["cache_misses"] = stats::median(timing.cache_misses);
+    metrics["distributions"]["cache_misses"] = timing.cache_misses;
+  }
+}
+
 } // namespace
+
+std::optional<MetricPolicy>
+counted_metric_policy(std::string_view metric)
+{
+  if (metric != "instructions" && metric != "cache_misses") return std::nullopt;
+  MetricPolicy policy;
+  policy.direction = Direction::lower_is_better;
+  policy.variance_aware = false;
+  policy.regression_test = RegressionTest::point_delta;
+  policy.threshold_percent = metric == "instructions" ? 1.0 : 10.0;
+  return policy;
+}
 
 std::string
 timing_results_json(const TimingRun& run, const TimingOptions& options, double threshold_percent,
@@ -53,6 +90,7 @@ timing_results_json(const TimingRun& run, const TimingOptions& options, double t
       metrics["max_rss_kb"] = *std::max_element(timing.max_rss_kb.begin(),
                                                 timing.max_rss_kb.end());
     }
+    add_counts(metrics, timing);
     metrics["failed_iterations"] = timing.failures.size();
     if (!timing.wall_ms.empty()) {
       metrics["distributions"] = {{"wall_ms", timing.wall_ms},
@@ -81,7 +119,7 @@ timing_results_json(const TimingRun& run, const TimingOptions& options, double t
        {{"command", timing.command},
         {"argv", timing.argv},
         {"shell", timing.shell},
-        {"successful_iterations", timing.wall_ms.size()},
+        {"successful_iterations", timing.successful()},
         {"failures", std::move(failures)}}},
       {"metrics", std::move(metrics)},
       // Failed iterations fail the bench like any gate.
@@ -102,16 +140,26 @@ timing_results_json(const TimingRun& run, const TimingOptions& options, double t
     {"prepare", options.prepare ? Json(*options.prepare) : Json(nullptr)},
     {"cancelled", run.cancelled},
   };
+  Json policies = {{"wall_ms",
+                    {{"direction", "lower_is_better"},
+                     {"variance_aware", true},
+                     {"regression_test", "mann_whitney_u"},
+                     {"regression_threshold_percent", threshold_percent}}}};
+  if (options.counter) {
+    run_metadata["measure"] = {{"kind", "instructions"},
+                               {"counter", measure::counter_name(*options.counter)}};
+    policies = {{"instructions", policy_json(*counted_metric_policy("instructions"))}};
+    for (const auto& timing : run.commands) {
+      if (!timing.cache_misses.empty()) {
+        policies["cache_misses"] = policy_json(*counted_metric_policy("cache_misses"));
+      }
+    }
+  }
   Json document = {
     {"component_id", std::string(component_id)},
     {"iterations", options.iterations},
     {"run_metadata", std::move(run_metadata)},
-    {"metric_policies",
-     {{"wall_ms",
-       {{"direction", "lower_is_better"},
-        {"variance_aware", true},
-        {"regression_test", "mann_whitney_u"},
-        {"regression_threshold_percent", threshold_percent}}}}},
+    {"metric_policies", std::move(policies)},
     {"scenarios", std::move(scenarios)},
   };
   return dump_json(document, 2);

@@ -313,12 +313,13 @@ succeeded(const Outcome& outcome)
 std::string
 IterationFailure::describe() const
 {
+  std::string suffix = under.empty() ? "" : " " + under;
   if (exit_code) {
-    return fmt::format("exited with code {}", *exit_code);
+    return fmt::format("exited with code {}{}", *exit_code, suffix);
   }
   const char* name = signal ? sigabbrev_np(*signal) : nullptr;
-  return name ? fmt::format("killed by SIG{}", name)
-              : fmt::format("killed by signal {}", signal.value_or(0));
+  return name ? fmt::format("killed by SIG{}{}", name, suffix)
+              : fmt::format("killed by signal {}{}", signal.value_or(0), suffix);
 }
 
 } // namespace hb::bench

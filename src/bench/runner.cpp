@@ -189,6 +189,13 @@ runner_environment(const Component& component, const Runner& runner,
   env.set("HOMEBOY_COMPONENT_ID", component.id);
   env.set("HOMEBOY_COMPONENT_PATH", component.local_path.string());
   env.set("HOMEBOY_SETTINGS_JSON", invocation.settings_json);
+  // This homeboy, so a runner can call it back (homeboy_bench_measure_instructions
+  // runs `"$HOMEBOY_BIN" runtime count-instructions`).
+  std::error_code self_ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", self_ec);
+  if (!self_ec) {
+    env.set("HOMEBOY_BIN", self.string());
+  }
   // Features of later issues; never leak a caller's values into a run.
   for (const char* name : {"HOMEBOY_BENCH_SHARED_STATE", "HOMEBOY_BENCH_INSTANCE_ID",
                            "HOMEBOY_BENCH_CONCURRENCY", "HOMEBOY_BENCH_EXTRA_WORKLOADS"}) {

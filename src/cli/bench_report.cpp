@@ -201,6 +201,10 @@ render_bench_report(const app::BenchReport& r, bool colour)
                      paint(r.component_id, Colour::bold, colour), count, count == 1 ? "" : "s",
                      r.iterations,
                      r.invocations > 1 ? fmt::format(" x {} invocations", r.invocations) : "");
+  if (r.counter) {
+    out.pop_back(); // the blank line goes after this one
+    out += fmt::format("Measure: user-space instructions, counted by {}\n\n", *r.counter);
+  }
   if (r.results) {
     for (const auto& s : r.results->scenarios) {
       const ScenarioComparison* cmp = r.comparison ? r.comparison->find(s.id) : nullptr;
@@ -242,7 +246,9 @@ render_bench_report(const app::BenchReport& r, bool colour)
     if (c.machine_speed) {
       out += fmt::format("Machine speed: index {:.0f} in this run, {:.0f} in the baseline's{}\n",
                          c.machine_speed->current_index, c.machine_speed->baseline_index,
-                         c.machine_speed->differs() ? " (see the warning below)" : " (same speed)");
+                         r.counter ? " (instruction counts do not depend on it)"
+                         : c.machine_speed->differs() ? " (see the warning below)"
+                                                      : " (same speed)");
     }
     for (const auto& round : r.decisive_rounds) {
       out += fmt::format("Until decisive: round {} re-ran {} with {} more iterations\n",

@@ -46,6 +46,7 @@ struct BenchArgs
   bool shell = false;
   std::optional<std::string> prepare;
   std::optional<std::uint64_t> seed;
+  std::string measure = "time";
   OutputOptions output;
 };
 
@@ -141,6 +142,7 @@ make_request(const BenchArgs& a, const Invocation& inv)
   r.shell = a.shell;
   r.prepare = a.prepare;
   r.seed = a.seed;
+  r.count_instructions = a.measure == "instructions";
   r.runner_args = inv.passthrough;
   r.command_line = inv.command_line;
   r.homeboy_version = HOMEBOY_VERSION;
@@ -232,6 +234,12 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   bench->add_option("--prepare", args->prepare,
                     "Run this command before every iteration of a timed command (not timed)");
   bench->add_option("--seed", args->seed, "Seed of the timed commands' shuffled order");
+  bench->add_option("--measure", args->measure,
+                    "What each iteration of a timed command measures: time (the default) or "
+                    "instructions (user-space instructions retired, through hardware counters "
+                    "or Valgrind's cachegrind; docs/bench.md, Counting instructions)")
+    ->check(CLI::IsMember({"time", "instructions"}))
+    ->default_val("time");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
 
   auto list_args = std::make_shared<BenchArgs>();

@@ -69,7 +69,10 @@ make_filter(const RunFilterArgs& a)
 int
 exit_code_for(const Error& error)
 {
-  return error.code.rfind("validation.", 0) == 0 ? 2 : 1;
+  // No instruction counter on this machine is a usage error too: nothing ran.
+  return error.code.rfind("validation.", 0) == 0 || error.code == "measure.counter_unavailable"
+           ? 2
+           : 1;
 }
 
 std::string

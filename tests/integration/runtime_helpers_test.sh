@@ -4,7 +4,10 @@
 # bench-helper.mjs, bench-helper.php) against the behavioural spec
 # (runtime-helpers.md, sections 2-5 and 7).
 #
-# Usage: tests/integration/runtime_helpers_test.sh <dir-containing-the-three-helpers>
+# Usage: tests/integration/runtime_helpers_test.sh <dir-containing-the-three-helpers> [homeboy]
+#
+# With the homeboy binary as second argument, homeboy_bench_measure_instructions
+# is also checked against it (real counts where Valgrind is installed).
 #
 # Needs bash, python3, node (v18+) and php-cli. Every check prints
 # "ok - <name>" or "not ok - <name>: expected X got Y"; the last line is
@@ -12,10 +15,11 @@
 
 set -u
 
-if [[ $# -ne 1 || ! -d "$1" ]]; then
-    echo "usage: $0 <dir-containing-the-three-helpers>" >&2
+if [[ $# -lt 1 || $# -gt 2 || ! -d "$1" ]]; then
+    echo "usage: $0 <dir-containing-the-three-helpers> [homeboy]" >&2
     exit 2
 fi
+HOMEBOY_UNDER_TEST="${2:-}"
 
 HELPER_DIR="$(cd "$1" && pwd)"
 SH_HELPER="$HELPER_DIR/bench-helper.sh"
@@ -133,7 +137,8 @@ done
 unset HOMEBOY_BENCH_SCENARIOS HOMEBOY_BENCH_RESULTS_FILE HOMEBOY_COMPONENT_ID \
       HOMEBOY_BENCH_ITERATIONS HOMEBOY_BENCH_RESPONSIVENESS_FILE \
       HOMEBOY_BENCH_PROGRESS HOMEBOY_BENCH_PROGRESS_STREAM HOMEBOY_RUN_DIR \
-      HOMEBOY_BENCH_PHASE_MEMORY_SAMPLE_INTERVAL_MS
+      HOMEBOY_BENCH_PHASE_MEMORY_SAMPLE_INTERVAL_MS HOMEBOY_BIN \
+      HOMEBOY_TEST_NO_PERF HOMEBOY_TEST_NO_VALGRIND
 
 # ==========================================================================
 # Shell helper
@@ -597,6 +602,87 @@ out="$(bash -euo pipefail -c '
     homeboy_write_bench_scenario_inventory --results-file "$2" --component c "${empty[@]:-}"
     echo done' _ "$SH_HELPER" "$SH_DIR/results/strict.json" 2>&1)"
 check_eq "sh helper works under set -euo pipefail" "done" "$out"
+
+# --- instruction counts (homeboy_bench_measure_instructions) ----------------
+# A stand-in homeboy answers like `runtime count-instructions --json`, so the
+# helper's bookkeeping is checked on any machine; the real binary follows.
+I="$SH_DIR/instructions"
+mkdir -p "$I"
+cat >"$I/fake-homeboy" <<'EOF'
+#!/usr/bin/env bash
+# Counts 1000 + the number of arguments after `--`; `fail` fails like a command
+# that failed under Valgrind.
+[[ "$1 $2 $3" == "runtime count-instructions --json" && "$4" == "--" ]] || exit 9
+shift 4
+if [[ "$1" == "fail" ]]; then
+    printf '{"success":false,"error":{"code":"measure.command_failed","message":"`fail` exited with code 3 under Valgrind (cachegrind); check that the command runs without Valgrind"}}\n'
+    exit 1
+fi
+printf '{"success":true,"data":{"variant":"count","payload":{"instructions":%d,"cache_misses":null,"counter":"cachegrind (valgrind)"}}}\n' $((1000 + $#))
+EOF
+chmod +x "$I/fake-homeboy"
+
+out="$(HOMEBOY_BIN="$I/fake-homeboy" HOMEBOY_RUN_DIR="$I/run" homeboy_bench_measure_instructions hash -- a b 2>"$SH_DIR/err")"
+rc=$?
+check_eq "sh measure_instructions returns 0" 0 "$rc"
+check_eq "sh measure_instructions prints nothing on stdout" "" "$out"
+HOMEBOY_BIN="$I/fake-homeboy" HOMEBOY_RUN_DIR="$I/run" homeboy_bench_measure_instructions hash -- a b c 2>"$SH_DIR/err"
+check_eq "sh measure_instructions appends one sample per call to \$HOMEBOY_RUN_DIR/instructions-<id>.json" \
+    '{"instructions":[1002,1003],"instruction_counter":"cachegrind (valgrind)"}' \
+    "$(json_get "$I/run/instructions-hash.json" 'd')"
+HOMEBOY_BIN="$I/fake-homeboy" homeboy_bench_measure_instructions other --payload "$I/other.json" -- x 2>"$SH_DIR/err"
+check_eq "sh measure_instructions --payload names the file" '[1001]' "$(json_get "$I/other.json" 'd["instructions"]')"
+
+HOMEBOY_BIN="$I/fake-homeboy" HOMEBOY_RUN_DIR="$I/run" homeboy_bench_measure_instructions hash -- fail 2>"$SH_DIR/err"
+rc=$?
+check_eq "sh measure_instructions returns homeboy's code when the command fails" 1 "$rc"
+check_contains "sh measure_instructions says why on stderr" "homeboy_bench_measure_instructions: \`fail\` exited with code 3 under Valgrind" "$(cat "$SH_DIR/err")"
+check_eq "sh measure_instructions adds no sample for a failed command" '[1002,1003]' \
+    "$(json_get "$I/run/instructions-hash.json" 'd["instructions"]')"
+
+HOMEBOY_RUN_DIR="$I/run" homeboy_bench_measure_instructions hash -- a 2>"$SH_DIR/err"
+rc=$?
+check_eq "sh measure_instructions without HOMEBOY_BIN returns 2" 2 "$rc"
+check_contains "sh measure_instructions names HOMEBOY_BIN" "HOMEBOY_BIN is required" "$(cat "$SH_DIR/err")"
+HOMEBOY_BIN="$I/fake-homeboy" homeboy_bench_measure_instructions hash a 2>"$SH_DIR/err"
+check_eq "sh measure_instructions without -- returns 2" 2 "$?"
+HOMEBOY_BIN="$I/fake-homeboy" homeboy_bench_measure_instructions 2>"$SH_DIR/err"
+check_eq "sh measure_instructions without a scenario id returns 2" 2 "$?"
+
+R="$I/results.json"
+(cd "$I" && homeboy_write_bench_results_from_payload_files --results-file "$R" --component comp \
+    --iterations 2 "hash=run/instructions-hash.json" 2>"$SH_DIR/err")
+rc=$?
+check_eq "sh results from instruction samples returns 0" 0 "$rc"
+check_eq "sh instruction samples become the metric instructions (median) and its distribution" \
+    '{"instructions":1002.5,"distributions":{"instructions":[1002.0,1003.0]}}' \
+    "$(json_get "$R" 'd["scenarios"][0]["metrics"]')"
+check_eq "sh instruction samples count as the scenario's iterations" 2 "$(json_get "$R" 'd["scenarios"][0]["iterations"]')"
+check_eq "sh the counter is kept in the scenario's metadata" '"cachegrind (valgrind)"' \
+    "$(json_get "$R" 'd["scenarios"][0]["metadata"]["instruction_counter"]')"
+check_eq "sh instruction counts get their default policy (lower is better, point test, 1 %)" \
+    '{"instructions":{"direction":"lower_is_better","variance_aware":false,"regression_test":"point_delta","regression_threshold_percent":1.0}}' \
+    "$(json_get "$R" 'd["metric_policies"]')"
+
+if [[ -n "$HOMEBOY_UNDER_TEST" ]]; then
+    HOMEBOY_TEST_NO_PERF=1 HOMEBOY_TEST_NO_VALGRIND=1 HOMEBOY_BIN="$HOMEBOY_UNDER_TEST" \
+        HOMEBOY_RUN_DIR="$I/real" homeboy_bench_measure_instructions t -- true 2>"$SH_DIR/err"
+    check_eq "sh measure_instructions with no counter returns 2" 2 "$?"
+    check_contains "sh measure_instructions with no counter names Valgrind" "apt-get install valgrind" "$(cat "$SH_DIR/err")"
+    if command -v valgrind >/dev/null 2>&1; then
+        for _ in 1 2; do
+            HOMEBOY_TEST_NO_PERF=1 HOMEBOY_BIN="$HOMEBOY_UNDER_TEST" HOMEBOY_RUN_DIR="$I/real" \
+                homeboy_bench_measure_instructions t -- sh -c 'echo hi >/dev/null' 2>"$SH_DIR/err"
+        done
+        check_eq "sh measure_instructions counts with the real homeboy under cachegrind" \
+            '[2,"cachegrind (valgrind)",true]' \
+            "$(json_get "$I/real/instructions-t.json" '[len(d["instructions"]), d["instruction_counter"], d["instructions"][0] > 10000]')"
+        HOMEBOY_TEST_NO_PERF=1 HOMEBOY_BIN="$HOMEBOY_UNDER_TEST" HOMEBOY_RUN_DIR="$I/real" \
+            homeboy_bench_measure_instructions t -- sh -c 'echo broken >&2; exit 4' 2>"$SH_DIR/err"
+        check_eq "sh measure_instructions: a command failing under Valgrind returns 1" 1 "$?"
+        check_contains "sh measure_instructions: the failure names Valgrind" "exited with code 4 under Valgrind" "$(cat "$SH_DIR/err")"
+    fi
+fi
 
 # ==========================================================================
 # JS helper

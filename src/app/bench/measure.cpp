@@ -136,6 +136,7 @@ measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::pa
   options.seed = seed;
   options.should_cancel = interrupted;
   options.group = p.group;
+  options.counter = p.counter;
   auto run = time_commands(commands, options);
   if (!run) {
     round.failure = run.error();
@@ -154,10 +155,14 @@ measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::pa
     if (auto nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
     round.command_failures.push_back(
       fmt::format("{}: {} iteration{} of {} failed, first {} {}{}; failed iterations are left "
-                  "out of the timings",
+                  "out of the {}{}",
                   c.name, c.failures.size(), c.failures.size() == 1 ? "" : "s",
                   iterations + options.warmup, first.warmup ? "(warmup)" : "",
-                  first.describe(), tail.empty() ? "" : ": " + tail));
+                  first.describe(), tail.empty() ? "" : ": " + tail,
+                  p.counter ? "counts" : "timings",
+                  p.counter == measure::Counter::cachegrind
+                    ? "; check that the command runs without Valgrind"
+                    : ""));
   }
   auto written = fs::write_file_atomic(
     results_file, timing_results_json(*run, options, request.regression_threshold,

@@ -34,6 +34,8 @@ struct Prepared
   Component component;
   bench::Runner runner;                        // unless commands are timed
   std::vector<bench::TimedCommand> commands;   // --exec or bench.commands
+  /// --measure instructions: the counter every iteration uses.
+  std::optional<measure::Counter> counter;
   std::filesystem::path baseline_file;  // the homeboy.json holding baselines
   std::vector<bench::HelperFile> helpers;
   std::string settings_json;

@@ -141,7 +141,24 @@ prepare(const BenchRequest& request)
       return Unexpected(commands.error());
     }
     p.commands = std::move(*commands);
+    if (request.count_instructions) {
+      // Before anything runs or is recorded: no counter, no run (exit 2).
+      auto counter = measure::select_counter();
+      if (!counter) {
+        return Unexpected(counter.error());
+      }
+      p.counter = *counter;
+    }
     return p;
+  }
+  if (request.count_instructions) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--measure instructions counts commands homeboy runs itself "
+                                  "(--exec NAME=COMMAND or bench.commands in homeboy.json); "
+                                  "component `{}` uses a runner script, which can count a "
+                                  "command with homeboy_bench_measure_instructions "
+                                  "(docs/runner-contract.md)",
+                                  p.component.id));
   }
   if (request.shell || request.prepare || request.seed) {
     return make_error("validation.invalid_argument",

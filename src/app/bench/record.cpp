@@ -243,6 +243,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                       {"requested_ratchet", request.ratchet}};
   if (report.baseline_pending) meta["baseline"]["pending"] = true;
   meta["measured_by"] = report.measured_by;
+  if (report.counter) meta["measure"] = {{"kind", "instructions"}, {"counter", *report.counter}};
   if (report.exec_seed) {
     Json commands = Json::array();
     for (const auto& c : p.commands) commands.push_back({{"name", c.name}, {"command", c.command}});

@@ -170,6 +170,91 @@ with open(path, "a", encoding="utf-8") as handle:
 ' "$file" "$now" "$elapsed" "${1:-}"
 }
 
+# homeboy_bench_measure_instructions <scenario-id> [--payload FILE] -- <command> [args...]
+#
+# Count the user-space instructions of one run of <command>, the way
+# `homeboy bench --measure instructions` counts them (hardware counters, else
+# Valgrind's cachegrind; "$HOMEBOY_BIN" runtime count-instructions --json),
+# and append the count as one sample to the scenario's payload file, by
+# default "$HOMEBOY_RUN_DIR/instructions-<scenario-id>.json" (created when
+# missing; other keys in it are kept):
+#   {"instructions":[123456,...],"cache_misses":[...],"instruction_counter":"cachegrind (valgrind)"}
+# cache_misses only where the counter gives them. Call it once per iteration,
+# then pass "<scenario-id>=<payload file>" as a record to
+# homeboy_write_bench_results_from_payload_files, which turns the samples into
+# the metric `instructions` (their median, with their distribution) and its
+# default policy (lower is better, 1 %). The command's stdout is discarded.
+# Returns 2 on usage errors or without HOMEBOY_BIN; when the command fails or
+# cannot be counted, homeboy's exit code with its message on stderr.
+homeboy_bench_measure_instructions() {
+    local fn="homeboy_bench_measure_instructions"
+    local id="${1:-}"
+    local payload=""
+    if [[ -z "$id" || "$id" == -* || "$id" == */* ]]; then
+        printf '%s: usage: %s <scenario-id> [--payload FILE] -- <command> [args...]\n' "$fn" "$fn" >&2
+        return 2
+    fi
+    shift
+    if [[ "${1:-}" == "--payload" ]]; then
+        payload="${2:-}"
+        shift 2 || shift
+    fi
+    if [[ "${1:-}" != "--" || $# -lt 2 ]]; then
+        printf '%s: usage: %s <scenario-id> [--payload FILE] -- <command> [args...]\n' "$fn" "$fn" >&2
+        return 2
+    fi
+    shift
+    if [[ -z "${HOMEBOY_BIN:-}" ]]; then
+        printf '%s: HOMEBOY_BIN is required (homeboy bench exports it to runners)\n' "$fn" >&2
+        return 2
+    fi
+    if [[ -z "$payload" ]]; then
+        if [[ -z "${HOMEBOY_RUN_DIR:-}" ]]; then
+            printf '%s: HOMEBOY_RUN_DIR is required without --payload\n' "$fn" >&2
+            return 2
+        fi
+        payload="$HOMEBOY_RUN_DIR/instructions-$id.json"
+    fi
+    __homeboy_bench_require_python3 "$fn" || return 2
+
+    local counted status=0
+    counted="$("$HOMEBOY_BIN" runtime count-instructions --json -- "$@")" || status=$?
+    if (( status != 0 )); then
+        # The error envelope's message says why (counter missing, command failed).
+        printf '%s' "$counted" | python3 -c '
+import json, sys
+try:
+    message = json.load(sys.stdin)["error"]["message"]
+except Exception:
+    message = "homeboy runtime count-instructions failed"
+sys.stderr.write("%s: %s\n" % (sys.argv[1], message))
+' "$fn" || true
+        return "$status"
+    fi
+    mkdir -p -- "$(dirname -- "$payload")" || return 1
+    printf '%s' "$counted" | python3 -c '
+import json, os, sys
+path = sys.argv[1]
+count = json.load(sys.stdin)["data"]["payload"]
+data = {}
+if os.path.exists(path):
+    with open(path, "r", encoding="utf-8") as handle:
+        data = json.load(handle)
+    if not isinstance(data, dict):
+        sys.stderr.write("%s: payload %s must be a JSON object\n" % (sys.argv[2], path))
+        sys.exit(1)
+data.setdefault("instructions", []).append(count["instructions"])
+if count.get("cache_misses") is not None:
+    data.setdefault("cache_misses", []).append(count["cache_misses"])
+data["instruction_counter"] = count["counter"]
+tmp = path + ".tmp"
+with open(tmp, "w", encoding="utf-8") as handle:
+    json.dump(data, handle, separators=(",", ":"))
+    handle.write("\n")
+os.replace(tmp, path)
+' "$payload" "$fn"
+}
+
 # homeboy_write_empty_bench_results [component] [iterations] [file]
 #
 # Overwrite the results file with a result that has no scenarios:
@@ -419,6 +504,7 @@ if extras_file:
             extras[key] = extra_doc[key]
 
 scenarios = []
+counted_metrics = set()
 for record in sys.argv[1:]:
     if record == "":
         continue
@@ -449,23 +535,45 @@ for record in sys.argv[1:]:
             samples = sorted(float(value) / 1e6 for value in timings)
         except (TypeError, ValueError) as err:
             fail("%s: %s: invalid timings_ns: %s" % (FN, scenario_id, err))
-        if not samples:
+        counts = payload.get("instructions")
+        if not isinstance(counts, list):
+            counts = []
+        try:
+            counts = [float(value) for value in counts]
+            misses = [float(value) for value in payload.get("cache_misses") or []]
+        except (TypeError, ValueError) as err:
+            fail("%s: %s: invalid instruction counts: %s" % (FN, scenario_id, err))
+        if not samples and not counts:
             sys.stderr.write("WORKLOAD_WARN: %s emitted no timings\n" % scenario_id)
             continue
-        metrics = {
-            "mean_ms": sum(samples) / len(samples),
-            "p50_ms": percentile(samples, 0.50),
-            "p95_ms": percentile(samples, 0.95),
-            "p99_ms": percentile(samples, 0.99),
-            "min_ms": samples[0],
-            "max_ms": samples[-1],
-        }
+        metrics = {}
+        if samples:
+            metrics = {
+                "mean_ms": sum(samples) / len(samples),
+                "p50_ms": percentile(samples, 0.50),
+                "p95_ms": percentile(samples, 0.95),
+                "p99_ms": percentile(samples, 0.99),
+                "min_ms": samples[0],
+                "max_ms": samples[-1],
+            }
+        if counts:
+            # homeboy_bench_measure_instructions samples, in the order taken.
+            metrics["instructions"] = percentile(sorted(counts), 0.50)
+            metrics["distributions"] = {"instructions": counts}
+            if len(misses) == len(counts):
+                metrics["cache_misses"] = percentile(sorted(misses), 0.50)
+                metrics["distributions"]["cache_misses"] = misses
+                counted_metrics.add("cache_misses")
+            counted_metrics.add("instructions")
+            counter = payload.get("instruction_counter")
+            if isinstance(counter, str):
+                scenario.setdefault("metadata", {})["instruction_counter"] = counter
         extra_metrics = payload.get("metrics")
         if isinstance(extra_metrics, dict):
             for name, value in extra_metrics.items():
                 if is_number(value):
                     metrics[name] = value
-        scenario["iterations"] = len(samples)
+        scenario["iterations"] = len(samples) or len(counts)
         scenario["metrics"] = metrics
 
     if record_file not in ("", "null"):
@@ -480,7 +588,9 @@ for record in sys.argv[1:]:
 
     for key in ("metadata", "artifacts"):
         if isinstance(payload.get(key), dict):
-            scenario[key] = payload[key]
+            merged = dict(scenario.get(key, {}))
+            merged.update(payload[key])
+            scenario[key] = merged
 
     if "peak_rss_bytes" in payload:
         try:
@@ -498,6 +608,19 @@ envelope = {
 for key in ("metadata", "metric_groups", "span_definitions", "artifacts", "timeline"):
     if extras[key]:
         envelope[key] = extras[key]
+if counted_metrics:
+    # The default policy of counted metrics, as bench --measure instructions
+    # declares it: a count barely moves with load, so 1 % of the median is real.
+    thresholds = {"instructions": 1.0, "cache_misses": 10.0}
+    envelope["metric_policies"] = {
+        name: {
+            "direction": "lower_is_better",
+            "variance_aware": False,
+            "regression_test": "point_delta",
+            "regression_threshold_percent": thresholds[name],
+        }
+        for name in sorted(counted_metrics)
+    }
 
 text = json.dumps(envelope, indent=2, ensure_ascii=True) + "\n"
 with open(results_file, "w", encoding="utf-8") as handle:
