@@ -7,6 +7,7 @@
 #include "app/runs_readers.hpp"
 #include "app/runs_service.hpp"
 #include "bench/compare.hpp"
+#include "bench/units.hpp"
 #include "util/json.hpp"
 
 #include <fmt/core.h>
@@ -89,12 +90,6 @@ side_json(const char* label, const Run& run)
                                    {"rig_id", text_or_null(run.rig_id)},
                                    {"git_sha", text_or_null(run.git_sha)},
                                    {"cwd", text_or_null(run.cwd)}}}};
-}
-
-std::string
-number(double v)
-{
-  return format_value(v);
 }
 
 std::string
@@ -309,7 +304,9 @@ bench_compare_markdown(const Json& p)
       if (interval.is_object()) {
         ci = fmt::format("[{:+.1f}, {:+.1f}]%", interval["lower"].get<double>(), interval["upper"].get<double>());
       } else if (shift.is_object()) {
-        ci = fmt::format("[{}, {}]", number(shift["lower"].get<double>()), number(shift["upper"].get<double>()));
+        const std::string metric = text(row["metric"]);
+        ci = fmt::format("[{}, {}]", format_metric_delta(metric, shift["lower"].get<double>()),
+                         format_metric_delta(metric, shift["upper"].get<double>()));
       }
       const bool lower_better = s["direction"] == "lower_is_better";
       const bool worse = lower_better == (s["delta"].get<double>() > 0);
@@ -322,10 +319,13 @@ bench_compare_markdown(const Json& p)
     std::string n = row["from_samples"].get<std::size_t>() || row["to_samples"].get<std::size_t>()
                       ? fmt::format("{}/{}", row["from_samples"].get<std::size_t>(), row["to_samples"].get<std::size_t>())
                       : "-";
+    const std::string metric = text(row["metric"]);
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                       cell(text(row["scenario_id"])), cell(text(row["metric"])),
-                       number(row["from_value"].get<double>()), number(row["to_value"].get<double>()),
-                       number(row["delta"].get<double>()), change, ci, pv, n, verdict);
+                       cell(text(row["scenario_id"])), cell(metric),
+                       format_metric(metric, row["from_value"].get<double>()),
+                       format_metric(metric, row["to_value"].get<double>()),
+                       format_metric_delta(metric, row["delta"].get<double>()), change, ci, pv, n,
+                       verdict);
   }
   if (p["comparisons"].empty()) out += "| n/a | n/a | n/a | n/a | n/a | n/a | - | - | - | - |\n";
   if (!p["missing"].empty()) {

@@ -1,5 +1,6 @@
 #include "app/bench_service.hpp"
 #include "app/run_json.hpp"
+#include "bench/verdict_summary.hpp"
 #include "util/json.hpp"
 
 #include <algorithm>
@@ -144,6 +145,7 @@ metric_delta_json(const MetricDelta& d)
   if (!d.note.empty()) row["note"] = d.note;
   if (!d.reason.empty()) row["reason"] = d.reason;
   if (!d.remedy.empty()) row["remedy"] = d.remedy;
+  if (d.undecided != Undecided::none) row["undecided"] = to_string(d.undecided);
   return row;
 }
 
@@ -160,8 +162,21 @@ baseline_comparison_json(const BaselineComparison& c)
                          {"regression", s.regression}, {"improvement", s.improvement},
                          {"verdict", to_string(s.verdict)}});
   }
+  const VerdictCounts counts = count_verdicts(c);
+  Json undecided = Json::object();
+  for (const auto& [kind, n] : counts.undecided) {
+    undecided[to_string(kind)] = n;
+  }
   return Json{{"threshold_percent", c.threshold_percent},
               {"scenarios", std::move(scenarios)},
+              {"summary", {{"compared", counts.compared},
+                           {"decided", counts.decided()},
+                           {"unchanged", counts.unchanged},
+                           {"improved", counts.improved},
+                           {"regressed", counts.regressed},
+                           {"inconclusive", counts.inconclusive},
+                           {"undecided", std::move(undecided)},
+                           {"text", summarize(counts)}}},
               {"new_scenario_ids", c.new_scenario_ids},
               {"removed_scenario_ids", c.removed_scenario_ids},
               {"regression", c.regression},

@@ -5,6 +5,7 @@
 #include "analysis/jsonpath.hpp"
 #include "app/run_json.hpp"
 #include "app/runs_readers.hpp"
+#include "bench/units.hpp"
 #include "util/json.hpp"
 
 #include <fmt/core.h>
@@ -252,7 +253,12 @@ compare_markdown(const Json& payload)
                                       row["git_sha"].is_string() ? row["git_sha"].get<std::string>().substr(0, 12) : "-",
                                       cell(row["rig_id"]), cell(row["artifact_count"]),
                                       cell(row["scenario_id"])};
-    for (const auto& m : payload["metrics"]) cells.push_back(cell(row["metrics"][m.get<std::string>()]));
+    for (const auto& m : payload["metrics"]) {
+      const Json& v = row["metrics"][m.get<std::string>()];
+      // A metric's value in its unit (bench/units.hpp): 114.5 ms, not 114.529.
+      cells.push_back(v.is_number() ? bench::format_metric(m.get<std::string>(), v.get<double>())
+                                    : cell(v));
+    }
     for (auto& c : cells) {
       std::string escaped;
       for (char ch : c) escaped += ch == '|' ? std::string("\\|") : std::string(1, ch);

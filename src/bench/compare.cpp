@@ -26,6 +26,32 @@ to_string(Verdict verdict)
   return "unchanged";
 }
 
+const char*
+to_string(Undecided why)
+{
+  switch (why) {
+  case Undecided::none: return "none";
+  case Undecided::one_session: return "one_session";
+  case Undecided::session_spread: return "session_spread";
+  case Undecided::interval_too_wide: return "interval_too_wide";
+  case Undecided::machine_speed: return "machine_speed";
+  }
+  return "none";
+}
+
+const char*
+describe(Undecided why)
+{
+  switch (why) {
+  case Undecided::one_session: return "one session a side and no run history";
+  case Undecided::session_spread: return "within the spread between sessions";
+  case Undecided::interval_too_wide: return "interval too wide for the threshold";
+  case Undecided::machine_speed: return "the machine's speed changed";
+  case Undecided::none: break;
+  }
+  return "undecided";
+}
+
 std::optional<Statistics>
 parse_statistics(std::string_view text)
 {
@@ -370,6 +396,7 @@ explain_inconclusive(MetricDelta& d, const Compared& c, const MetricPolicy& poli
       "cannot be told from a real change",
       s->estimate_pct, s->lower_pct, s->upper_pct);
     d.remedy = k_session_remedy;
+    d.undecided = Undecided::one_session;
   } else if (s && within_says_changed) {
     d.reason = fmt::format(
       "the samples differ, but the sessions' centres moved by {:+.1f}% (95% interval {:+.1f}% "
@@ -378,17 +405,20 @@ explain_inconclusive(MetricDelta& d, const Compared& c, const MetricPolicy& poli
       s->source);
     d.remedy = "measure more sessions (`--runs N` with a larger N on either side) to narrow "
                "the interval";
+    d.undecided = Undecided::session_spread;
   } else if (s) {
     d.reason = fmt::format("the change of the sessions' centres ({:+.1f}%, 95% interval "
                            "{:+.1f}% to {:+.1f}%) is neither shown beyond nor within {}",
                            s->estimate_pct, s->lower_pct, s->upper_pct, threshold_text(policy));
     d.remedy = "more sessions (`--runs N`) or iterations narrow the interval; a wider "
                "threshold may suit this metric's noise";
+    d.undecided = Undecided::interval_too_wide;
   } else {
     d.reason = fmt::format("the change is neither shown beyond nor within {}",
                            threshold_text(policy));
     d.remedy = "more iterations narrow the interval (`--until-decisive`); a wider threshold may "
                "suit this metric's noise";
+    d.undecided = Undecided::interval_too_wide;
   }
 }
 
@@ -478,6 +508,7 @@ discount_machine_speed(MetricDelta& d, const SpeedComparison& speed, const Metri
   d.remedy = "re-run when the machine runs at the baseline's speed (a quieter moment or "
              "machine), measure more sessions (`--runs 3`), or count instructions "
              "(`--measure instructions`), which the machine's speed does not change";
+  d.undecided = Undecided::machine_speed;
 }
 
 Verdict

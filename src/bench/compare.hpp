@@ -45,6 +45,19 @@ namespace hb::bench {
 enum class Verdict { unchanged, improved, regressed, inconclusive };
 const char* to_string(Verdict verdict); // "unchanged" | "improved" | ...
 
+/// Why a metric stayed `inconclusive`: what the summary line counts.
+enum class Undecided
+{
+  none,
+  one_session,       // one session a side and no run history
+  session_spread,    // the samples differ, the sessions' spread explains it
+  interval_too_wide, // neither shown beyond nor within the thresholds
+  machine_speed,     // the machine's own change of speed explains it
+};
+const char* to_string(Undecided why); // "one_session" | ... (JSON `undecided`)
+/// A few words for the summary line: "one session a side, no history".
+const char* describe(Undecided why);
+
 enum class Statistics { sound, documented };
 std::optional<Statistics> parse_statistics(std::string_view text);
 std::optional<stats::Correction> parse_correction(std::string_view text); // none|holm|bh
@@ -106,6 +119,7 @@ struct MetricDelta
   /// otherwise.
   std::string reason;
   std::string remedy;
+  Undecided undecided = Undecided::none;
   /// Times and rates when the machine ran at a clearly different speed than
   /// for the baseline (machine_speed.hpp): the change in percent with the
   /// speed taken out (the current value divided by the slowdown, or, for a

@@ -177,6 +177,13 @@ runner_environment(const Component& component, const Runner& runner,
   env.set("HOMEBOY_BENCH_RUN_ID", invocation.run_id);
   env.set("HOMEBOY_BENCH_RESPONSIVENESS_FILE",
           (invocation.run_dir / "bench-responsiveness.jsonl").string());
+  // Where the sidecar writer (runtime-helpers.md 8.6) puts findings, as the
+  // original points them for every extension-script run.
+  env.set("HOMEBOY_LINT_FINDINGS_FILE", (invocation.run_dir / "lint-findings.json").string());
+  env.set("HOMEBOY_TEST_FAILURES_FILE", (invocation.run_dir / "test-failures.json").string());
+  env.set("HOMEBOY_TEST_RESULTS_FILE", (invocation.run_dir / "test-results.json").string());
+  env.set("HOMEBOY_FIX_RESULTS_FILE", (invocation.run_dir / "fix-results.json").string());
+  env.set("HOMEBOY_ANNOTATIONS_DIR", (invocation.run_dir / "annotations").string());
   env.set("HOMEBOY_EXTENSION_ID", runner.extension_id);
   env.set("HOMEBOY_EXTENSION_PATH", runner.extension_path.string());
   env.set("HOMEBOY_COMPONENT_ID", component.id);
@@ -208,6 +215,19 @@ invoke_runner(const Runner& runner, const Component& component, const Environmen
   if (invocation.log_tag.empty()) {
     stdfs::remove(invocation.run_dir / "bench-responsiveness.jsonl", ec);
   }
+  // runtime-helpers.md: core creates the annotations directory. An empty
+  // one is removed again after the runner, so it never counts as evidence.
+  const stdfs::path annotations = invocation.run_dir / "annotations";
+  stdfs::create_directories(annotations, ec);
+  struct DropIfEmpty
+  {
+    const stdfs::path& dir;
+    ~DropIfEmpty()
+    {
+      std::error_code ignored;
+      if (stdfs::is_empty(dir, ignored)) stdfs::remove(dir, ignored);
+    }
+  } drop_if_empty{annotations};
   for (const auto& argv : runner.commands) {
     SpawnSpec spec;
     spec.argv = argv;

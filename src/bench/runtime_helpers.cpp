@@ -15,6 +15,12 @@ namespace {
 const char*
 env_var_for(std::string_view file_name)
 {
+  if (file_name == "runner-steps.sh") return "HOMEBOY_RUNTIME_RUNNER_STEPS";
+  if (file_name == "runner-prelude.sh") return "HOMEBOY_RUNTIME_RUNNER_PRELUDE";
+  if (file_name == "bash-preflight.sh") return "HOMEBOY_RUNTIME_BASH_PREFLIGHT";
+  if (file_name == "failure-trap.sh") return "HOMEBOY_RUNTIME_FAILURE_TRAP";
+  if (file_name == "sidecar-writer.sh") return "HOMEBOY_RUNTIME_SIDECAR_WRITER";
+  if (file_name == "resolve-context.sh") return "HOMEBOY_RUNTIME_RESOLVE_CONTEXT";
   if (file_name == "bench-helper.sh") return "HOMEBOY_RUNTIME_BENCH_HELPER_SH";
   if (file_name == "bench-helper.mjs") return "HOMEBOY_RUNTIME_BENCH_HELPER_JS";
   if (file_name == "bench-helper.php") return "HOMEBOY_RUNTIME_BENCH_HELPER_PHP";

@@ -1,5 +1,7 @@
 #include "cli/bench_report.hpp"
 
+#include "bench/units.hpp"
+#include "bench/verdict_summary.hpp"
 #include "stats/descriptive.hpp"
 #include "util/table.hpp"
 #include "util/term.hpp"
@@ -62,11 +64,12 @@ std::string
 format_change(const MetricDelta& d)
 {
   std::string change = d.delta_pct ? fmt::format("{:+.1f}%", *d.delta_pct)
-                                   : (d.delta >= 0 ? "+" : "") + format_value(d.delta);
+                                   : format_metric_delta(d.name, d.delta);
   if (d.interval) {
     change += fmt::format(" [{:+.1f}, {:+.1f}]", d.interval->lower, d.interval->upper);
   } else if (d.shift) {
-    change += fmt::format(" [{}, {}]", format_value(d.shift->lower), format_value(d.shift->upper));
+    change += fmt::format(" [{}, {}]", format_metric_delta(d.name, d.shift->lower),
+                          format_metric_delta(d.name, d.shift->upper));
   }
   return change;
 }
@@ -101,9 +104,11 @@ render_scenario(const Scenario& s, const ScenarioComparison* cmp, bool colour)
     const MetricDelta* d = find_delta(cmp, name);
     const auto* samples = s.samples(name);
     std::string n = samples ? std::to_string(samples->size()) : "";
-    std::string shown = value ? format_value(*value) : "";
+    std::string shown = value ? format_metric(name, *value) : "";
     if (!cmp) {
-      table.add_row({name, value ? shown : fmt::format("median {}", format_value(median_of(samples))), n});
+      table.add_row(
+        {name, value ? shown : fmt::format("median {}", format_metric(name, median_of(samples))),
+         n});
     } else if (d) {
       std::string label = name;
       if (d->regression_test != RegressionTest::point_delta) {
@@ -112,10 +117,12 @@ render_scenario(const Scenario& s, const ScenarioComparison* cmp, bool colour)
       // The p-value of the direction the data moved, after correction.
       const bool worse = (d->direction == Direction::lower_is_better) == (d->delta > 0);
       auto p = worse ? d->p_value_adjusted : d->improvement_p_value_adjusted;
-      table.add_row({label, format_value(d->baseline_value), format_value(d->current_value),
+      table.add_row({label, format_metric(name, d->baseline_value),
+                     format_metric(name, d->current_value),
                      format_change(*d), format_p(p), n, verdict(d->verdict, colour)});
     } else {
-      table.add_row({name, "", value ? shown : format_value(median_of(samples)), "", "", n, ""});
+      table.add_row(
+        {name, "", value ? shown : format_metric(name, median_of(samples)), "", "", n, ""});
     }
   }
   for (const auto& line : split_lines(table.render())) {
@@ -146,6 +153,24 @@ inconclusive_remedy(const BaselineComparison& c)
     }
   }
   return "more iterations, or --runs 3, would tell";
+}
+
+// "sha256: wall_ms 17.40 ms → 31.92 ms (+83.5%)": the regressed metrics in
+// their units (the JSON `reasons` keep the original's exact numbers).
+std::vector<std::string>
+regressions(const BaselineComparison& c)
+{
+  std::vector<std::string> out;
+  for (const auto& s : c.scenarios) {
+    for (const auto& d : s.metric_deltas) {
+      if (d.verdict != Verdict::regressed) continue;
+      out.push_back(fmt::format("{}: {} {} → {}{}", s.id, d.name,
+                                format_metric(d.name, d.baseline_value),
+                                format_metric(d.name, d.current_value),
+                                d.delta_pct ? fmt::format(" ({:+.1f}%)", *d.delta_pct) : ""));
+    }
+  }
+  return out;
 }
 
 } // namespace
@@ -261,7 +286,7 @@ render_bench_report(const app::BenchReport& r, bool colour)
     verdict_line = paint("FAILED", Colour::red, colour) + ": gates or budgets failed";
   } else if (r.comparison && r.comparison->regression) {
     verdict_line = paint("REGRESSED", Colour::red, colour) + ": "
-                   + fmt::format("{}", fmt::join(r.comparison->reasons, "; "));
+                   + fmt::format("{}", fmt::join(regressions(*r.comparison), "; "));
   } else if (r.comparison && r.comparison->inconclusive && r.exit_code != 0) {
     verdict_line = paint("INCONCLUSIVE", Colour::yellow, colour) + ": "
                    + fmt::format("{} (--fail-on-inconclusive)",
@@ -275,7 +300,12 @@ render_bench_report(const app::BenchReport& r, bool colour)
                                   inconclusive_remedy(*r.comparison));
     }
   }
-  out += fmt::format("\nResult: {} (exit {})\n", verdict_line, r.exit_code);
+  out += "\n";
+  if (r.comparison) {
+    std::string counts = summarize(count_verdicts(*r.comparison));
+    if (!counts.empty()) out += fmt::format("Verdicts: {}\n", counts);
+  }
+  out += fmt::format("Result: {} (exit {})\n", verdict_line, r.exit_code);
   if (!r.run_id.empty()) {
     out += fmt::format("Recorded as run {}\n", r.run_id);
   }

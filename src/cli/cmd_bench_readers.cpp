@@ -6,6 +6,7 @@
 
 #include "app/runs_readers.hpp"
 #include "bench/compare.hpp"
+#include "bench/units.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
 #include "util/json.hpp"
@@ -32,6 +33,13 @@ std::string
 value_text(const Json& v)
 {
   return v.is_number() ? bench::format_value(v.get<double>()) : "-";
+}
+
+// A value of `metric`, in its unit (bench/units.hpp).
+std::string
+metric_text(const std::string& metric, const Json& v)
+{
+  return v.is_number() ? bench::format_metric(metric, v.get<double>()) : "-";
 }
 
 std::string
@@ -82,7 +90,7 @@ render_history(const Json& p)
     }
     std::size_t n = point["sample_count"].get<std::size_t>();
     table.add_row({std::to_string(i + 1), short_id(json_text(point["run_id"])), minutes(point["started_at"]),
-                   json_text(point["git_sha"]).substr(0, 12), value_text(point["value"]),
+                   json_text(point["git_sha"]).substr(0, 12), metric_text(metric, point["value"]),
                    n ? std::to_string(n) : "", mark});
   }
   out += indent(table.render());
@@ -105,9 +113,9 @@ render_history(const Json& p)
       out += fmt::format("    before: runs {}-{}, median {}, mean {}; after: runs {}-{}, median {}, "
                          "mean {}\n",
                          b["first_index"].get<std::size_t>() + 1, b["last_index"].get<std::size_t>() + 1,
-                         value_text(b["median"]), value_text(b["mean"]),
+                         metric_text(metric, b["median"]), metric_text(metric, b["mean"]),
                          a["first_index"].get<std::size_t>() + 1, a["last_index"].get<std::size_t>() + 1,
-                         value_text(a["median"]), value_text(a["mean"]));
+                         metric_text(metric, a["median"]), metric_text(metric, a["mean"]));
     }
     const Json& last = p["change_points"].back();
     out += fmt::format("\nCompare the runs on either side: homeboy runs bench-compare --from-run {} "

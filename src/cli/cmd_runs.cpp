@@ -7,6 +7,7 @@
 #include "app/reconcile.hpp"
 #include "app/run_json.hpp"
 #include "app/runs_service.hpp"
+#include "bench/units.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
 #include "util/fs.hpp"
@@ -98,7 +99,7 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
     out += "\nhotspots (slowest timings)\n";
     using A = TextTable::Align;
     TextTable table({"scenario", "metric", "value"}, {A::left, A::left, A::right});
-    for (const auto& h : hot) table.add_row({h.scenario_id, h.name, fmt::format("{:g}", h.value)});
+    for (const auto& h : hot) table.add_row({h.scenario_id, h.name, bench::format_metric(h.name, h.value)});
     out += indent(table.render());
   }
   if (!metrics.empty()) {
@@ -107,7 +108,7 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
       using A = TextTable::Align;
       TextTable table({"scenario", "metric", "value", "samples"}, {A::left, A::left, A::right, A::right});
       for (const auto& m : metrics) {
-        table.add_row({m.scenario_id, m.name, fmt::format("{:g}", m.value),
+        table.add_row({m.scenario_id, m.name, bench::format_metric(m.name, m.value),
                        m.samples.empty() ? "" : std::to_string(m.samples.size())});
       }
       out += indent(table.render());

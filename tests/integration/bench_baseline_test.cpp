@@ -114,7 +114,7 @@ TEST_F(BenchBaseline, RegressionExitsOneWithReasonsAndIsRecordedFailed)
   auto human = run({"bench", "svc", "--iterations", "3", "--setting", "scale=2"});
   EXPECT_EQ(human.exit_code, 1) << human.describe();
   EXPECT_THAT(human.out, HasSubstr("REGRESSED"));
-  EXPECT_THAT(human.out, HasSubstr("cold_start: p95_ms 10 → 20 (+100.0%)"));
+  EXPECT_THAT(human.out, HasSubstr("cold_start: p95_ms 10.00 ms → 20.00 ms (+100.0%)"));
   EXPECT_THAT(human.out, HasSubstr("(exit 1)"));
 }
 

@@ -213,7 +213,7 @@ TEST_F(BenchBasic, BenchListReportsInventoryAndRecordsNothing)
   EXPECT_EQ(p["scenarios"][1]["tags"], Json({"slow", "io"}));
 
   // Only the inventory was asked for; no workload ran, nothing was recorded.
-  EXPECT_EQ(read_file(dir / "inventory.log"), "list scenarios=\n");
+  EXPECT_EQ(read_file(dir / "inventory.log"), "list scenarios= iterations=0\n");
   EXPECT_TRUE(list_runs().empty());
 
   auto human = run({"bench", "list", "inv"});
@@ -240,13 +240,37 @@ TEST_F(BenchBasic, ScenarioSelectionRunsOnlyTheSelectedScenario)
   Json p = r.payload();
   EXPECT_THAT(scenario_ids(p["results"]), ElementsAre("beta"));
   // Validated against the inventory first, then run with the selector.
-  EXPECT_EQ(read_file(dir / "inventory.log"), "list scenarios=\nrun scenarios=beta\n");
+  EXPECT_EQ(read_file(dir / "inventory.log"), "list scenarios= iterations=0\nrun scenarios=beta\n");
 
   std::string id = p["persisted_run"].value("run_id", "");
   Json rec = show_run(id);
   EXPECT_EQ(rec["scenario_ids"], Json({"beta"}));
   EXPECT_EQ(ids_of(list_runs({"--scenario", "beta"})), std::vector<std::string>{id});
   EXPECT_TRUE(list_runs({"--scenario", "alpha"}).empty());
+}
+
+TEST_F(BenchBasic, TheSelectionFiltersResultsOfARunnerThatIgnoresIt)
+{
+  // The runner measures everything and even repeats an unselected id; only
+  // the selected scenarios reach the results, the comparison and the
+  // baseline.
+  fs::path dir = make_component("ign", "ignores_selection.sh");
+  auto r = bench_json({"ign", "--iterations", "2", "--scenario", "alpha", "--scenario", "beta",
+                       "--baseline"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_THAT(scenario_ids(r.payload()["results"]), ElementsAre("alpha", "beta"));
+  OrderedJson saved = OrderedJson::parse(read_file(dir / "homeboy.json"));
+  std::vector<std::string> baseline_ids;
+  for (const auto& s : saved["baselines"]["bench"]["metadata"]["scenarios"]) {
+    baseline_ids.push_back(s["id"]);
+  }
+  EXPECT_THAT(baseline_ids, ElementsAre("alpha", "beta"));
+
+  // Without a selection the duplicate is the runner's error, as before.
+  auto all = bench_json({"ign", "--iterations", "2"});
+  EXPECT_NE(all.exit_code, 0);
+  EXPECT_THAT(all.payload()["failure"].value("message", ""),
+              HasSubstr("duplicate scenario id \"gamma\""));
 }
 
 TEST_F(BenchBasic, RepeatedScenarioFlagsAreForwardedCommaSeparated)

@@ -95,7 +95,12 @@ TEST_F(BenchDecide, EveryMetricGetsAVerdictWithPValueAndInterval)
   EXPECT_THAT(human.out, HasSubstr("+10.0% ["));
   EXPECT_THAT(human.out, HasSubstr("<0.001"));
   EXPECT_THAT(human.out, HasSubstr("Statistics: 2 tests, holm correction, alpha 0.05"));
-  EXPECT_THAT(human.out, HasSubstr("REGRESSED: moving: t 100.075 → 110.0825 (+10.0%)"));
+  // Values in four significant digits (the JSON reasons above keep them
+  // exact), and a count of what was decided.
+  EXPECT_THAT(human.out, HasSubstr("REGRESSED: moving: t 100.1 → 110.1 (+10.0%)"));
+  EXPECT_THAT(human.out, HasSubstr("Verdicts: 2 metrics compared, all decided (1 regressed, "
+                                   "1 unchanged)"));
+  EXPECT_EQ(cmp["summary"]["decided"], 2);
 }
 
 TEST_F(BenchDecide, DocumentedRulesRemainAvailable)
@@ -124,6 +129,9 @@ TEST_F(BenchDecide, FailOnInconclusiveGatesOnUndecidedScenarios)
   auto lenient = run({"bench", "svc", "--iterations", "2"});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.describe();
   EXPECT_THAT(lenient.out, HasSubstr("inconclusive: steady, moving"));
+  // The summary says why nothing was decided: one session each, no history.
+  EXPECT_THAT(lenient.out, HasSubstr("Verdicts: 2 metrics compared: 0 decided; 2 not decided "
+                                     "(2 one session a side and no run history)"));
 
   auto strict = bench_json({"svc", "--iterations", "2", "--fail-on-inconclusive"});
   EXPECT_EQ(strict.exit_code, 1) << strict.describe();

@@ -69,6 +69,7 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
   const auto& proc = exit->process;
   ParseOptions options = p.parse_options;
   options.source_name = fmt::format("results file {}", results_file.string());
+  options.scenarios = scenarios; // a runner may ignore HOMEBOY_BENCH_SCENARIOS
   std::error_code ec;
   bool have_results = stdfs::exists(results_file, ec);
   Result<BenchResults> parsed = have_results ? parse_results_file(results_file, options)

@@ -241,7 +241,10 @@ discover(const Prepared& p, const BenchRequest& request)
   inv.run_id = "";
   inv.run_dir = scratch->path();
   inv.results_file = scratch->path() / "bench-results.json";
-  inv.iterations = request.iterations;
+  // As the original: discovery asks for no iterations, so a runner that
+  // ignores HOMEBOY_BENCH_LIST_ONLY measures nothing (its fixture runner
+  // refuses to run a workload at 0).
+  inv.iterations = 0;
   inv.list_only = true;
   auto exit = run_runner(p, request, inv);
   if (!exit) {
@@ -258,6 +261,7 @@ discover(const Prepared& p, const BenchRequest& request)
   }
   ParseOptions options = p.parse_options;
   options.source_name = fmt::format("scenario inventory from {}", p.runner.description);
+  options.inventory = true;
   auto parsed = parse_results_file(inv.results_file, options);
   if (!parsed && parsed.error().code == "results.missing") {
     return make_error("results.missing",

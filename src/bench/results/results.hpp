@@ -146,6 +146,15 @@ struct ParseOptions
   std::string source_name = "results file";
   /// Largest accepted file, in bytes (parse_results_file only).
   std::uint64_t max_bytes = 64ull * 1024 * 1024;
+  /// `--scenario`: only these scenario ids are read (as the original does,
+  /// before any check, so a runner that ignores HOMEBOY_BENCH_SCENARIOS
+  /// cannot bring unselected or duplicate scenarios in); empty: all.
+  /// Entries without a string id are kept, so they still fail the check.
+  std::vector<std::string> scenarios;
+  /// Scenario discovery (HOMEBOY_BENCH_ITERATIONS=0): the runner measured
+  /// nothing, so variance_aware policies' sample minimums are not checked
+  /// and a scenario without `metrics` has none.
+  bool inventory = false;
 };
 
 /// Parses and validates a results document. Every error has code
