@@ -140,7 +140,10 @@ metric_delta_json(const MetricDelta& d)
                        {"session_log_sd", c.session_log_sd},
                        {"within_log_sd", c.within_log_sd},
                        {"noise_estimated", c.noise_estimated},
-                       {"source", c.source}};
+                       {"source", c.source},
+                       {"baseline_within_log_sd", c.baseline_within_log_sd},
+                       {"current_within_log_sd", c.current_within_log_sd},
+                       {"conditions_differ", c.conditions_differ}};
   }
   if (!d.note.empty()) row["note"] = d.note;
   if (!d.reason.empty()) row["reason"] = d.reason;

@@ -35,6 +35,7 @@ to_string(Undecided why)
   case Undecided::session_spread: return "session_spread";
   case Undecided::interval_too_wide: return "interval_too_wide";
   case Undecided::machine_speed: return "machine_speed";
+  case Undecided::conditions_differ: return "conditions_differ";
   }
   return "none";
 }
@@ -47,6 +48,7 @@ describe(Undecided why)
   case Undecided::session_spread: return "within the spread between sessions";
   case Undecided::interval_too_wide: return "interval too wide for the threshold";
   case Undecided::machine_speed: return "the machine's speed changed";
+  case Undecided::conditions_differ: return "measured under different conditions";
   case Undecided::none: break;
   }
   return "undecided";
@@ -389,7 +391,19 @@ explain_inconclusive(MetricDelta& d, const Compared& c, const MetricPolicy& poli
 {
   const stats::SessionComparison* s = d.sessions && d.sessions->applicable ? &*d.sessions : nullptr;
   const bool within_says_changed = c.within_worse_significant || c.within_better_significant;
-  if (s && !s->noise_estimated) {
+  if (s && s->conditions_differ) {
+    d.reason = fmt::format(
+      "the run's samples spread {:.1f}% within a session against the baseline's {:.1f}%: the two "
+      "were measured under different conditions (a busier or quieter machine), so the spread "
+      "between sessions is taken as at least {:.1f}%, and the sessions' centres moved by {:+.1f}% "
+      "(95% interval {:+.1f}% to {:+.1f}%)",
+      std::expm1(s->current_within_log_sd) * 100, std::expm1(s->baseline_within_log_sd) * 100,
+      std::expm1(s->session_log_sd) * 100, s->estimate_pct, s->lower_pct, s->upper_pct);
+    d.remedy = "re-run when the machine is as quiet (or as busy) as when the baseline was "
+               "recorded, save the baseline under the conditions the runs will see, or count "
+               "instructions (`--measure instructions`)";
+    d.undecided = Undecided::conditions_differ;
+  } else if (s && !s->noise_estimated) {
     d.reason = fmt::format(
       "one session per side and no run history: the sessions' centres differ by {:+.1f}% "
       "(95% interval {:+.1f}% to {:+.1f}%), and a shift between two sessions of this size "

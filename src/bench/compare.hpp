@@ -53,6 +53,7 @@ enum class Undecided
   session_spread,    // the samples differ, the sessions' spread explains it
   interval_too_wide, // neither shown beyond nor within the thresholds
   machine_speed,     // the machine's own change of speed explains it
+  conditions_differ, // the two sides' samples spread too differently
 };
 const char* to_string(Undecided why); // "one_session" | ... (JSON `undecided`)
 /// A few words for the summary line: "one session a side, no history".

@@ -177,8 +177,31 @@ compare_sessions(const std::vector<std::vector<double>>& baseline,
   }
   out.within_log_sd = within.empty() ? 0 : *std::max_element(within.begin(), within.end());
 
+  // Each side's typical within-session spread: a side measured on a busier
+  // machine is noisier within its sessions too.
+  auto typical_within = [](const std::vector<std::vector<double>>& sessions) {
+    std::vector<double> w;
+    for (const auto& s : sessions) {
+      if (s.size() >= 2) w.push_back(robust_log_sd(logs_of(s)));
+    }
+    return w.empty() ? 0.0 : median(w);
+  };
+  out.baseline_within_log_sd = typical_within(baseline);
+  out.current_within_log_sd = typical_within(current);
+
   if (df > 0) {
     out.session_log_sd = std::sqrt(ss / df);
+    const double lo = std::min(out.baseline_within_log_sd, out.current_within_log_sd);
+    const double hi = std::max(out.baseline_within_log_sd, out.current_within_log_sd);
+    if (hi > options.prior.floor && hi > options.prior.conditions_ratio * lo) {
+      // As the single-session rule: from the noisiest session's spread.
+      const double allowance =
+        std::hypot(options.prior.floor, options.prior.within_ratio * out.within_log_sd);
+      if (allowance > out.session_log_sd) {
+        out.session_log_sd = allowance;
+        out.conditions_differ = true;
+      }
+    }
     out.standard_error = out.session_log_sd * std::sqrt(1 / jb + 1 / jc);
     out.df = df;
     out.noise_estimated = true;

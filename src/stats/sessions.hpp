@@ -45,10 +45,19 @@ struct SessionSpread
 /// session earns a small allowance (floor); a noisy one, which says its
 /// machine was unsettled, a proportionally large one. Defaults and their
 /// justification: docs/bench.md "Sessions".
+///
+/// The same allowance is the least session spread a comparison with
+/// measured sessions or history uses when the two sides were measured under
+/// different conditions: one side's typical within-session spread is more
+/// than `conditions_ratio` times the other's and above `floor` (a quiet
+/// baseline against a run on a loaded machine). Sessions measured on a
+/// quiet machine and a run of a few sessions under a steady load agree with
+/// each other and can show a shift that is only the load's.
 struct SessionPrior
 {
   double floor = 0.03;
   double within_ratio = 2.0;
+  double conditions_ratio = 2.0;
 };
 
 struct SessionOptions
@@ -89,6 +98,12 @@ struct SessionComparison
   bool noise_estimated = false;
   /// "sessions", "history", "sessions+history", "assumed" or "none".
   const char* source = "none";
+  /// The typical (median over sessions) robust within-session log spread of
+  /// each side, and whether they differ enough that the measured session
+  /// spread was raised to the SessionPrior allowance of the noisier side.
+  double baseline_within_log_sd = 0;
+  double current_within_log_sd = 0;
+  bool conditions_differ = false;
   /// Empty when noise_estimated; else why it could not be estimated.
   std::string reason;
 };

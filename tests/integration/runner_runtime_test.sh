@@ -21,7 +21,22 @@ fi
 
 RT="$(cd "$1" && pwd)"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/runner-runtime-test.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+# The manifest search walks up to /, so the "no manifest" cases need a
+# directory no ancestor of which holds a .json file; a stray /tmp/x.json
+# would otherwise be found. NONE is such a directory.
+ancestors_have_json() {
+    local d="$1"
+    while [ "$d" != "/" ]; do
+        d="$(dirname "$d")"
+        compgen -G "$d/*.json" >/dev/null && return 0
+    done
+    return 1
+}
+NONE="$TMP/none"
+if ancestors_have_json "$NONE"; then
+    NONE="$(mktemp -d /runner-runtime-none.XXXXXX)/none"
+fi
+trap 'rm -rf "$TMP"; case "$NONE" in /runner-runtime-none.*) rm -rf "${NONE%/none}" ;; esac' EXIT
 PASS=0
 FAIL=0
 
@@ -127,11 +142,11 @@ check_eq "HOMEBOY_PROJECT_PATH and the project alias" "/proj|/proj" "$OUT"
 EXTRA_ENV=(X=1)
 in_shell 'source "$RT/resolve-context.sh"; homeboy_resolve_context; echo reached'
 check_eq "no extension path and no SCRIPT_DIR" "|2|homeboy_resolve_context: SCRIPT_DIR is required when HOMEBOY_EXTENSION_PATH is unset" "$OUT|$RC|$ERR"
-mkdir -p "$TMP/none/a/b"
-in_shell "EXTENSION_PATH=stale; SCRIPT_DIR='$TMP/none/a/b'; source \"\$RT/resolve-context.sh\"; homeboy_resolve_context || echo \"rc=\$? \$EXTENSION_PATH\""
+mkdir -p "$NONE/a/b"
+in_shell "EXTENSION_PATH=stale; SCRIPT_DIR='$NONE/a/b'; source \"\$RT/resolve-context.sh\"; homeboy_resolve_context || echo \"rc=\$? \$EXTENSION_PATH\""
 check_eq "no manifest above SCRIPT_DIR: an error, the stale value is not kept silently" "rc=2 stale" "$OUT"
-check_contains "the error names SCRIPT_DIR" "could not find extension manifest above SCRIPT_DIR=$TMP/none/a/b" "$ERR"
-in_shell "cd '$TMP/none'; SCRIPT_DIR=a/b; source \"\$RT/resolve-context.sh\"; timeout 5 bash -c true; homeboy_resolve_context || echo rc=\$?"
+check_contains "the error names SCRIPT_DIR" "could not find extension manifest above SCRIPT_DIR=$NONE/a/b" "$ERR"
+in_shell "cd '$NONE'; SCRIPT_DIR=a/b; source \"\$RT/resolve-context.sh\"; timeout 5 bash -c true; homeboy_resolve_context || echo rc=\$?"
 check_eq "a relative SCRIPT_DIR without a manifest ends" "rc=2" "$OUT"
 in_shell 'source "$RT/resolve-context.sh"; homeboy_resolve_context --nope || echo rc=$?'
 check_eq "resolve_context: unknown argument" "rc=2|homeboy_resolve_context: unknown argument: --nope" "$OUT|$ERR"

@@ -95,6 +95,9 @@ TEST(Sessions, MatchesScipyReference)
   SessionOptions base_options;
   base_options.prior.floor = vectors()["prior"]["floor"].get<double>();
   base_options.prior.within_ratio = vectors()["prior"]["within_ratio"].get<double>();
+  // The reference is Student's pooled t: the different-conditions allowance
+  // (tested below) is ours.
+  base_options.prior.conditions_ratio = std::numeric_limits<double>::infinity();
   base_options.confidence = vectors()["confidence"].get<double>();
   base_options.alpha = vectors()["alpha"].get<double>();
   std::size_t checked = 0;
@@ -281,4 +284,27 @@ TEST(Sessions, SingleSessionAssumedSpreadIsConservativeUpToItsFloor)
     alarms += r.p_greater <= 0.05;
   }
   EXPECT_LT(alarms, reps * 0.05);
+}
+
+// A quiet baseline against a run on a busy machine: the run's sessions agree
+// with each other (the load was steady) and sit 30 % higher. Their samples
+// spread ten times as much as the baseline's, which says the two sides were
+// measured under different conditions, so the shift is not decisive.
+TEST(Sessions, DifferentConditionsRaiseTheSessionSpread)
+{
+  Normal z(11);
+  const Sessions quiet = draw(z, 3, 10, 0.005, 0.01);
+  const Sessions busy = draw(z, 3, 10, 0.02, 0.12, 1.30);
+  const auto r = compare_sessions(quiet, busy);
+  ASSERT_TRUE(r.applicable);
+  EXPECT_TRUE(r.conditions_differ);
+  EXPECT_GT(r.current_within_log_sd, 5 * r.baseline_within_log_sd);
+  EXPECT_GT(r.p_greater, 0.05) << "the load alone can make +30 %";
+  EXPECT_GE(r.session_log_sd, 0.2);
+
+  // The same spread on both sides: the measured session spread stands and
+  // the 30 % shift is found.
+  const auto same = compare_sessions(draw(z, 3, 10, 0.02, 0.03), draw(z, 3, 10, 0.02, 0.03, 1.30));
+  EXPECT_FALSE(same.conditions_differ);
+  EXPECT_LT(same.p_greater, 0.01);
 }
