@@ -37,22 +37,7 @@ if ancestors_have_json "$NONE"; then
     NONE="$(mktemp -d /runner-runtime-none.XXXXXX)/none"
 fi
 trap 'rm -rf "$TMP"; case "$NONE" in /runner-runtime-none.*) rm -rf "${NONE%/none}" ;; esac' EXIT
-PASS=0
-FAIL=0
-
-show() {
-    local v="$1"
-    v="${v//\\/\\\\}"
-    v="${v//$'\n'/\\n}"
-    v="${v//$'\t'/\\t}"
-    printf '[%s]' "$v"
-}
-pass() { PASS=$((PASS + 1)); printf 'ok - %s\n' "$1"; }
-fail() { FAIL=$((FAIL + 1)); printf 'not ok - %s: expected %s got %s\n' "$1" "$(show "$2")" "$(show "$3")"; }
-check_eq() { if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1" "$2" "$3"; fi; }
-check_contains() {
-    if [[ "$3" == *"$2"* ]]; then pass "$1"; else fail "$1" "text containing $(show "$2")"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # in_shell SCRIPT: runs SCRIPT in a clean bash under set -euo pipefail with
 # no HOMEBOY_* variables; sets OUT, ERR and RC.

@@ -23,35 +23,7 @@ command -v python3 >/dev/null 2>&1 || { echo "missing required tool: python3" >&
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/runtime-instructions-test.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-
-pass() {
-    PASS=$((PASS + 1))
-    printf 'ok - %s\n' "$1"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    printf 'not ok - %s: expected [%s] got [%s]\n' "$1" "$2" "$3"
-}
-check_eq() {
-    if [[ "$2" == "$3" ]]; then pass "$1"; else fail "$1" "$2" "$3"; fi
-}
-check_contains() {
-    if [[ "$3" == *"$2"* ]]; then pass "$1"; else fail "$1" "text containing $2" "$3"; fi
-}
-# json_get <file> <python expression over d>: print json.dumps(expr), compact.
-json_get() {
-    python3 - "$1" "$2" <<'PY' 2>&1
-import json, sys
-try:
-    with open(sys.argv[1], encoding="utf-8") as handle:
-        d = json.load(handle)
-    print(json.dumps(eval(sys.argv[2]), separators=(",", ":"), ensure_ascii=False))
-except Exception as err:  # report instead of crashing the test run
-    print("<error: %s>" % err)
-PY
-}
+. "$(dirname "$0")/tap.sh"
 
 unset HOMEBOY_BENCH_RESULTS_FILE HOMEBOY_COMPONENT_ID HOMEBOY_BENCH_ITERATIONS HOMEBOY_RUN_DIR \
       HOMEBOY_BIN HOMEBOY_TEST_NO_PERF HOMEBOY_TEST_NO_VALGRIND
