@@ -11,6 +11,7 @@
 #include "bench/compare.hpp"
 #include "bench/results/results.hpp"
 #include "stats/descriptive.hpp"
+#include "stats/sessions.hpp"
 
 #include "common.hpp"
 
@@ -39,12 +40,14 @@ sigma_of(double cov)
 
 struct Design
 {
-  std::size_t sessions;   // per side
-  std::size_t iterations; // per session
+  std::size_t sessions;    // per side
+  std::size_t iterations;  // per session
+  std::size_t history = 0; // earlier one-session runs of the same host in the store
   std::string label() const
   {
-    return sessions == 1 ? fmt::format("1 session x {} it.", iterations)
-                         : fmt::format("{} sessions x {} it.", sessions, iterations);
+    std::string l = sessions == 1 ? fmt::format("1 session x {} it.", iterations)
+                                  : fmt::format("{} sessions x {} it.", sessions, iterations);
+    return history ? l + fmt::format(", {} runs of history", history) : l;
   }
 };
 
@@ -158,6 +161,28 @@ run_suite(const Cell& cell, std::uint64_t number, std::uint64_t seed, std::size_
 
   bench::CompareOptions options;
   options.bootstrap_resamples = 0; // no verdict depends on it; it is 90 % of the time
+  if (cell.design.history > 0) {
+    // Earlier one-session runs of the same host (unchanged code), each with
+    // its own session offset: the store's history (app/bench/history.cpp
+    // gives compare the spread of their session centres, as here).
+    std::vector<std::vector<double>> centres(k_metrics);
+    const double sw = sigma_of(k_within_cov);
+    for (std::size_t h = 0; h < cell.design.history; ++h) {
+      const double offset = std::exp(sigma_of(cell.session_cov) * standard_normal(rng));
+      for (std::size_t i = 0; i < k_metrics; ++i) {
+        std::vector<double> samples;
+        for (std::size_t k = 0; k < cell.design.iterations; ++k) {
+          samples.push_back(100 * offset * std::exp(sw * standard_normal(rng)));
+        }
+        centres[i].push_back(stats::median(samples));
+      }
+    }
+    for (std::size_t i = 0; i < k_metrics; ++i) {
+      if (auto spread = stats::history_spread({centres[i]})) {
+        options.history.push_back({base.scenarios[i].id, "wall_ms", *spread});
+      }
+    }
+  }
   count(part.new_rules, bench::compare_to_baseline(baseline, cur, options), cell.change != 1);
 
   // Before issue 12: the samples pooled, as if independent.
@@ -184,7 +209,7 @@ run_session_study(std::size_t suites, std::uint64_t seed, std::size_t threads, b
 {
   auto started = std::chrono::steady_clock::now();
   const std::vector<double> covs{0, 0.02, 0.05, 0.10, 0.20};
-  const std::vector<Design> designs{{1, 10}, {1, 30}, {3, 10}};
+  const std::vector<Design> designs{{1, 10}, {1, 30}, {3, 10}, {1, 30, 10}};
   const std::vector<double> changes{1.0, 1.05, 1.20};
   struct Result
   {
@@ -192,13 +217,17 @@ run_session_study(std::size_t suites, std::uint64_t seed, std::size_t threads, b
     Part part;
   };
   std::vector<Result> results;
+  // Cells with history are numbered from 500, so adding them left every
+  // other cell's draws (and figures) as they were.
   std::uint64_t number = 0;
+  std::uint64_t history_number = 500;
   for (double change : changes) {
     for (double cov : covs) {
       for (const auto& design : designs) {
         Cell cell{cov, design, change};
+        const std::uint64_t cell_number = design.history ? history_number++ : number++;
         auto parts = in_parallel<Part>(suites, threads, [&](Part& p, std::size_t k) {
-          run_suite(cell, number, seed, k, p);
+          run_suite(cell, cell_number, seed, k, p);
         });
         Result r{cell, {}};
         for (const auto& p : parts) {
@@ -206,7 +235,6 @@ run_session_study(std::size_t suites, std::uint64_t seed, std::size_t threads, b
           r.part.new_rules.merge(p.new_rules);
         }
         results.push_back(r);
-        ++number;
         std::fprintf(stderr, "session study: change %.2f, session CoV %g, %s done\n", change,
                      cov, design.label().c_str());
       }
@@ -224,6 +252,7 @@ run_session_study(std::size_t suites, std::uint64_t seed, std::size_t threads, b
       out["cells"].push_back({{"session_cov", r.cell.session_cov},
                               {"sessions", r.cell.design.sessions},
                               {"iterations_per_session", r.cell.design.iterations},
+                              {"history_runs", r.cell.design.history},
                               {"change", r.cell.change},
                               {"old", r.part.old_rules.json()},
                               {"new", r.part.new_rules.json()}});
@@ -245,7 +274,8 @@ run_session_study(std::size_t suites, std::uint64_t seed, std::size_t threads, b
   auto find = [&](double change, double cov, const Design& d) -> const Result& {
     for (const auto& r : results) {
       if (r.cell.change == change && r.cell.session_cov == cov
-          && r.cell.design.sessions == d.sessions && r.cell.design.iterations == d.iterations) {
+          && r.cell.design.sessions == d.sessions && r.cell.design.iterations == d.iterations
+          && r.cell.design.history == d.history) {
         return r;
       }
     }

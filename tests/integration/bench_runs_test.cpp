@@ -110,3 +110,26 @@ printf '{"component_id": "svc", "iterations": %d, "scenarios": [{"id": "a", "ite
 }
 
 } // namespace
+
+// The drift test runs once per sample series; a run of many series is
+// judged at 0.01 / series, so chance alone does not make it warn.
+TEST_F(BenchRuns, DriftWarningsHoldTheirLevelOverTheRun)
+{
+  make_component("drifting", "drifting.sh");
+  auto one = bench_json({"drifting", "--iterations", "10"});
+  ASSERT_EQ(one.exit_code, 0) << one.describe();
+  const Json alone = one.payload();
+  ASSERT_EQ(alone["diagnostics"].size(), 1u);
+  const double p = alone["diagnostics"][0]["trend"]["p_value"].get<double>();
+  EXPECT_LT(p, 0.01);
+  EXPECT_GT(p, 0.01 / 12);
+  EXPECT_THAT(alone["warnings"].dump(), HasSubstr("values drift upward across iterations"));
+
+  auto twelve = bench_json({"drifting", "--iterations", "10", "--setting", "series=12"});
+  ASSERT_EQ(twelve.exit_code, 0) << twelve.describe();
+  const Json many = twelve.payload();
+  ASSERT_EQ(many["diagnostics"].size(), 12u);
+  EXPECT_THAT(many["warnings"].dump(), Not(HasSubstr("drift")));
+  EXPECT_EQ(many["diagnostics"][0]["trend"]["flagged"], false);
+  EXPECT_DOUBLE_EQ(many["diagnostics"][0]["trend"]["p_value"].get<double>(), p);
+}
