@@ -169,6 +169,13 @@ run_bench(const BenchRequest& request)
     }
     baseline = std::move(*read);
     report.baseline_found = baseline.has_value();
+  } else {
+    // Not compared, but whether one exists is still the truth to record and
+    // report (a malformed one is not read for anything, so it is no error
+    // here; --baseline replaces it).
+    auto read = read_baseline(p.baseline_file, report.baseline_key);
+    report.baseline_found = read && read->has_value();
+    report.baseline_ignored = request.ignore_baseline;
   }
   if (!request.scenarios.empty()) {
     auto inventory = discover(p, request);

@@ -98,6 +98,8 @@ struct BenchReport
   std::optional<bench::BaselineComparison> comparison;
   std::string baseline_key;
   bool baseline_found = false;
+  /// --ignore-baseline: a baseline may exist (baseline_found) but was not compared.
+  bool baseline_ignored = false;
   bool baseline_saved = false;
   bool ratcheted = false;
   /// Between the settle and the baseline write (baseline_commit.hpp).

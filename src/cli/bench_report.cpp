@@ -254,6 +254,11 @@ render_bench_report(const app::BenchReport& r, bool colour)
       out += fmt::format("Until decisive: round {} re-ran {} with {} more iterations\n",
                          round.round, fmt::join(round.scenario_ids, ", "), round.iterations);
     }
+  } else if (r.results && r.baseline_ignored) {
+    out += r.baseline_found
+             ? fmt::format("Baseline: baselines.{} exists, not compared (--ignore-baseline)\n",
+                           r.baseline_key)
+             : "Baseline: none saved yet, and none asked for (--ignore-baseline)\n";
   } else if (r.results && !r.baseline_found && !r.baseline_saved) {
     out += "Baseline: none saved yet, nothing compared\n";
   }

@@ -137,6 +137,13 @@ TEST_F(BenchBaseline, IgnoreBaselineSkipsTheComparison)
   auto r = bench_json({"svc", "--iterations", "2", "--setting-json", "scale=2", "--ignore-baseline"});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(r.payload()["baseline_comparison"].is_null());
+  // The baseline exists: the run says so instead of "none saved yet".
+  EXPECT_EQ(r.payload()["baseline"]["found"], true) << r.describe();
+  auto human = run({"bench", "svc", "--iterations", "2", "--ignore-baseline"});
+  EXPECT_THAT(human.out, HasSubstr("Baseline: baselines.bench exists, not compared "
+                                   "(--ignore-baseline)"));
+  EXPECT_THAT(human.out, Not(HasSubstr("none saved yet")));
+  EXPECT_THAT(human.out, Not(HasSubstr("No baseline yet")));
 }
 
 TEST_F(BenchBaseline, LegacyP95ComparisonUsesTheRegressionThreshold)

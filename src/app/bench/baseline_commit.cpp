@@ -55,8 +55,12 @@ planned_baseline(const BenchRequest& request, BenchReport& report,
   const bool regression = report.comparison && report.comparison->regression;
   const bool improved = report.comparison && report.comparison->has_improvements;
   if (!report.passed) {
-    report.notes.push_back(request.save_baseline ? "baseline not saved: gates or budgets failed"
-                                                 : "baseline not ratcheted: gates or budgets failed");
+    std::string note = request.save_baseline ? "baseline not saved: gates or budgets failed"
+                                             : "baseline not ratcheted: gates or budgets failed";
+    if (request.save_baseline && report.baseline_found) {
+      note += fmt::format("; the one saved before (baselines.{}) is kept", report.baseline_key);
+    }
+    report.notes.push_back(std::move(note));
     return std::nullopt;
   }
   if (request.save_baseline) {
