@@ -130,7 +130,8 @@ TEST(MachineSpeed, AChangeBeyondWhatTheSlowdownExplainsStands)
   b.machine_speed = speed({100});
   CompareOptions options;
   options.current_speed = speed({80}); // 1.5 / 1.25 = +20 %, beyond 10 %
-  const auto& d = only_delta(compare_to_baseline(b, r, options));
+  const auto compared = compare_to_baseline(b, r, options);
+  const auto& d = only_delta(compared);
   EXPECT_EQ(d.verdict, Verdict::regressed);
   EXPECT_NEAR(*d.speed_adjusted_pct, 20.0, 1.5);
 }
@@ -149,7 +150,8 @@ TEST(MachineSpeed, CountsAndRatesAreJudgedByWhatTheyMeasure)
   auto [rb, rr] = pair("ops_per_sec", 0.20, Direction::higher_is_better);
   rb.machine_speed = speed({100});
   options.current_speed = speed({125});
-  const auto& d = only_delta(compare_to_baseline(rb, rr, options));
+  const auto compared = compare_to_baseline(rb, rr, options);
+  const auto& d = only_delta(compared);
   EXPECT_EQ(d.verdict, Verdict::inconclusive) << d.reason;
   EXPECT_NE(d.reason.find("faster"), std::string::npos);
 }
