@@ -6,6 +6,7 @@
 
 #include "bench/machine_speed.hpp"
 
+#include "bench/units.hpp"
 #include "stats/descriptive.hpp"
 #include "util/json.hpp"
 
@@ -43,12 +44,6 @@ probe_slice(std::array<std::uint32_t, 16384>& table, std::uint64_t x)
     }
   }
   return x;
-}
-
-bool
-ends_with(std::string_view text, std::string_view suffix)
-{
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
 } // namespace
@@ -108,17 +103,19 @@ probe_speed_index()
 int
 speed_sensitivity(std::string_view metric)
 {
+  // The unit from the name, as reports read it (units.hpp), plus the rate
+  // words that have no unit of their own.
+  const Unit unit = unit_of(metric);
   std::string name(metric);
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string_view n = name;
-  for (auto rate : {"per_sec", "per_second", "per_s", "ops_s", "throughput", "qps", "rps",
-                    "_hz", "fps"}) {
+  if (unit.dimension == Dimension::rate) return -1;
+  for (auto rate : {"throughput", "_hz", "fps"}) {
     if (n.find(rate) != std::string_view::npos) return -1;
   }
-  for (auto suffix : {"_ms", "_us", "_ns", "_s", "_sec", "_secs", "_seconds", "_millis",
-                      "_micros", "_nanos"}) {
-    if (ends_with(n, suffix)) return n.find("instructions") == std::string_view::npos ? 1 : 0;
+  if (unit.dimension == Dimension::time) {
+    return n.find("instructions") == std::string_view::npos ? 1 : 0;
   }
   for (auto word : {"time", "duration", "latency", "elapsed", "wall"}) {
     if (n.find(word) != std::string_view::npos) return 1;
