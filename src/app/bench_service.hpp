@@ -62,6 +62,9 @@ struct BenchRequest
   std::vector<std::pair<std::string, std::string>> settings;      // --setting k=v
   std::vector<std::pair<std::string, std::string>> settings_json; // --setting-json k=json
   std::vector<std::string> runner_args;                   // after --
+  /// --ci-profile <ID>: the extension's CI profile whose one bench job's
+  /// args and env this run reproduces (bench/ci_profile.hpp).
+  std::optional<std::string> ci_profile;
   std::string command_line;                               // recorded on the run
   std::string homeboy_version;
   /// Receives the runner's stdout and stderr as they arrive.

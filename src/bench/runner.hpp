@@ -45,6 +45,9 @@ struct RunnerInvocation
   bool list_only = false;
   std::vector<std::string> runner_args;
   std::string settings_json = "{}";
+  /// Set after the component's `env` (--ci-profile's job env); the
+  /// HOMEBOY_* contract variables still win.
+  std::vector<std::pair<std::string, std::string>> job_env;
   /// The process group to start the runner in (util/group_guard); null:
   /// one of its own.
   GroupGuard* group = nullptr;

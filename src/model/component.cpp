@@ -533,6 +533,9 @@ load_extension(const Paths& paths, const std::string& id)
     }
     ext.bench_script = ext.dir / bench["extension_script"].get<std::string>();
   }
+  if (auto ci = doc->find("ci"); ci != doc->end() && !ci->is_null()) {
+    ext.ci_json = dump_json(*ci);
+  }
   return ext;
 }
 

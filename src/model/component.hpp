@@ -39,6 +39,9 @@ struct Extension
   std::filesystem::path dir;
   std::filesystem::path manifest_path;
   std::optional<std::filesystem::path> bench_script; // absolute
+  /// The manifest's `ci` object (CI profiles and jobs) as JSON text; empty
+  /// when it declares none (bench/ci_profile.hpp reads it).
+  std::string ci_json;
 };
 
 /// A registered component by id, or the component whose homeboy.json in

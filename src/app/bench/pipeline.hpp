@@ -17,6 +17,7 @@
 #include "store/store.hpp"
 #include "util/group_guard.hpp"
 
+#include "bench/ci_profile.hpp"
 #include "util/json_fwd.hpp"
 
 #include <cstdint>
@@ -39,6 +40,11 @@ struct Prepared
   std::filesystem::path baseline_file;  // the homeboy.json holding baselines
   std::vector<bench::HelperFile> helpers;
   std::string settings_json;
+  /// What the runner gets after its path: --ci-profile's job args, then the
+  /// CLI's `-- args`.
+  std::vector<std::string> runner_args;
+  /// --ci-profile: the CI job reproduced (its env reaches the runner).
+  std::optional<bench::CiBenchJob> ci_job;
   /// The results parser's options (HOMEBOY_BENCH_MAX_RESULTS_BYTES).
   bench::ParseOptions parse_options;
 
@@ -121,6 +127,6 @@ std::vector<MetricRow> metric_rows(const bench::BenchResults& results);
 /// The run's metadata as stored when it settles.
 std::string run_metadata(const BenchRequest& request, const Prepared& p,
                          const BenchReport& report, const std::string& terminal_reason);
-void add_hints(BenchReport& report, const std::string& component_id, bool ad_hoc);
+void add_hints(BenchReport& report, const Prepared& p, bool ad_hoc);
 
 } // namespace hb::app::pipeline

@@ -84,6 +84,25 @@ results_parse_options()
   return options;
 }
 
+/// The CI bench job --ci-profile names, from the runner's extension.
+Result<bench::CiBenchJob>
+ci_bench_job(const Prepared& p, const bench::Runner& runner, const std::string& profile)
+{
+  if (runner.extension_id == "component-script") {
+    return make_error("validation.invalid_argument",
+                      fmt::format("--ci-profile reads a CI profile from the bench runner's "
+                                  "extension manifest, and component `{}` runs its own "
+                                  "scripts.bench; drop --ci-profile, or link the extension that "
+                                  "declares profile `{}`",
+                                  p.component.id, profile));
+  }
+  auto ext = load_extension(p.paths, runner.extension_id);
+  if (!ext) {
+    return Unexpected(ext.error());
+  }
+  return bench::resolve_ci_bench_job(*ext, profile);
+}
+
 } // namespace
 
 Result<Prepared>
@@ -123,6 +142,12 @@ prepare(const BenchRequest& request)
                       ? p.component.local_path / "homeboy.json"
                       : p.paths.config_root / "exec" / "homeboy.json";
   if (!request.exec_commands.empty() || !p.component.bench_commands.empty()) {
+    if (request.ci_profile) {
+      return make_error("validation.invalid_argument",
+                        "--ci-profile reproduces a CI bench job of a runner extension, and "
+                        "timed commands (--exec or bench.commands) have no runner; drop "
+                        "--ci-profile");
+    }
     if (!request.runner_args.empty()) {
       return make_error("validation.invalid_argument",
                         "arguments after `--` go to a runner script, and timed commands have "
@@ -167,9 +192,25 @@ prepare(const BenchRequest& request)
                                   "runner script",
                                   p.component.id));
   }
-  auto runner = resolve_runner(p.paths, p.component, request.runner_args);
+  p.runner_args = request.runner_args;
+  auto runner = resolve_runner(p.paths, p.component, p.runner_args);
   if (!runner) {
     return Unexpected(runner.error());
+  }
+  if (request.ci_profile) {
+    auto job = ci_bench_job(p, *runner, *request.ci_profile);
+    if (!job) {
+      return Unexpected(job.error());
+    }
+    // As the original: the job's args come before the CLI's `-- args`.
+    p.runner_args = job->args;
+    p.runner_args.insert(p.runner_args.end(), request.runner_args.begin(),
+                         request.runner_args.end());
+    p.ci_job = std::move(*job);
+    runner = resolve_runner(p.paths, p.component, p.runner_args);
+    if (!runner) {
+      return Unexpected(runner.error());
+    }
   }
   p.runner = std::move(*runner);
   auto settings = merge_settings(p.component.settings_json, request);
@@ -208,7 +249,8 @@ Result<RunnerExit>
 run_runner(const Prepared& p, const BenchRequest& request, const RunnerInvocation& inv)
 {
   RunnerInvocation grouped = inv;
-  grouped.runner_args = request.runner_args;
+  grouped.runner_args = p.runner_args;
+  if (p.ci_job) grouped.job_env = p.ci_job->env;
   grouped.settings_json = p.settings_json;
   grouped.group = p.group;
   auto env = runner_environment(p.component, p.runner, p.helpers, grouped);
