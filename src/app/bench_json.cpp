@@ -95,6 +95,20 @@ persisted_json(const BenchReport& r)
               {"artifacts_command", "homeboy runs artifacts " + r.run_id}};
 }
 
+/// A stored artifact as the bench output lists it: our record, plus the
+/// original's artifact-index keys (`scenario_id`, `run_index`, `name`) for
+/// the artifacts a workload pointed at (bench.md, "Output shape").
+Json
+artifact_index_entry(const Artifact& a)
+{
+  Json entry = artifact_json(a);
+  const Json& meta = entry["metadata_json"];
+  for (const char* key : {"scenario_id", "run_index", "name"}) {
+    if (meta.is_object() && meta.contains(key)) entry[key] = meta[key];
+  }
+  return entry;
+}
+
 } // namespace
 
 Json
@@ -215,7 +229,7 @@ bench_payload(const BenchReport& r)
   }
   Json artifacts = Json::array();
   for (const auto& a : r.artifacts) {
-    artifacts.push_back(artifact_json(a));
+    artifacts.push_back(artifact_index_entry(a));
   }
   // Failure details come before comparison data (bench.md "Semantic Gates").
   Json out = {{"component", r.component_id},

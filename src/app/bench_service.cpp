@@ -369,7 +369,7 @@ run_bench(const BenchRequest& request)
                                          committed.error().message));
     }
   }
-  add_hints(report, p.component.id, p.component.id == "exec" && !request.component_id);
+  add_hints(report, p, p.component.id == "exec" && !request.component_id);
   return report;
 }
 

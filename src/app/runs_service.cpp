@@ -58,6 +58,70 @@ find_run(Store& store, const std::string& id_or_prefix)
                                 truncate_for_message(id_or_prefix, 60)));
 }
 
+Result<Artifact>
+find_artifact(Store& store, const std::string& run_id, const std::string& id_or_prefix)
+{
+  auto exact = store.get_artifact(run_id, id_or_prefix);
+  if (!exact) {
+    return Unexpected(exact.error());
+  }
+  if (*exact) {
+    return std::move(**exact);
+  }
+  std::vector<Artifact> matches;
+  if (id_or_prefix.size() >= 4) {
+    auto all = store.run_artifacts(run_id);
+    if (!all) {
+      return Unexpected(all.error());
+    }
+    for (auto& a : *all) {
+      if (a.id.starts_with(id_or_prefix)) matches.push_back(std::move(a));
+    }
+  }
+  if (matches.size() > 1) {
+    return make_error("validation.ambiguous_id",
+                      fmt::format("artifact id prefix `{}` matches {} artifacts of run {} ({}, {}, "
+                                  "...); give more characters",
+                                  id_or_prefix, matches.size(), run_id, matches[0].id,
+                                  matches[1].id));
+  }
+  if (matches.empty()) {
+    return make_error("artifact.not_found",
+                      fmt::format("run {} has no artifact `{}`; `homeboy runs artifacts {}` lists "
+                                  "them",
+                                  run_id, truncate_for_message(id_or_prefix, 60), run_id));
+  }
+  return std::move(matches.front());
+}
+
+Result<Finding>
+find_finding(Store& store, const std::string& id_or_prefix)
+{
+  auto found = store.get_finding(id_or_prefix);
+  if (!found) {
+    return Unexpected(found.error());
+  }
+  if (!*found) {
+    auto resolved = store.resolve_finding_id(id_or_prefix);
+    if (!resolved) {
+      return Unexpected(resolved.error());
+    }
+    if (*resolved) {
+      found = store.get_finding(**resolved);
+      if (!found) {
+        return Unexpected(found.error());
+      }
+    }
+  }
+  if (!*found) {
+    return make_error("finding.not_found",
+                      fmt::format("no finding `{}`; `homeboy runs findings <run-id>` lists a run's "
+                                  "findings",
+                                  truncate_for_message(id_or_prefix, 60)));
+  }
+  return std::move(**found);
+}
+
 Result<Json>
 select_field(const Json& document, const std::string& query)
 {

@@ -24,6 +24,14 @@ Result<OpenStore> open_store();
 /// The run with this id or unique id prefix; `run.not_found` otherwise.
 Result<Run> find_run(Store& store, const std::string& id_or_prefix);
 
+/// `run_id`'s artifact with this id or unique id prefix (the 8 characters
+/// `runs show` prints); `artifact.not_found` or `validation.ambiguous_id`.
+Result<Artifact> find_artifact(Store& store, const std::string& run_id,
+                               const std::string& id_or_prefix);
+
+/// The finding with this id or unique id prefix; `finding.not_found`.
+Result<Finding> find_finding(Store& store, const std::string& id_or_prefix);
+
 /// The bytes of a file artifact, read without following a symbolic link and
 /// checked against the sha256 recorded with it: an artifact file replaced
 /// or changed since it was recorded is refused (`artifact.tampered`), never

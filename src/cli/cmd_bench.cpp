@@ -5,6 +5,7 @@
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/commands.hpp"
+#include "cli/global_options.hpp"
 #include "cli/runs_common.hpp"
 #include "util/term.hpp"
 
@@ -47,6 +48,7 @@ struct BenchArgs
   std::optional<std::string> prepare;
   std::optional<std::uint64_t> seed;
   std::string measure = "time";
+  std::optional<std::string> ci_profile;
   OutputOptions output;
 };
 
@@ -144,6 +146,7 @@ make_request(const BenchArgs& a, const Invocation& inv)
   r.seed = a.seed;
   r.count_instructions = a.measure == "instructions";
   r.runner_args = inv.passthrough;
+  r.ci_profile = a.ci_profile;
   r.command_line = inv.command_line;
   r.homeboy_version = HOMEBOY_VERSION;
   // Runner output goes to our stderr, so stdout stays the report or JSON.
@@ -153,6 +156,13 @@ make_request(const BenchArgs& a, const Invocation& inv)
   };
   return r;
 }
+
+constexpr const char* k_rigs_later =
+  "Rigs and cross-rig comparison are planned; until then compare two runs with "
+  "`homeboy runs bench-compare --from-run A --to-run B`.";
+constexpr const char* k_concurrency_later =
+  "Concurrent runner instances are planned; run one instance (drop the flag), or `--runs N` "
+  "for N sessions one after another.";
 
 void
 add_common(CLI::App* cmd, BenchArgs& a)
@@ -168,18 +178,15 @@ add_common(CLI::App* cmd, BenchArgs& a)
   cmd->add_option("--iterations", a.iterations, "Iterations per scenario")
     ->default_val(10)
     ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1'000'000)));
+  cmd->add_option("--ci-profile", a.ci_profile,
+                  "Reproduce the one bench job of this CI profile from the runner extension's "
+                  "manifest: its args go before `-- args`, its env to the runner")
+    ->type_name("ID");
+  add_unsupported_option(cmd, "--rig", true, k_rigs_later);
   add_output_options(cmd, a.output);
 }
 
 } // namespace
-
-void
-add_output_options(CLI::App* command, OutputOptions& options)
-{
-  command->add_flag("--json", options.json, "Print the JSON envelope instead of the human report");
-  command->add_option("--output", options.output_file,
-                      "Also write the full JSON envelope to this file");
-}
 
 void
 add_bench_commands(CLI::App& app, Invocation& inv)
@@ -241,6 +248,11 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     ->check(CLI::IsMember({"time", "instructions"}))
     ->default_val("time");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
+  add_unsupported_option(bench, "--rig-concurrency", true, k_rigs_later);
+  add_unsupported_option(bench, "--report", true, k_rigs_later);
+  add_unsupported_option(bench, "--ignore-default-baseline", false, k_rigs_later);
+  add_unsupported_option(bench, "--shared-state", true, k_concurrency_later);
+  add_unsupported_option(bench, "--concurrency", true, k_concurrency_later);
 
   auto list_args = std::make_shared<BenchArgs>();
   auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");

@@ -9,6 +9,7 @@
 #include "app/runs_service.hpp"
 #include "bench/units.hpp"
 #include "cli/commands.hpp"
+#include "cli/global_options.hpp"
 #include "cli/runs_common.hpp"
 #include "util/fs.hpp"
 #include "util/table.hpp"
@@ -284,9 +285,14 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   // runs list
   struct ListArgs { RunFilterArgs filter; OutputOptions output; };
   auto list_args = std::make_shared<ListArgs>();
-  auto* list = runs->add_subcommand("list", "List runs, newest first");
+  auto* list = runs->add_subcommand("list", "List runs, newest created first");
   add_filter_options(list, list_args->filter, true);
   add_output_options(list, list_args->output);
+  const std::string no_daemon =
+    "Remote runner daemons are planned; `homeboy runs list --status running` shows the runs "
+    "this store's workers execute.";
+  add_unsupported_option(list, "--runner", true, no_daemon);
+  add_unsupported_option(list, "--include-active-runner-jobs", false, no_daemon);
   list->callback([list_args, &inv] {
     auto filter = make_filter(list_args->filter);
     if (!filter) {
@@ -302,12 +308,14 @@ add_runs_commands(CLI::App& app, Invocation& inv)
       Json items = Json::array();
       bool colour = term::colour_enabled(stdout);
       using A = TextTable::Align;
-      TextTable table({"id", "kind", "status", "component", "started", "duration", "exit"},
+      // Sorted by creation, so the creation time is shown (a queued run
+      // starts later; `duration` is from its start).
+      TextTable table({"id", "kind", "status", "component", "created", "duration", "exit"},
                       {A::left, A::left, A::left, A::left, A::left, A::right, A::right});
       for (const auto& run : page->runs) {
         items.push_back(run_summary_json(run));
         table.add_row({short_id(run.id), run.kind, status_text(run.status, colour), run.component_id,
-                       run.started_at ? format_rfc3339(*run.started_at) : "(" + std::string(to_string(run.status)) + ")",
+                       format_rfc3339(run.created_at),
                        duration_text(run), run.exit_code ? std::to_string(*run.exit_code) : ""});
       }
       Json payload = {{"command", "runs.list"}, {"runs", std::move(items)},
@@ -418,7 +426,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   auto get_args = std::make_shared<GetArgs>();
   auto* get = artifact->add_subcommand("get", "Copy an artifact's file to --output, or print it");
   get->add_option("run-id", get_args->run_id, "Run id (or unique prefix)")->required();
-  get->add_option("artifact-id", get_args->artifact_id, "Artifact id")->required();
+  get->add_option("artifact-id", get_args->artifact_id, "Artifact id (or a unique prefix, such as the 8 characters `runs show` prints)")->required();
   get->add_option("--output", get_args->dest, "Copy the file here (default: print its content)");
   get->add_flag("--json", get_args->output.json, "Print the JSON envelope (requires --output)");
   get->callback([get_args, &inv] {
@@ -429,19 +437,12 @@ add_runs_commands(CLI::App& app, Invocation& inv)
         inv.exit_code = emit_error(out, run.error());
         return;
       }
-      auto found = s.store->get_artifact(run->id, get_args->artifact_id);
+      auto found = app::find_artifact(*s.store, run->id, get_args->artifact_id);
       if (!found) {
         inv.exit_code = emit_error(out, found.error());
         return;
       }
-      if (!*found) {
-        inv.exit_code = emit_error(out, Error{"artifact.not_found",
-                                              fmt::format("run {} has no artifact `{}`; `homeboy runs artifacts {}` lists them",
-                                                          run->id, get_args->artifact_id, run->id),
-                                              "{}"});
-        return;
-      }
-      const Artifact& a = **found;
+      const Artifact& a = *found;
       Json payload = {{"command", "runs.artifact.get"}, {"run_id", run->id}, {"artifact", artifact_json(a)}};
       if (a.type == "url") {
         inv.exit_code = emit(out, "artifact_get", payload, a.url + "\n");
@@ -526,25 +527,18 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   // runs finding
   auto finding_args = std::make_shared<IdArgs>();
   auto* finding = runs->add_subcommand("finding", "Show one finding");
-  finding->add_option("finding-id", finding_args->id, "Finding id")->required();
+  finding->add_option("finding-id", finding_args->id, "Finding id (or a unique prefix)")->required();
   add_output_options(finding, finding_args->output);
   finding->callback([finding_args, &inv] {
     with_store(finding_args->output, inv.exit_code, [&](app::OpenStore& s) {
-      auto found = s.store->get_finding(finding_args->id);
+      auto found = app::find_finding(*s.store, finding_args->id);
       if (!found) {
         inv.exit_code = emit_error(finding_args->output, found.error());
         return;
       }
-      if (!*found) {
-        inv.exit_code = emit_error(finding_args->output,
-                                   Error{"finding.not_found",
-                                         fmt::format("no finding `{}`; `homeboy runs findings <run-id>` lists a run's findings", finding_args->id),
-                                         "{}"});
-        return;
-      }
       inv.exit_code = emit(finding_args->output, "finding",
-                           Json{{"command", "runs.finding"}, {"finding", finding_json(**found)}},
-                           render_finding(**found));
+                           Json{{"command", "runs.finding"}, {"finding", finding_json(*found)}},
+                           render_finding(*found));
     });
   });
 

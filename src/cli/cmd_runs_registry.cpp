@@ -348,15 +348,19 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
     ->check(CLI::IsMember({"stdout", "stderr", "both"}));
   logs->add_option("--tail", logs_args->tail, "Only the last N lines of each stream");
   logs->add_flag("-f,--follow", logs_args->follow, "Keep printing new output until the run settles");
+  logs->add_flag("--json", logs_args->output.json,
+                 "Print the runs.logs envelope ({stdout, stderr}); with --follow, one JSON "
+                 "object a line ({stream, data}, then {settled, status})");
   logs->callback([logs_args, &inv] {
-    OutputOptions out;
+    OutputOptions& out = logs_args->output;
     with_run(out, inv.exit_code, logs_args->id,
              [&](app::OpenStore& s, const Run& run) {
-      struct Stream { bool is_stderr; std::FILE* to; std::uint64_t offset = 0; };
+      struct Stream { bool is_stderr; std::FILE* to; std::uint64_t offset = 0; std::string text; };
       std::vector<Stream> streams;
       if (logs_args->stream != "stderr") streams.push_back({false, stdout});
       if (logs_args->stream != "stdout") streams.push_back({true, stderr});
       auto path = [&](const Stream& st) { return registry::log_path(s.paths, run.id, st.is_stderr); };
+      auto name = [](const Stream& st) { return st.is_stderr ? "stderr" : "stdout"; };
       std::error_code ec;
       bool any = false;
       for (auto& st : streams) {
@@ -372,27 +376,48 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
         inv.exit_code = emit_error(out, e);
         return;
       }
-      install_interrupt_handlers();
-      while (true) {
-        auto current = s.store->get_run(run.id);
-        bool settled = !current || !*current || is_terminal((*current)->status);
-        for (auto& st : streams) {
-          std::string data = read_from(path(st), st.offset);
+      // Human: each stream to its own descriptor. --json: one envelope, or
+      // with --follow one JSON line per chunk on stdout.
+      auto pass_on = [&](Stream& st) {
+        std::string data = read_from(path(st), st.offset);
+        if (data.empty()) return;
+        if (!out.json) {
           std::fwrite(data.data(), 1, data.size(), st.to);
           std::fflush(st.to);
+        } else if (logs_args->follow) {
+          fmt::print("{}\n", dump_json(Json{{"stream", name(st)}, {"data", data}}));
+          std::fflush(stdout);
+        } else {
+          st.text += data;
         }
+      };
+      install_interrupt_handlers();
+      std::optional<Run> last;
+      while (true) {
+        auto current = s.store->get_run(run.id);
+        if (current && *current) last = **current;
+        bool settled = !current || !*current || is_terminal((*current)->status);
+        for (auto& st : streams) pass_on(st);
         // Read once more after the run settled: its last output came first.
         if (!logs_args->follow || settled || interrupt_signal() != 0) {
           if (settled && logs_args->follow) {
-            for (auto& st : streams) {
-              std::string data = read_from(path(st), st.offset);
-              std::fwrite(data.data(), 1, data.size(), st.to);
-            }
+            for (auto& st : streams) pass_on(st);
           }
-          return;
+          break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
+      if (!out.json) return;
+      const std::string status = to_string((last ? *last : run).status);
+      if (logs_args->follow) {
+        fmt::print("{}\n", dump_json(Json{{"run_id", run.id}, {"settled", is_terminal((last ? *last : run).status)},
+                                          {"status", status}}));
+        std::fflush(stdout);
+        return;
+      }
+      Json payload = {{"command", "runs.logs"}, {"run_id", run.id}, {"status", status}};
+      for (const auto& st : streams) payload[name(st)] = st.text;
+      inv.exit_code = emit(out, "runs.logs", payload, "");
     });
   });
 

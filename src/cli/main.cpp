@@ -2,6 +2,7 @@
 // command to its group (cmd_*.cpp).
 
 #include "cli/commands.hpp"
+#include "cli/global_options.hpp"
 #include "util/last_resort.hpp"
 
 #include <CLI/CLI.hpp>
@@ -51,6 +52,12 @@ main(int argc, char** argv)
     invocation.command_line += " " + shell_quote(argv[i]);
   }
 
+  auto globals = hb::cli::take_global_options(args);
+  if (!globals) {
+    fmt::print(stderr, "error: {}\n", globals.error().message);
+    return 2;
+  }
+
   CLI::App app{"homeboy: benchmarks with sound verdicts, and every run recorded"};
   app.name("homeboy");
   app.set_version_flag("--version", std::string("homeboy ") + HOMEBOY_VERSION);
@@ -66,6 +73,7 @@ main(int argc, char** argv)
   };
   static constexpr Group k_groups[] = {{"bench", hb::cli::add_bench_commands},
                                        {"component", hb::cli::add_component_commands},
+                                       {"report", hb::cli::add_report_commands},
                                        {"runs", hb::cli::add_runs_commands},
                                        {"runtime", hb::cli::add_runtime_commands},
                                        {"worker", hb::cli::add_worker_commands}};
@@ -73,8 +81,8 @@ main(int argc, char** argv)
     return !args.empty() && args.front() == g.name;
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
-    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, runs, "
-                       "runtime and worker.\nRun `homeboy --help` for usage.\n",
+    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, report, "
+                       "runs, runtime and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;
   }
@@ -87,6 +95,10 @@ main(int argc, char** argv)
   if (args.empty() && invocation.passthrough.empty()) {
     std::fputs(app.help().c_str(), stdout); // a bare `homeboy` asks what it can do
     return 0;
+  }
+  if (auto applied = hb::cli::apply_global_options(app, *globals, args); !applied) {
+    fmt::print(stderr, "error: {}\n", applied.error().message);
+    return 2;
   }
   std::reverse(args.begin(), args.end());
   try {

@@ -211,6 +211,9 @@ public:
 
   virtual Result<std::vector<Finding>> list_findings(const FindingFilter& filter) = 0;
   virtual Result<std::optional<Finding>> get_finding(const std::string& finding_id) = 0;
+  /// Resolves a unique finding id prefix (at least 4 characters), as
+  /// resolve_run_id does for runs.
+  virtual Result<std::optional<std::string>> resolve_finding_id(const std::string& prefix) = 0;
 
   /// `runs artifact cleanup-persisted`: the local file and directory
   /// artifacts of runs that are finished, finished before `finished_before`

@@ -428,12 +428,12 @@ TEST_F(BenchBasic, UnknownCommandNamesTheCommandsThatExist)
   auto r = run({"bnch", "svc"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command `bnch`"));
-  EXPECT_THAT(r.err, HasSubstr("bench, component, runs, runtime and worker"));
+  EXPECT_THAT(r.err, HasSubstr("bench, component, report, runs, runtime and worker"));
   // Top-level help still lists every command, though a command only builds
   // its own group's options.
   auto help = run({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command : {"bench", "component", "runs", "runtime", "worker"}) {
+  for (const char* command : {"bench", "component", "report", "runs", "runtime", "worker"}) {
     EXPECT_THAT(help.out, HasSubstr(command));
   }
 }

@@ -222,7 +222,14 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
   };
   if (request.warmup) meta["warmup_iterations"] = *request.warmup;
   if (!request.scenarios.empty()) meta["selected_scenarios"] = request.scenarios;
-  if (!request.runner_args.empty()) meta["runner_args"] = request.runner_args;
+  if (!p.runner_args.empty()) meta["runner_args"] = p.runner_args;
+  if (p.ci_job) {
+    // Variable names only: CI env values may be credentials.
+    std::vector<std::string> env_names;
+    for (const auto& [name, value] : p.ci_job->env) env_names.push_back(name);
+    meta["ci"] = {{"profile", p.ci_job->profile_id}, {"job", p.ci_job->job_id},
+                  {"args", p.ci_job->args}, {"env", env_names}};
+  }
   // Setting names only: values may be credentials.
   std::vector<std::string> setting_names;
   for (const auto& [k, v] : request.settings) setting_names.push_back(k);
@@ -302,8 +309,9 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
 }
 
 void
-add_hints(BenchReport& report, const std::string& component_id, bool ad_hoc)
+add_hints(BenchReport& report, const Prepared& p, bool ad_hoc)
 {
+  const std::string& component_id = p.component.id;
   // Ad-hoc --exec runs have no component to name: the same command line
   // with --baseline is the way to save one.
   std::string again = ad_hoc ? "by running this command again with --baseline"
@@ -312,6 +320,8 @@ add_hints(BenchReport& report, const std::string& component_id, bool ad_hoc)
     report.hints.push_back(fmt::format("Show this run: homeboy runs show {}", report.run_id));
     report.hints.push_back(
       fmt::format("List bench runs: homeboy runs list --kind bench --component {}", component_id));
+    report.hints.push_back(
+      fmt::format("Observation database: {}", p.paths.store_path.string()));
   }
   if (report.results && !report.baseline_found && !report.baseline_saved && !report.failure) {
     report.hints.push_back(

@@ -45,6 +45,7 @@ public:
                                            std::size_t limit) override;
   Result<std::optional<Run>> get_run(const std::string& run_id) override;
   Result<std::optional<std::string>> resolve_run_id(const std::string& prefix) override;
+  Result<std::optional<std::string>> resolve_finding_id(const std::string& prefix) override;
   Result<RunPage> list_runs(const RunFilter& filter) override;
   Result<std::vector<std::string>> run_scenarios(const std::string& run_id) override;
   Result<std::vector<MetricRow>> run_metrics(const std::string& run_id) override;

@@ -1,0 +1,43 @@
+#pragma once
+// The original's global options, which go before the command
+// (`homeboy --output json runs refs ...`), and the documented flags that are
+// not built yet. Scripts written for the original must parse: a global
+// option is moved onto the command it applies to, and an unbuilt flag says
+// that it is not supported yet instead of "extra argument".
+
+#include "util/error.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace hb::cli {
+
+struct GlobalOptions
+{
+  bool json = false;                      // --output json
+  std::optional<std::string> output_file; // --output FILE
+};
+
+/// Removes the global options that precede the command from `args` (the
+/// arguments without argv[0], in order). Errors: a global option without its
+/// value, or one that is documented but not built (--force-hot).
+Result<GlobalOptions> take_global_options(std::vector<std::string>& args);
+
+/// Inserts `globals` after the deepest subcommand named in `args` (as
+/// `--json` / `--format json` and `--output FILE`). Errors when that command
+/// has no JSON output or uses --output for something else.
+Result<void> apply_global_options(const CLI::App& app, const GlobalOptions& globals,
+                            std::vector<std::string>& args);
+
+/// Adds a documented option of the original that homeboy does not build yet:
+/// given, it fails parsing with "`NAME` is not supported yet" and `instead`.
+/// `takes_value` false: a flag.
+void add_unsupported_option(CLI::App* command, const std::string& name, bool takes_value,
+                            const std::string& instead);
+
+} // namespace hb::cli
