@@ -1,5 +1,6 @@
 #include "app/run_json.hpp"
 
+#include "app/bundle_format.hpp"
 #include "util/json.hpp"
 
 namespace hb::app {
@@ -23,12 +24,29 @@ time_json(const std::optional<TimeMs>& ms)
   return ms ? Json(format_rfc3339(*ms)) : Json(nullptr);
 }
 
+namespace {
+
+/// The kinds the original's observation store held; scripts written for it
+/// test their `status` against its words (pass, fail, error, ...).
+bool
+observation_kind(const std::string& kind)
+{
+  return kind == "bench" || kind == "rig" || kind == "trace";
+}
+
+} // namespace
+
 Json
 run_summary_json(const Run& run)
 {
+  // `status` keeps the original's word where the original had the run;
+  // `run_status` is always ours (the registry's eight statuses).
   return Json{{"id", run.id},
               {"kind", run.kind},
-              {"status", to_string(run.status)},
+              {"status", observation_kind(run.kind)
+                           ? bundle::portable_status(run.status, run.terminal_reason)
+                           : std::string(to_string(run.status))},
+              {"run_status", to_string(run.status)},
               {"created_at", format_rfc3339(run.created_at)},
               {"started_at", time_json(run.started_at)},
               {"finished_at", time_json(run.finished_at)},

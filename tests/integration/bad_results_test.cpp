@@ -55,7 +55,7 @@ TEST_P(BadResultsTest, IsAClearErrorAndTheRunIsRecordedFailed)
   }
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
   EXPECT_EQ(runs[0]["terminal_reason"], "results_invalid");
   Json shown = show_run(runs[0]["id"].get<std::string>());
   bool kept = false;

@@ -103,7 +103,7 @@ TEST_F(BenchBaseline, RegressionExitsOneWithReasonsAndIsRecordedFailed)
 
   std::string id = p["persisted_run"].value("run_id", "");
   Json rec = show_run(id);
-  EXPECT_EQ(rec["status"], "failed");
+  EXPECT_EQ(rec["run_status"], "failed");
   EXPECT_EQ(rec["exit_code"], 1);
   EXPECT_EQ(rec["terminal_reason"], "regression");
   EXPECT_EQ(ids_of(list_runs({"--status", "failed"})), std::vector<std::string>{id});

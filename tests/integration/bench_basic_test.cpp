@@ -96,7 +96,7 @@ TEST_F(BenchBasic, JsonEnvelopeHasTheSinglePayload)
 
   // The store agrees.
   Json rec = show_run(id);
-  EXPECT_EQ(rec["status"], "succeeded");
+  EXPECT_EQ(rec["run_status"], "succeeded");
   EXPECT_EQ(rec["kind"], "bench");
   EXPECT_EQ(rec["component_id"], "basic");
   EXPECT_EQ(rec["exit_code"], 0);

@@ -80,7 +80,7 @@ TEST_F(BenchConcurrency, TwoBenchesOfOneComponentAtOnceAreBothRecorded)
   auto listed = ids_of(runs);
   std::set<std::string> ids(listed.begin(), listed.end());
   EXPECT_EQ(ids, (std::set<std::string>{id_a, id_b}));
-  for (const auto& rec : runs) EXPECT_EQ(rec["status"], "succeeded") << rec.dump();
+  for (const auto& rec : runs) EXPECT_EQ(rec["run_status"], "succeeded") << rec.dump();
   // Both got their own results.
   for (const auto& id : {id_a, id_b}) {
     Json rec = show_run(id);
@@ -158,7 +158,7 @@ TEST_F(BenchConcurrency, SigintCancelsTheRunAndStopsTheRunner)
 
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "cancelled");
+  EXPECT_EQ(runs[0]["run_status"], "cancelled");
   EXPECT_EQ(runs[0]["exit_code"], 130);
   EXPECT_FALSE(runs[0]["finished_at"].is_null());
   EXPECT_TRUE(list_runs({"--status", "running"}).empty());
@@ -178,7 +178,7 @@ TEST_F(BenchConcurrency, SigintWithJsonStillPrintsAnEnvelope)
   EXPECT_EQ(p["passed"], false);
   EXPECT_EQ(p["failure"]["code"], "bench.interrupted");
   std::string id = p["persisted_run"].value("run_id", "");
-  EXPECT_EQ(show_run(id)["status"], "cancelled");
+  EXPECT_EQ(show_run(id)["run_status"], "cancelled");
 }
 
 TEST_F(BenchConcurrency, SigtermAlsoCancels)
@@ -192,7 +192,7 @@ TEST_F(BenchConcurrency, SigtermAlsoCancels)
   EXPECT_TRUE(wait_gone(s.runner, 5s));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "cancelled");
+  EXPECT_EQ(runs[0]["run_status"], "cancelled");
   EXPECT_EQ(sqlite("SELECT count(*) FROM runs WHERE status = 'running';"), "0");
 }
 
@@ -236,7 +236,7 @@ TEST_F(Reconcile, SettlesRunsWhoseOwnerWasKilledAndLeavesLiveOnesAlone)
   EXPECT_THAT(real.out, HasSubstr("Settled 1 run."));
   EXPECT_THAT(real.out, HasSubstr("is still running"));
   Json settled = show_run(orphan_id);
-  EXPECT_EQ(settled["status"], "failed");
+  EXPECT_EQ(settled["run_status"], "failed");
   EXPECT_EQ(settled["terminal_reason"], "owner_gone");
   EXPECT_FALSE(settled["finished_at"].is_null());
   EXPECT_EQ(settled["metadata"]["reconciled"]["previous_status"], "running");

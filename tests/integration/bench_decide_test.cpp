@@ -137,7 +137,7 @@ TEST_F(BenchDecide, FailOnInconclusiveGatesOnUndecidedScenarios)
   EXPECT_EQ(strict.exit_code, 1) << strict.describe();
   auto run_id = strict.payload()["persisted_run"]["run_id"].get<std::string>();
   Json shown = show_run(run_id);
-  EXPECT_EQ(shown["status"], "failed");
+  EXPECT_EQ(shown["run_status"], "failed");
   EXPECT_EQ(shown["terminal_reason"], "inconclusive");
   EXPECT_EQ(shown["metadata"]["verdicts"]["steady"], "inconclusive");
 }
@@ -476,7 +476,7 @@ TEST_F(BenchDecide, ExecCommandThatCannotStartFailsTheRunClearly)
   Json p = r.payload();
   EXPECT_THAT(p["failure"]["message"].get<std::string>(), HasSubstr("no-such-program-here"));
   auto shown = show_run(p["persisted_run"]["run_id"]);
-  EXPECT_EQ(shown["status"], "failed");
+  EXPECT_EQ(shown["run_status"], "failed");
   EXPECT_EQ(shown["terminal_reason"], "spawn_failed");
 
   auto bad = run({"bench", "--exec", "sort -n data.txt"});

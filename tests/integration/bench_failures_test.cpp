@@ -65,7 +65,7 @@ TEST_F(BenchFailures, FailedGateExitsOneAndRecordsFindings)
 
   std::string id = p["persisted_run"].value("run_id", "");
   Json rec = show_run(id);
-  EXPECT_EQ(rec["status"], "failed");
+  EXPECT_EQ(rec["run_status"], "failed");
   EXPECT_EQ(rec["terminal_reason"], "gate_failed");
 
   auto findings = run_findings(id);
@@ -100,7 +100,7 @@ TEST_F(BenchFailures, BudgetFindingsInBothShapesFailTheRun)
   EXPECT_EQ(by_rule["bench.note"]["fails_run"], false) << "info is report-only";
 
   std::string id = p["persisted_run"].value("run_id", "");
-  EXPECT_EQ(show_run(id)["status"], "failed");
+  EXPECT_EQ(show_run(id)["run_status"], "failed");
   auto findings = run_findings(id);
   EXPECT_THAT(rules(findings), UnorderedElementsAre("bench.max_rss", "rest.max_response_bytes",
                                                     "bench.note"));
@@ -127,7 +127,7 @@ TEST_F(BenchFailures, ReportOnlyFindingsDoNotFailTheRun)
   EXPECT_EQ(p["status"], "passed");
   EXPECT_EQ(p["budget_findings"].size(), 2u);
   std::string id = p["persisted_run"].value("run_id", "");
-  EXPECT_EQ(show_run(id)["status"], "succeeded");
+  EXPECT_EQ(show_run(id)["run_status"], "succeeded");
   EXPECT_EQ(run_findings(id).size(), 2u) << "report-only findings are still recorded";
 }
 
@@ -144,7 +144,7 @@ TEST_F(BenchFailures, RunnerCrashPassesItsExitCodeThrough)
 
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
   EXPECT_EQ(runs[0]["exit_code"], 3);
 
   auto j = bench_json({"crashy", "--iterations", "2"});
@@ -177,7 +177,7 @@ TEST_F(BenchFailures, RunnerThatWritesNoResultsFails)
   EXPECT_THAT(r.err, HasSubstr("no results"));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
   EXPECT_EQ(runs[0]["terminal_reason"], "results_missing");
 
   auto j = bench_json({"lazy"});
@@ -194,7 +194,7 @@ TEST_F(BenchFailures, MalformedResultsJsonFails)
   EXPECT_THAT(r.err, HasSubstr("bench-results.json"));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
   EXPECT_EQ(runs[0]["terminal_reason"], "results_invalid");
 }
 
@@ -207,7 +207,7 @@ TEST_F(BenchFailures, UnknownTopLevelKeyIsRejectedByName)
   ASSERT_TRUE(p.contains("failure")) << r.describe();
   EXPECT_THAT(p["failure"]["message"].get<std::string>(), HasSubstr("surprise_key"));
   EXPECT_THAT(p["failure"]["message"].get<std::string>(), HasSubstr("unknown top-level key"));
-  EXPECT_EQ(show_run(p["persisted_run"]["run_id"])["status"], "failed");
+  EXPECT_EQ(show_run(p["persisted_run"]["run_id"])["run_status"], "failed");
 
   auto human = run({"bench", "strict", "--iterations", "2"});
   EXPECT_EQ(human.exit_code, 1);
@@ -260,7 +260,7 @@ TEST_F(BenchFailures, RunnerKilledBySignalIsReportedAs128PlusSignal)
   EXPECT_THAT(p["failure"]["message"].get<std::string>(), HasSubstr("SIGKILL"));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
 }
 
 TEST_F(BenchFailures, RunnerExitCodeWinsEvenWithValidResults)
@@ -292,7 +292,7 @@ TEST_F(BenchFailures, VarianceAwarePolicyWithTooFewSamplesIsRejected)
   EXPECT_THAT(message, HasSubstr("variance_aware"));
   EXPECT_THAT(message, HasSubstr("distributions.p95_ms"));
   EXPECT_THAT(message, HasSubstr("at least 3"));
-  EXPECT_EQ(show_run(p["persisted_run"]["run_id"])["status"], "failed");
+  EXPECT_EQ(show_run(p["persisted_run"]["run_id"])["run_status"], "failed");
 }
 
 TEST_F(BenchFailures, InvalidArgumentsExitTwoAndRecordNothing)
@@ -332,7 +332,7 @@ TEST_F(BenchFailures, StrayBackgroundProcessDoesNotHangTheBench)
   EXPECT_LT(r.elapsed, 10s) << "homeboy waited for a background process of its runner";
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "succeeded");
+  EXPECT_EQ(runs[0]["run_status"], "succeeded");
   std::ifstream in(dir / "stray.pid");
   pid_t stray = 0;
   in >> stray;

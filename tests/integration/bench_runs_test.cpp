@@ -106,7 +106,7 @@ printf '{"component_id": "svc", "iterations": %d, "scenarios": [{"id": "a", "ite
               HasSubstr("--runs: invocation 2 reported 6 iterations, invocation 1 5"));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
 }
 
 } // namespace

@@ -295,4 +295,29 @@ TEST_F(CommandSurface, WorkerAndRunsLogsSpeakJson)
   EXPECT_EQ(missing.json()["success"], false);
 }
 
+TEST_F(CommandSurface, BenchRunsKeepTheOriginalsStatusWordsWithOursBeside)
+{
+  make_component("plain", "two_scenarios.sh");
+  make_component("budget", "budget_findings.sh");
+  ASSERT_EQ(run({"bench", "plain", "--iterations", "2"}).exit_code, 0);
+  ASSERT_EQ(run({"bench", "budget", "--iterations", "2"}).exit_code, 1);
+  auto runs = list_runs({"--kind", "bench"});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0]["status"], "fail");        // budget, newest first
+  EXPECT_EQ(runs[0]["run_status"], "failed");
+  EXPECT_EQ(runs[1]["status"], "pass");
+  EXPECT_EQ(runs[1]["run_status"], "succeeded");
+  EXPECT_EQ(show_run(runs[1]["id"])["status"], "pass");
+  // The original's words filter too.
+  EXPECT_EQ(list_runs({"--status", "pass"}).size(), 1u);
+
+  // Registry runs were never the original's: their status is ours.
+  auto submitted = run({"runs", "submit", "--json", "--", "true"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.describe();
+  ASSERT_EQ(run({"worker", "--once", "-q"}).exit_code, 0);
+  Json task = show_run(submitted.payload()["run_id"]);
+  EXPECT_EQ(task["status"], "succeeded");
+  EXPECT_EQ(task["run_status"], "succeeded");
+}
+
 } // namespace

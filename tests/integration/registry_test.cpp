@@ -581,7 +581,7 @@ TEST_F(Registry, BenchRunsAndTaskRunsShareTheLifecycleAndTheReaper)
          std::string(host) + ":999999' WHERE id = '" + bench_id + "'");
   ASSERT_EQ(run({"worker", "--once"}).exit_code, 0);
   Json s = status(bench_id);
-  EXPECT_EQ(s["status"], "failed");
+  EXPECT_EQ(s["run_status"], "failed");
   EXPECT_EQ(s["terminal_reason"], "owner_gone");
 }
 

@@ -38,7 +38,7 @@ protected:
   void expect_nothing_running()
   {
     for (const auto& run : list_runs()) {
-      EXPECT_NE(run["status"], "running") << run.dump();
+      EXPECT_NE(run["run_status"], "running") << run.dump();
     }
   }
 
@@ -88,7 +88,7 @@ TEST_F(Reliability, DeeplyNestedResultsFailTheRunWithTheLimitNamed)
   EXPECT_THAT(r.err + r.out, HasSubstr("$.scenarios")) << r.describe();
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed") << runs[0].dump();
+  EXPECT_EQ(runs[0]["run_status"], "failed") << runs[0].dump();
 }
 
 TEST_F(Reliability, DeeplyNestedInputIsRefusedByEveryReader)
@@ -180,7 +180,7 @@ TEST_F(Reliability, ABaselineChangesOnlyForARunTheStoreRecordsAsSucceeded)
     auto rec = run({"runs", "reconcile"});
     ASSERT_EQ(rec.exit_code, 0) << rec.describe();
     Json shown = show_run(id);
-    EXPECT_EQ(shown["status"], c.status) << shown.dump(2);
+    EXPECT_EQ(shown["run_status"], c.status) << shown.dump(2);
     const Json& b = shown["metadata"].value("baseline", Json::object());
     EXPECT_FALSE(b.contains("pending")) << "the pending write was resolved: " << shown.dump(2);
     EXPECT_EQ(b.value("saved", false), c.saved) << shown.dump(2);
@@ -228,7 +228,7 @@ TEST_F(Reliability, AKilledBenchTakesItsRunnerAndReconcileSettlesAZombieOwner)
   EXPECT_EQ(rec.payload()["settled"], 1) << rec.out;
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
   bench->wait();
 }
 

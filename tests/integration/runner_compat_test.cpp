@@ -83,7 +83,7 @@ TEST_F(RunnerCompat, AFailingWorkloadShowsTheFailureBanner)
   EXPECT_THAT(r.out + r.err, HasSubstr("workload failed on purpose"));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
 }
 
 TEST_F(RunnerCompat, APackageWithoutBenchesGivesEmptyResults)

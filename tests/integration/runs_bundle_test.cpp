@@ -619,10 +619,10 @@ TEST_F(RunsBundle, TheOriginalToolsBundleImports)
   EXPECT_EQ(ids_of(runs), (std::vector<std::string>{"0e112c6f-fc13-4061-b830-670fee624c55",
                                                      "50568824-1de9-4980-981c-75db854fbec7",
                                                      "975b34ed-7500-402b-b1b7-055f7cda9001"}));
-  EXPECT_EQ(runs[0]["status"], "succeeded");
+  EXPECT_EQ(runs[0]["run_status"], "succeeded");
   EXPECT_EQ(runs[0]["kind"], "trace");
   EXPECT_EQ(runs[0]["started_at"], "2026-08-20T14:10:31.551Z");
-  EXPECT_EQ(runs[1]["status"], "failed");
+  EXPECT_EQ(runs[1]["run_status"], "failed");
   EXPECT_EQ(runs[1]["exit_code"], 1);
   EXPECT_EQ(runs[1]["rig_id"], "studio");
   EXPECT_TRUE(runs[2]["component_id"].is_null());

@@ -159,7 +159,7 @@ TEST_F(RunsGhImport, ByRunIdImportsTheRunAndItsJsonFiles)
   Json shown = show_run(id);
   EXPECT_EQ(shown["kind"], "gh_actions");
   EXPECT_EQ(shown["component_id"], "widget");
-  EXPECT_EQ(shown["status"], "succeeded");
+  EXPECT_EQ(shown["run_status"], "succeeded");
   EXPECT_EQ(shown["git_sha"], "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0");
   Json gh = shown["metadata"]["github"];
   EXPECT_EQ(gh["repo"], "acme/widget");

@@ -54,7 +54,7 @@ TEST_F(LoopSync, RecordsEachArchiveOnceWithItsTriage)
 
   const std::string ok_id = first["archives"][0]["run_id"];
   Json ok = show_run(ok_id);
-  EXPECT_EQ(ok["status"], "succeeded");
+  EXPECT_EQ(ok["run_status"], "succeeded");
   EXPECT_EQ(ok["metadata"]["triage"]["cases"], 12);
   EXPECT_EQ(ok["metadata"]["loop_sync"]["archive"], "iter-001");
   EXPECT_EQ(ok["metadata"]["loop_sync"]["label"], "nightly");
@@ -63,9 +63,9 @@ TEST_F(LoopSync, RecordsEachArchiveOnceWithItsTriage)
   for (const auto& a : ok["artifacts"]) kinds.push_back(a["kind"]);
   EXPECT_THAT(kinds, ::testing::UnorderedElementsAre("loop_archive", "loop_triage"));
 
-  EXPECT_EQ(show_run(first["archives"][1]["run_id"])["status"], "failed");
+  EXPECT_EQ(show_run(first["archives"][1]["run_id"])["run_status"], "failed");
   Json bad = show_run(first["archives"][2]["run_id"]);
-  EXPECT_EQ(bad["status"], "failed");
+  EXPECT_EQ(bad["run_status"], "failed");
   EXPECT_EQ(bad["terminal_reason"], "triage_unreadable");
   EXPECT_THAT(bad["metadata"]["triage_error"].get<std::string>(), HasSubstr("not a JSON object"));
 

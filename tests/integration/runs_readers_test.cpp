@@ -176,7 +176,7 @@ TEST_F(RunsReaders, ShowByIdAndByPrefix)
   EXPECT_EQ(p["command"], "runs.show");
   const Json& run0 = p["run"];
   EXPECT_EQ(run0["id"], ids[0]);
-  EXPECT_EQ(run0["status"], "succeeded");
+  EXPECT_EQ(run0["run_status"], "succeeded");
   EXPECT_EQ(run0["component_id"], "a");
   EXPECT_TRUE(run0["metadata"].is_object());
   EXPECT_EQ(run0["metadata"]["iterations"], 2);
@@ -389,7 +389,7 @@ TEST_F(RunsShowField, SelectsWithJsonPath)
   // One match: the value itself, a string printed as plain text.
   auto status = run({"runs", "show", ids[0], "--field", "$.status"});
   ASSERT_EQ(status.exit_code, 0) << status.describe();
-  EXPECT_EQ(status.out, "succeeded\n");
+  EXPECT_EQ(status.out, "pass\n");
 
   // Several matches: an array; no match: null (compat.md).
   auto json = run({"runs", "show", ids[0], "-q", "$.artifacts[*].kind", "--json"});
@@ -409,7 +409,7 @@ TEST_F(RunsShowField, SelectsWithJsonPath)
 
   // Several queries: one line each.
   auto both = run({"runs", "show", ids[0], "-q", "$.status", "-q", "$.kind"});
-  EXPECT_EQ(both.out, "$.status\t\"succeeded\"\n$.kind\t\"bench\"\n");
+  EXPECT_EQ(both.out, "$.status\t\"pass\"\n$.kind\t\"bench\"\n");
 }
 
 TEST_F(RunsShowField, InvalidQueryIsAUsageErrorNamingTheColumn)

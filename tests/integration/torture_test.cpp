@@ -124,7 +124,7 @@ TEST_F(Torture, KillsAtRandomInstantsLoseNothingAndLeaveNothingBehind)
   if (doc.is_object() && doc.contains("baselines") && doc["baselines"].contains("bench")) {
     baseline_run = doc["baselines"]["bench"]["metadata"].value("run_id", "");
     Json shown = show_run(baseline_run);
-    bool agrees = shown["status"] == "succeeded"
+    bool agrees = shown["run_status"] == "succeeded"
                   && shown["metadata"].value("baseline", Json::object()).value("saved", false);
     inconsistent += agrees ? 0 : 1;
     EXPECT_TRUE(agrees) << "baseline from run " << baseline_run << ": " << shown.dump(2);
