@@ -78,6 +78,43 @@ dotted_to_jsonpath(const std::string& path)
   return out;
 }
 
+namespace {
+
+void
+walk_dotted(const Json& node, const std::vector<std::string>& segments, std::size_t at,
+            std::vector<const Json*>& out)
+{
+  if (at == segments.size()) {
+    out.push_back(&node);
+    return;
+  }
+  if (node.is_array()) {
+    for (const auto& element : node) walk_dotted(element, segments, at, out);
+    return;
+  }
+  if (!node.is_object()) return;
+  auto it = node.find(segments[at]);
+  if (it != node.end()) walk_dotted(*it, segments, at + 1, out);
+}
+
+} // namespace
+
+std::vector<const Json*>
+select_dotted(const Json& root, const std::string& path)
+{
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t dot = path.find('.', start);
+    if (dot == std::string::npos) dot = path.size();
+    segments.push_back(path.substr(start, dot - start));
+    start = dot + 1;
+  }
+  std::vector<const Json*> out;
+  walk_dotted(root, segments, 0, out);
+  return out;
+}
+
 std::vector<DriftValue>
 drift_values(const CategoricalCounts& window, const CategoricalCounts* baseline, double threshold)
 {

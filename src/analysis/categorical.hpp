@@ -49,6 +49,13 @@ private:
 /// member names (`steps.0` is `$['steps']['0']`), so use JSONPath for indexes.
 std::string dotted_to_jsonpath(const std::string& path);
 
+/// The values at a dot-separated metadata path, read as the original tool
+/// reads it: each segment is a member name, and an array met before the
+/// last segment is walked into (every element continues the path), so
+/// `scenario_metrics.metadata.site` reads each scenario's `site`. An array at
+/// the end is returned as one value (collect_labels flattens it).
+std::vector<const Json*> select_dotted(const Json& root, const std::string& path);
+
 /// One value's shares in a drift window and its baseline (runs drift).
 struct DriftValue
 {

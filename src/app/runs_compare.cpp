@@ -1,8 +1,9 @@
 // runs distribution (categorical counts of run metadata) and runs compare
-// (metrics across recent runs).
+// (metrics across recent runs, with the metric groups a bench recorded).
 
 #include "analysis/categorical.hpp"
 #include "analysis/jsonpath.hpp"
+#include "analysis/workload_metadata.hpp"
 #include "app/run_json.hpp"
 #include "app/runs_readers.hpp"
 #include "bench/units.hpp"
@@ -11,6 +12,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -42,21 +44,24 @@ runs_distribution(Store& store, const DistributionRequest& request)
   struct Field
   {
     std::string name;
-    std::string query;
-    analysis::JsonPath path;
+    std::optional<analysis::JsonPath> path; // a JSONPath field; else a dotted path
     analysis::CategoricalCounts counts;
     std::size_t matched = 0;
+    std::vector<std::string> hints; // results.<field>, scenario_metrics.<field> when some run has it
   };
   std::vector<Field> fields;
   for (const auto& name : request.fields) {
-    std::string query = analysis::dotted_to_jsonpath(name);
-    auto path = analysis::JsonPath::parse(query);
-    if (!path) {
-      Error e = path.error();
-      e.message = fmt::format("--field `{}`: {}", name, e.message);
-      return Unexpected(e);
+    Field field{name, std::nullopt, {}, 0, {}};
+    if (!name.empty() && name[0] == '$') {
+      auto path = analysis::JsonPath::parse(name);
+      if (!path) {
+        Error e = path.error();
+        e.message = fmt::format("--field `{}`: {}", name, e.message);
+        return Unexpected(e);
+      }
+      field.path = std::move(*path);
     }
-    fields.push_back({name, query, std::move(*path), {}, 0});
+    fields.push_back(std::move(field));
   }
   auto page = store.list_runs(request.filter);
   if (!page) return Unexpected(page.error());
@@ -66,9 +71,23 @@ runs_distribution(Store& store, const DistributionRequest& request)
     for (const auto& [key, value] : meta.items()) keys.insert(key);
     for (auto& field : fields) {
       std::vector<std::string> labels;
-      for (const Json* node : field.path.select(meta)) analysis::collect_labels(*node, labels);
+      auto nodes = field.path ? field.path->select(meta) : analysis::select_dotted(meta, field.name);
+      for (const Json* node : nodes) analysis::collect_labels(*node, labels);
       if (!labels.empty()) ++field.matched;
       for (const auto& label : labels) field.counts.add(label);
+      // The workload's own keys live under results. and scenario_metrics.
+      // (workload_metadata.hpp): a bare `metadata.site` most likely meant one.
+      if (!field.path && field.matched == 0) {
+        for (const char* prefix : {"results.", "scenario_metrics."}) {
+          std::string candidate = prefix + field.name;
+          if (std::find(field.hints.begin(), field.hints.end(), candidate) != field.hints.end()) continue;
+          std::vector<std::string> found;
+          for (const Json* node : analysis::select_dotted(meta, candidate)) {
+            analysis::collect_labels(*node, found);
+          }
+          if (!found.empty()) field.hints.push_back(candidate);
+        }
+      }
     }
   }
   Json out_fields = Json::array();
@@ -76,10 +95,17 @@ runs_distribution(Store& store, const DistributionRequest& request)
     if (!page->runs.empty() && field.matched == 0) {
       return make_error("validation.unknown_field",
                         fmt::format("no inspected run has metadata field `{}` ({} run{} "
-                                    "inspected); {}. Paths are dot-separated from the metadata "
+                                    "inspected); {}{}. Paths are dot-separated from the metadata "
                                     "root (runner.extension_id) or JSONPath ($.runner.extension_id)",
                                     field.name, page->runs.size(),
-                                    page->runs.size() == 1 ? "" : "s", keys_hint(keys)));
+                                    page->runs.size() == 1 ? "" : "s",
+                                    field.hints.empty()
+                                      ? ""
+                                      : fmt::format("did you mean `{}`? (a bench run keeps its "
+                                                    "workload's metadata under results. and "
+                                                    "scenario_metrics.); ",
+                                                    fmt::join(field.hints, "` or `")),
+                                    keys_hint(keys)));
     }
     Json values = Json::array();
     Json repeated = Json::array();
@@ -90,7 +116,7 @@ runs_distribution(Store& store, const DistributionRequest& request)
       values.push_back(std::move(item));
     }
     out_fields.push_back({{"field", field.name},
-                          {"path", field.query},
+                          {"path", field.path ? field.name : analysis::dotted_to_jsonpath(field.name)},
                           {"matched_runs", field.matched},
                           {"missing_runs", page->runs.size() - field.matched},
                           {"total_values", field.counts.total()},
@@ -176,6 +202,13 @@ runs_compare(Store& store, const CompareRequest& request)
     Json meta = object_or_empty(run.metadata_json);
     for (const auto& [key, value] : meta.items()) {
       if (value.is_number()) known.insert(key);
+    }
+    // Scenario metrics the metadata records: metric groups (`<group>.<metric>`)
+    // and the scenario metrics of runs imported from the original; a
+    // recorded metric row wins over them.
+    for (const auto& m : analysis::recorded_scenario_metrics(meta)) {
+      by_run[run.id][m.scenario_id].try_emplace(m.metric, m.value);
+      known.insert(m.metric);
     }
     std::vector<std::string> scenarios;
     auto it = by_run.find(run.id);

@@ -1,9 +1,10 @@
 // Stage 3 of a bench: what the run records when it settles: its evidence
-// files, scenario artifact pointers, findings, metric rows, metadata and the
-// hints printed after it.
+// files, scenario artifact pointers, findings, metric rows, metadata (with
+// the workload's own metadata, capped) and the hints printed after it.
 
 #include "app/bench/pipeline.hpp"
 
+#include "analysis/workload_metadata.hpp"
 #include "app/bench_context.hpp"
 #include "bench/compare.hpp"
 #include "stats/descriptive.hpp"
@@ -46,6 +47,25 @@ file_artifact(const std::string& run_id, const stdfs::path& path, std::string ki
   }
   a.metadata_json = dump_json(metadata);
   return a;
+}
+
+// The warning for workload metadata over the cap: how much, and which keys
+// were left out (the first few; the run metadata lists them all).
+std::string
+workload_cut_warning(const analysis::WorkloadMetadataSummary& w)
+{
+  constexpr std::size_t k_named = 5;
+  std::vector<std::string> named(w.omitted.begin(),
+                                 w.omitted.begin() + std::min(w.omitted.size(), k_named));
+  std::string more = w.omitted.size() > k_named
+                       ? fmt::format(" and {} more (metadata.workload_metadata.omitted lists them)",
+                                     w.omitted.size() - k_named)
+                       : "";
+  return fmt::format("the workload's metadata is about {} bytes of JSON, over the run record's "
+                     "cap of {} bytes: left out {}{}; the results file (the run's bench_results "
+                     "artifact) still has everything",
+                     w.reported_bytes, analysis::k_workload_metadata_cap,
+                     fmt::join(named, ", "), more);
 }
 
 } // namespace
@@ -276,6 +296,20 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     meta["statistics"]["rounds"] = std::move(rounds);
   }
   std::vector<std::string> warnings = bench_warnings(report);
+  // What the runner reported about its workload, capped
+  // (analysis/workload_metadata.hpp); a cut is a warning, never a failure.
+  if (report.results && report.results->document) {
+    auto workload = analysis::add_workload_metadata(meta, *report.results->document);
+    if (!workload.omitted.empty()) {
+      std::string warning = workload_cut_warning(workload);
+      fmt::print(stderr, "warning: {}\n", warning);
+      warnings.push_back(std::move(warning));
+      meta["workload_metadata"] = {{"reported_bytes", workload.reported_bytes},
+                                   {"kept_bytes", workload.kept_bytes},
+                                   {"cap_bytes", analysis::k_workload_metadata_cap},
+                                   {"omitted", workload.omitted}};
+    }
+  }
   if (!warnings.empty()) meta["warnings"] = warnings;
   if (report.comparison) {
     meta["regression"] = report.comparison->regression;

@@ -338,6 +338,46 @@ read_json(std::string_view text, const std::string& file)
 
 // ---- The document ----
 
+// The workload's own top-level maps, which the run record keeps
+// (analysis/workload_metadata.hpp): objects, and metric groups of numbers.
+Status
+check_workload_maps(const Json& doc, const std::string& file)
+{
+  for (std::string_view key : {"metadata", "run_metadata"}) {
+    if (const Json* value = find_value(doc, key); value && !is_map(*value)) {
+      return invalid(file, fmt::format("top-level {} must be an object, got {}", quote(key),
+                                       describe(*value)),
+                     {{"key", std::string(key)}});
+    }
+  }
+  const Json* groups = find_value(doc, "metric_groups");
+  if (groups && !is_map(*groups)) {
+    return invalid(file, fmt::format("top-level \"metric_groups\" must be an object "
+                                     "{{group: {{metric: number}}}}, got {}",
+                                     describe(*groups)),
+                   {{"key", "metric_groups"}});
+  }
+  if (groups) {
+    for (const auto& [group, metrics] : groups->items()) {
+      if (!is_map(metrics)) {
+        return invalid(file, fmt::format("top-level metric_groups {} must be an object "
+                                         "{{metric: number}}, got {}",
+                                         quote(group), describe(metrics)),
+                       {{"key", "metric_groups"}});
+      }
+      for (const auto& [name, value] : metrics.items()) {
+        if (!as_finite(value)) {
+          return invalid(file, fmt::format("top-level metric_groups {}: metric {} must be a "
+                                           "finite number, got {}",
+                                           quote(group), quote(name), describe(value)),
+                         {{"key", "metric_groups"}, {"metric", name}});
+        }
+      }
+    }
+  }
+  return {};
+}
+
 Status
 check_top_level(Json& doc, const std::string& file)
 {
@@ -396,7 +436,7 @@ check_top_level(Json& doc, const std::string& file)
                                describe(*findings)),
                    {{"key", "budget_findings"}});
   }
-  return {};
+  return check_workload_maps(doc, file);
 }
 
 Status

@@ -168,6 +168,7 @@ TEST(ResultsTopLevel, AllEighteenKeysAreAccepted)
                           "phase_summaries", "failure_classification", "responsiveness"}) {
     document[key] = {{"anything", 1}};
   }
+  document["metric_groups"] = {{"anything", {{"m", 1}}}}; // {group: {metric: number}}
   document["provenance"] = {{"links", Json::array()}};
   document["budget_findings"] = Json::array();
   document["metric_policies"] = Json::object();
