@@ -164,15 +164,17 @@ TEST(ResultsTopLevel, AllEighteenKeysAreAccepted)
 {
   Json document = minimal_document();
   for (const char* key : {"run_metadata", "diagnostics", "child_command_failures", "metadata",
-                          "metric_groups", "timeline", "span_definitions", "phase_events",
+                          "timeline", "span_definitions", "phase_events",
                           "phase_summaries", "failure_classification", "responsiveness"}) {
     document[key] = {{"anything", 1}};
   }
+  document["metric_groups"] = {{"anything", {{"count", 1}}}}; // {group: {metric: number}}
   document["provenance"] = {{"links", Json::array()}};
   document["budget_findings"] = Json::array();
   document["metric_policies"] = Json::object();
   document["metric_policy_presets"] = Json::object();
   BenchResults results = parse_ok(document);
+  ASSERT_TRUE(results.document);
   EXPECT_EQ(results.document->size(), 18u);
 }
 
