@@ -71,6 +71,7 @@ merge_settings(const std::string& component_settings, const BenchRequest& reques
   return dump_json(settings);
 }
 
+/// Letters, digits and `_`, not starting with a digit.
 bool
 is_env_name(std::string_view name)
 {
@@ -80,7 +81,7 @@ is_env_name(std::string_view name)
   });
 }
 
-// One bench_env entry; values are never put in messages (they may be secrets).
+/// One bench_env entry as text; values are never put in messages (they may be secrets).
 Result<std::string>
 bench_env_value(const std::string& name, const Json& value, std::string_view origin)
 {

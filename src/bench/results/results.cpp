@@ -423,8 +423,8 @@ check_top_level(Json& doc, const std::string& file)
   return {};
 }
 
-// The file a scenario came from, made absolute against the workspace (or
-// the current directory), without following symlinks.
+/// The file a scenario came from, made absolute against the workspace (or
+/// the current directory), without following symlinks.
 std::filesystem::path
 scenario_path(const std::string& written, const std::filesystem::path& workspace)
 {
@@ -436,8 +436,8 @@ scenario_path(const std::string& written, const std::filesystem::path& workspace
   return path.lexically_normal();
 }
 
-// Whether two scenario files are one file: the same path once symlinks are
-// resolved (weakly_canonical keeps a missing tail as written).
+/// Whether two scenario files are one file: the same path once symlinks are
+/// resolved (weakly_canonical keeps a missing tail as written).
 bool
 same_file(const std::filesystem::path& a, const std::filesystem::path& b)
 {
@@ -448,6 +448,7 @@ same_file(const std::filesystem::path& a, const std::filesystem::path& b)
   return ca == cb;
 }
 
+/// Whether `path` lies lexically inside `dir` (false when `dir` is empty).
 bool
 inside(const std::filesystem::path& path, const std::filesystem::path& dir)
 {
@@ -456,6 +457,8 @@ inside(const std::filesystem::path& path, const std::filesystem::path& dir)
   return !rel.empty() && *rel.begin() != "..";
 }
 
+/// Reads every scenario into `results`, resolving duplicates of one source
+/// file and refusing other duplicate ids.
 Status
 read_scenarios(Json& doc, const std::string& file, const ParseOptions& options,
                BenchResults& results)

@@ -41,6 +41,7 @@ struct Selector
   bool last = false;
 };
 
+/// `text` without leading and trailing white space.
 std::string
 trim(std::string_view text)
 {
@@ -50,6 +51,7 @@ trim(std::string_view text)
   return std::string(text.substr(first, end - first + 1));
 }
 
+/// A non-negative number as whole milliseconds (floats rounded), else nullopt.
 std::optional<std::uint64_t>
 millis(const Json& value)
 {
@@ -64,8 +66,8 @@ millis(const Json& value)
   return std::nullopt;
 }
 
-// An event and, after it, the events nested in its data.events (their `t`
-// relative to the parent), as the original's reporting timeline reads them.
+/// Appends an event and, after it, the events nested in its data.events
+/// (their `t` relative to the parent), as the original's reporting timeline reads them.
 void
 push_event(std::vector<Event>& out, Event event)
 {
@@ -89,6 +91,7 @@ push_event(std::vector<Event>& out, Event event)
   for (auto& child : nested) push_event(out, std::move(child));
 }
 
+/// A filter's value: JSON when it parses (`1`, `true`), else the text itself.
 Json
 selector_value(const std::string& raw)
 {
@@ -162,6 +165,7 @@ parse_selector(const std::string& raw_text)
   return selector;
 }
 
+/// Whether `event` is `selector`'s key and passes every data filter.
 bool
 matches(const Selector& selector, const Event& event)
 {
@@ -177,6 +181,7 @@ matches(const Selector& selector, const Event& event)
   return true;
 }
 
+/// The events `selector` picks, in timeline order (one for last / occurrence=N).
 std::vector<const Event*>
 select(const Selector& selector, const std::vector<Event>& timeline)
 {
@@ -194,6 +199,7 @@ select(const Selector& selector, const std::vector<Event>& timeline)
   return found;
 }
 
+/// A skipped span result with the endpoints found, the missing ones and why.
 Json
 skipped(const Json& base, std::optional<std::uint64_t> from, std::optional<std::uint64_t> to,
         const std::vector<std::string>& missing, const std::string& message)
@@ -207,6 +213,7 @@ skipped(const Json& base, std::optional<std::uint64_t> from, std::optional<std::
   return out;
 }
 
+/// One span's result from the sorted timeline.
 Json
 summarize(const std::string& id, const std::string& from, const std::string& to,
           const std::vector<Event>& timeline)
