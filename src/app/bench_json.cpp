@@ -16,13 +16,15 @@ namespace {
 Json
 gate_result_json(const GateResult& g)
 {
-  return Json{{"scenario_id", g.scenario_id},
+  Json out = {{"scenario_id", g.scenario_id},
               {"metric", g.metric},
               {"op", to_string(g.op)},
               {"expected", g.expected},
               {"actual", g.actual ? Json(*g.actual) : Json(nullptr)},
               {"passed", g.passed},
               {"source", g.source}};
+  if (!g.passed) out["reason"] = g.reason; // the original's key, only on a failed gate
+  return out;
 }
 
 Json
@@ -216,12 +218,18 @@ Json
 bench_payload(const BenchReport& r)
 {
   Json gate_results = Json::array();
+  // gate_failures keeps the original's shape (one sentence per failed gate);
+  // the structured entries are gate_failure_details.
   Json gate_failures = Json::array();
+  Json gate_failure_details = Json::array();
   Json budget = Json::array();
   if (r.results) {
     for (const auto& g : r.results->gate_results) {
       gate_results.push_back(gate_result_json(g));
-      if (!g.passed) gate_failures.push_back(gate_result_json(g));
+      if (!g.passed) {
+        gate_failures.push_back(g.reason);
+        gate_failure_details.push_back(gate_result_json(g));
+      }
     }
     for (const auto& f : r.results->budget_findings) {
       budget.push_back(budget_finding_json(f));
@@ -239,6 +247,7 @@ bench_payload(const BenchReport& r)
               {"status", r.status()},
               {"gate_results", std::move(gate_results)},
               {"gate_failures", std::move(gate_failures)},
+              {"gate_failure_details", std::move(gate_failure_details)},
               {"budget_findings", std::move(budget)},
               {"results", r.results ? *r.results->document : Json(nullptr)},
               {"baseline_comparison", r.comparison ? baseline_comparison_json(*r.comparison) : Json(nullptr)},

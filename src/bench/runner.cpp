@@ -145,6 +145,9 @@ runner_environment(const Component& component, const Runner& runner,
   for (const auto& [name, value] : component.env) {
     env.set(name, value);
   }
+  for (const auto& [name, value] : invocation.bench_env) {
+    env.set(name, value);
+  }
   for (const auto& [name, value] : invocation.job_env) {
     env.set(name, value);
   }

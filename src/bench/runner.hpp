@@ -45,6 +45,8 @@ struct RunnerInvocation
   bool list_only = false;
   std::vector<std::string> runner_args;
   std::string settings_json = "{}";
+  /// `bench_env` settings: set after the component's `env`, before job_env.
+  std::vector<std::pair<std::string, std::string>> bench_env;
   /// Set after the component's `env` (--ci-profile's job env); the
   /// HOMEBOY_* contract variables still win.
   std::vector<std::pair<std::string, std::string>> job_env;

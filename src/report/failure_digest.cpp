@@ -145,7 +145,7 @@ summary(std::string& out, const Json& data, const Json& error)
   const Json& gates = member(data, "gate_failures");
   for (const auto& g : gates.is_array() ? gates : Json::array()) {
     if (g.is_string()) {
-      lines.push_back("Gate failed: " + g.get<std::string>());
+      lines.push_back(g.get<std::string>()); // the original's sentence: "scenario `x` gate failed: ..."
     } else if (g.is_object()) {
       std::string reason = text_of(member(g, "reason"));
       if (reason.empty()) reason = text_of(member(g, "message"));

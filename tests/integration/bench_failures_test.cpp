@@ -38,7 +38,9 @@ TEST_F(BenchFailures, FailedGateExitsOneAndRecordsFindings)
   EXPECT_EQ(p["exit_code"], 1);
 
   ASSERT_EQ(p["gate_failures"].size(), 1u) << p["gate_failures"].dump(2);
-  const Json& g = p["gate_failures"][0];
+  EXPECT_TRUE(p["gate_failures"][0].is_string()) << "the original's shape: one sentence a gate";
+  ASSERT_EQ(p["gate_failure_details"].size(), 1u) << p["gate_failure_details"].dump(2);
+  const Json& g = p["gate_failure_details"][0];
   EXPECT_EQ(g["scenario_id"], "correctness");
   EXPECT_EQ(g["metric"], "error_count");
   EXPECT_EQ(g["op"], "lte");

@@ -194,7 +194,7 @@ TEST_F(BenchWorkloadMetadata, OverTheCapKeepsWhatFitsAndWarns)
   EXPECT_THAT(r.err, HasSubstr("left out results.metadata.dump"));
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0]["status"], "succeeded") << "a cut is never a failure";
+  EXPECT_EQ(runs[0]["run_status"], "succeeded") << "a cut is never a failure";
 
   Json meta = show_run(id)["metadata"];
   EXPECT_EQ(meta["workload_metadata"]["omitted"], Json::array({"results.metadata.dump"}));
@@ -247,7 +247,7 @@ TEST_P(BadWorkloadMetadata, FailsTheBenchNamingTheKey)
   EXPECT_THAT(json.out, HasSubstr("results.invalid")) << json.describe();
   auto runs = list_runs();
   ASSERT_EQ(runs.size(), 2u);
-  EXPECT_EQ(runs[0]["status"], "failed");
+  EXPECT_EQ(runs[0]["run_status"], "failed");
   EXPECT_EQ(runs[0]["terminal_reason"], "results_invalid");
   Json meta = show_run(runs[0]["id"].get<std::string>())["metadata"];
   EXPECT_FALSE(meta.contains("results")) << "nothing of a rejected file is recorded as metadata";

@@ -88,7 +88,15 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
                                       p.runner.description, proc.describe(), hint),
                           "{}"};
     round.terminal_reason = proc.signal ? "runner_crashed" : "runner_failed";
-    if (parsed) round.results = std::move(*parsed);
+    if (parsed && measured_nothing(*parsed)) {
+      // As the original: a runner that failed after writing only its
+      // scenario inventory measured nothing. Those are not results, so they
+      // are neither compared nor saved as a baseline.
+      round.failure->message += "; it failed before measuring: its results file holds only the "
+                                "scenario inventory (no metrics), so there are no results";
+    } else if (parsed) {
+      round.results = std::move(*parsed);
+    }
   } else if (!have_results) {
     round.exit_code = 1;
     round.failure = Error{"results.missing",

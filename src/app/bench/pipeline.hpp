@@ -43,6 +43,9 @@ struct Prepared
   /// What the runner gets after its path: --ci-profile's job args, then the
   /// CLI's `-- args`.
   std::vector<std::string> runner_args;
+  /// `--setting bench_env.NAME=value` and `--setting-json bench_env={...}`:
+  /// variables for the runner (values never logged: they may be secrets).
+  std::vector<std::pair<std::string, std::string>> bench_env;
   /// --ci-profile: the CI job reproduced (its env reaches the runner).
   std::optional<bench::CiBenchJob> ci_job;
   /// The results parser's options (HOMEBOY_BENCH_MAX_RESULTS_BYTES).

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 
 namespace hb::app::pipeline {
 
@@ -68,6 +69,81 @@ merge_settings(const std::string& component_settings, const BenchRequest& reques
     settings[key] = std::move(*value);
   }
   return dump_json(settings);
+}
+
+/// Letters, digits and `_`, not starting with a digit.
+bool
+is_env_name(std::string_view name)
+{
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+/// One bench_env entry as text; values are never put in messages (they may be secrets).
+Result<std::string>
+bench_env_value(const std::string& name, const Json& value, std::string_view origin)
+{
+  if (!is_env_name(name)) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("{}: `{}` is not an environment variable name; use letters, "
+                                  "digits and `_`, not starting with a digit (e.g. "
+                                  "--setting bench_env.CORPUS_SIZE=1000)",
+                                  origin, name));
+  }
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return std::string(value.get<bool>() ? "true" : "false");
+  if (value.is_number()) return dump_json(value);
+  return make_error("validation.invalid_argument",
+                    fmt::format("{}: bench_env.{} is {}, but an environment variable holds a "
+                                "string, number or boolean; give it one of those",
+                                origin, name, json_type_name(value)));
+}
+
+/// The runner's bench_env variables, as the original reads them: each
+/// `--setting bench_env.NAME=value`, then the last `--setting-json
+/// bench_env={...}` (whose entries win). Numbers and booleans are written as
+/// text (the original drops them silently); other values are refused.
+Result<std::vector<std::pair<std::string, std::string>>>
+bench_env_vars(const BenchRequest& request)
+{
+  std::map<std::string, std::string> env;
+  constexpr std::string_view prefix = "bench_env.";
+  for (const auto& [key, value] : request.settings) {
+    if (!key.starts_with(prefix)) continue;
+    auto text = bench_env_value(key.substr(prefix.size()), Json(value), "--setting");
+    if (!text) return Unexpected(text.error());
+    env[key.substr(prefix.size())] = std::move(*text);
+  }
+  for (const auto& [key, text] : request.settings_json) {
+    if (!key.starts_with(prefix)) continue;
+    auto value = parse_json(text, fmt::format("--setting-json {}", key));
+    if (!value) return Unexpected(value.error());
+    auto out = bench_env_value(key.substr(prefix.size()), *value, "--setting-json");
+    if (!out) return Unexpected(out.error());
+    env[key.substr(prefix.size())] = std::move(*out);
+  }
+  const std::string* last = nullptr;
+  for (const auto& [key, text] : request.settings_json) {
+    if (key == "bench_env") last = &text;
+  }
+  if (last) {
+    auto value = parse_json(*last, "--setting-json bench_env");
+    if (!value) return Unexpected(value.error());
+    if (!value->is_object()) {
+      return make_error("validation.invalid_argument",
+                        fmt::format("--setting-json bench_env must be an object {{NAME: value}}, "
+                                    "got {}",
+                                    json_type_name(*value)));
+    }
+    for (const auto& [name, entry] : value->items()) {
+      auto out = bench_env_value(name, entry, "--setting-json bench_env");
+      if (!out) return Unexpected(out.error());
+      env[name] = std::move(*out);
+    }
+  }
+  return std::vector<std::pair<std::string, std::string>>(env.begin(), env.end());
 }
 
 Result<ParseOptions>
@@ -138,6 +214,9 @@ prepare(const BenchRequest& request)
     return Unexpected(component.error());
   }
   p.component = std::move(*component);
+  // A scenario's relative `file` is the component's; the workspace copy of
+  // a workload reached twice wins (ParseOptions::workspace).
+  p.parse_options.workspace = p.component.local_path;
   p.baseline_file = request.component_id || request.exec_commands.empty()
                       ? p.component.local_path / "homeboy.json"
                       : p.paths.config_root / "exec" / "homeboy.json";
@@ -218,6 +297,11 @@ prepare(const BenchRequest& request)
     return Unexpected(settings.error());
   }
   p.settings_json = std::move(*settings);
+  auto bench_env = bench_env_vars(request);
+  if (!bench_env) {
+    return Unexpected(bench_env.error());
+  }
+  p.bench_env = std::move(*bench_env);
   auto helpers = materialize_runtime_helpers(p.paths);
   if (!helpers) {
     return Unexpected(helpers.error());
@@ -250,6 +334,7 @@ run_runner(const Prepared& p, const BenchRequest& request, const RunnerInvocatio
 {
   RunnerInvocation grouped = inv;
   grouped.runner_args = p.runner_args;
+  grouped.bench_env = p.bench_env;
   if (p.ci_job) grouped.job_env = p.ci_job->env;
   grouped.settings_json = p.settings_json;
   grouped.group = p.group;

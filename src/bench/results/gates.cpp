@@ -116,14 +116,24 @@ gate_outcome(const Gate& gate, const std::optional<double>& actual)
                      actual ? "actual " + format_number(*actual) : std::string("metric missing"));
 }
 
+std::string
+gate_failure_text(const Scenario& scenario, const Gate& gate, const std::optional<double>& actual)
+{
+  // The original's words, which scripts match on.
+  if (!actual) {
+    return fmt::format("scenario `{}` gate failed: metric `{}` is missing", scenario.id,
+                       gate.metric);
+  }
+  return fmt::format("scenario `{}` gate failed: {}", scenario.id, gate_outcome(gate, actual));
+}
+
 BudgetFinding
 gate_finding(const Scenario& scenario, const Gate& gate, const std::optional<double>& actual)
 {
   const std::string rule = "bench.gate." + gate.metric;
   BudgetFinding finding;
   finding.tool = "budget";
-  finding.message = fmt::format("scenario `{}` gate failed: {}", scenario.id,
-                                gate_outcome(gate, actual));
+  finding.message = gate_failure_text(scenario, gate, actual);
   finding.rule = rule;
   finding.category = "budget";
   finding.severity = "error";
@@ -262,8 +272,9 @@ settle_scenario(Scenario& scenario, const std::vector<PresetGate>& preset_gates,
       actual = *value;
     }
     const bool passed = actual && gate_holds(gate.op, *actual, gate.value);
-    gate_results.push_back(
-      GateResult{scenario.id, gate.metric, gate.op, gate.value, actual, passed, sources[i]});
+    std::string reason = passed ? std::string() : gate_failure_text(scenario, gate, actual);
+    gate_results.push_back(GateResult{scenario.id, gate.metric, gate.op, gate.value, actual,
+                                      passed, sources[i], reason});
     Json entry = {
       {"metric", gate.metric},
       {"op", to_string(gate.op)},
@@ -272,6 +283,7 @@ settle_scenario(Scenario& scenario, const std::vector<PresetGate>& preset_gates,
       {"passed", passed},
       {"source", sources[i]},
     };
+    if (!passed) entry["reason"] = reason; // as the original: only on a failed gate
     document_results.push_back(std::move(entry));
     if (!passed) {
       scenario.failure_reasons.push_back("gate failed: " + gate_outcome(gate, actual));

@@ -432,4 +432,21 @@ parse_policies(const std::string& file, const Json* policies, const Json* preset
   return declared;
 }
 
+Json
+policy_json(const MetricPolicy& policy)
+{
+  // The original's shape: absent options are left out, variance_aware only
+  // when true.
+  Json out = {{"direction", to_string(policy.direction)}};
+  if (policy.threshold_percent) out["regression_threshold_percent"] = *policy.threshold_percent;
+  if (policy.threshold_absolute) out["regression_threshold_absolute"] = *policy.threshold_absolute;
+  if (policy.variance_aware) out["variance_aware"] = true;
+  if (policy.min_iterations_for_variance) {
+    out["min_iterations_for_variance"] = *policy.min_iterations_for_variance;
+  }
+  if (policy.regression_test) out["regression_test"] = to_string(*policy.regression_test);
+  if (policy.phase) out["phase"] = *policy.phase;
+  return out;
+}
+
 } // namespace hb::bench::detail

@@ -119,6 +119,18 @@ BenchResults::find(std::string_view scenario_id)
   return const_cast<Scenario*>(std::as_const(*this).find(scenario_id));
 }
 
+bool
+measured_nothing(const BenchResults& results)
+{
+  bool any_metric = false;
+  bool any_iterations = results.iterations > 0;
+  for (const auto& s : results.scenarios) {
+    any_metric = any_metric || !s.metrics.empty() || !s.distributions.empty();
+    any_iterations = any_iterations || s.iterations > 0;
+  }
+  return !any_metric || !any_iterations;
+}
+
 } // namespace hb::bench
 
 namespace hb::bench::detail {
@@ -339,7 +351,8 @@ read_json(std::string_view text, const std::string& file)
 // ---- The document ----
 
 // The workload's own top-level maps, which the run record keeps
-// (analysis/workload_metadata.hpp): objects, and metric groups of numbers.
+// (analysis/workload_metadata.hpp), so their shape is checked here rather
+// than when a reader trips on them: objects, and metric groups of numbers.
 Status
 check_workload_maps(const Json& doc, const std::string& file)
 {
@@ -350,30 +363,8 @@ check_workload_maps(const Json& doc, const std::string& file)
                      {{"key", std::string(key)}});
     }
   }
-  const Json* groups = find_value(doc, "metric_groups");
-  if (groups && !is_map(*groups)) {
-    return invalid(file, fmt::format("top-level \"metric_groups\" must be an object "
-                                     "{{group: {{metric: number}}}}, got {}",
-                                     describe(*groups)),
-                   {{"key", "metric_groups"}});
-  }
-  if (groups) {
-    for (const auto& [group, metrics] : groups->items()) {
-      if (!is_map(metrics)) {
-        return invalid(file, fmt::format("top-level metric_groups {} must be an object "
-                                         "{{metric: number}}, got {}",
-                                         quote(group), describe(metrics)),
-                       {{"key", "metric_groups"}});
-      }
-      for (const auto& [name, value] : metrics.items()) {
-        if (!as_finite(value)) {
-          return invalid(file, fmt::format("top-level metric_groups {}: metric {} must be a "
-                                           "finite number, got {}",
-                                           quote(group), quote(name), describe(value)),
-                         {{"key", "metric_groups"}, {"metric", name}});
-        }
-      }
-    }
+  if (const Json* groups = find_value(doc, "metric_groups")) {
+    return check_metric_groups(file, *groups, "top-level ", Json::object());
   }
   return {};
 }
@@ -439,11 +430,55 @@ check_top_level(Json& doc, const std::string& file)
   return check_workload_maps(doc, file);
 }
 
-Status
-read_scenarios(Json& doc, const std::string& file, BenchResults& results)
+/// The file a scenario came from, made absolute against the workspace (or
+/// the current directory), without following symlinks.
+std::filesystem::path
+scenario_path(const std::string& written, const std::filesystem::path& workspace)
 {
-  // id -> (index, id as written) of its first scenario.
-  std::map<std::string, std::pair<std::size_t, std::string>, std::less<>> seen;
+  std::filesystem::path path(written);
+  std::error_code ec;
+  if (path.is_relative()) {
+    path = workspace.empty() ? std::filesystem::absolute(path, ec) : workspace / path;
+  }
+  return path.lexically_normal();
+}
+
+/// Whether two scenario files are one file: the same path once symlinks are
+/// resolved (weakly_canonical keeps a missing tail as written).
+bool
+same_file(const std::filesystem::path& a, const std::filesystem::path& b)
+{
+  std::error_code ec_a, ec_b;
+  auto ca = std::filesystem::weakly_canonical(a, ec_a);
+  auto cb = std::filesystem::weakly_canonical(b, ec_b);
+  if (ec_a || ec_b) return a == b;
+  return ca == cb;
+}
+
+/// Whether `path` lies lexically inside `dir` (false when `dir` is empty).
+bool
+inside(const std::filesystem::path& path, const std::filesystem::path& dir)
+{
+  if (dir.empty()) return false;
+  auto rel = path.lexically_relative(dir.lexically_normal());
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+/// Reads every scenario into `results`, resolving duplicates of one source
+/// file and refusing other duplicate ids.
+Status
+read_scenarios(Json& doc, const std::string& file, const ParseOptions& options,
+               BenchResults& results)
+{
+  // id -> (position in results.scenarios, index, id as written) of the kept scenario.
+  struct Seen
+  {
+    std::size_t position;
+    std::size_t index;
+    std::string written;
+  };
+  std::map<std::string, Seen, std::less<>> seen;
+  std::vector<std::size_t> kept; // doc index of each results.scenarios entry
   Json& scenarios = doc["scenarios"];
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     std::string written;
@@ -455,20 +490,49 @@ read_scenarios(Json& doc, const std::string& file, BenchResults& results)
     if (auto status = read_scenario(file, i, scenarios[i], scenario); !status) {
       return status;
     }
-    auto [it, inserted] = seen.try_emplace(scenario.id, i, written);
-    if (!inserted) {
-      auto note = [&](const std::string& raw) {
-        return raw == scenario.id ? std::string() : fmt::format(" (written {})", quote(raw));
-      };
-      return invalid(
-        file,
-        fmt::format("duplicate scenario id {}: scenarios[{}]{} and scenarios[{}]{}; scenario "
-                    "ids must be unique",
-                    quote(scenario.id), it->second.first, note(it->second.second), i,
-                    note(written)),
-        {{"scenario", scenario.id}, {"key", "scenarios"}, {"index", i}});
+    auto it = seen.find(scenario.id);
+    if (it == seen.end()) {
+      seen.emplace(scenario.id, Seen{results.scenarios.size(), i, written});
+      kept.push_back(i);
+      results.scenarios.push_back(std::move(scenario));
+      continue;
     }
-    results.scenarios.push_back(std::move(scenario));
+    Scenario& first = results.scenarios[it->second.position];
+    if (!first.file.empty() && !scenario.file.empty()) {
+      // One workload reached twice (a symlink into the component, or the
+      // same path listed twice): keep one, the workspace copy if there is one.
+      auto first_path = scenario_path(first.file, options.workspace);
+      auto this_path = scenario_path(scenario.file, options.workspace);
+      if (same_file(first_path, this_path)) {
+        if (inside(this_path, options.workspace) && !inside(first_path, options.workspace)) {
+          first = std::move(scenario);
+          kept[it->second.position] = i;
+          it->second.index = i;
+          it->second.written = written;
+        }
+        continue;
+      }
+    }
+    auto note = [&](const std::string& raw) {
+      return raw == scenario.id ? std::string() : fmt::format(" (written {})", quote(raw));
+    };
+    std::string files;
+    if (!first.file.empty() && !scenario.file.empty()) {
+      files = fmt::format("; they come from different files, {} and {}", quote(first.file),
+                          quote(scenario.file));
+    }
+    return invalid(
+      file,
+      fmt::format("duplicate scenario id {}: scenarios[{}]{} and scenarios[{}]{}; scenario "
+                  "ids must be unique{}",
+                  quote(scenario.id), it->second.index, note(it->second.written), i,
+                  note(written), files),
+      {{"scenario", scenario.id}, {"key", "scenarios"}, {"index", i}});
+  }
+  if (kept.size() != scenarios.size()) {
+    Json rebuilt = Json::array();
+    for (std::size_t index : kept) rebuilt.push_back(std::move(scenarios[index]));
+    scenarios = std::move(rebuilt);
   }
   return {};
 }
@@ -515,7 +579,7 @@ read_document(std::string_view text, const ParseOptions& options)
   BenchResults results;
   results.component_id = doc["component_id"].get<std::string>();
   results.iterations = *as_uint(doc["iterations"]);
-  if (auto status = read_scenarios(doc, file, results); !status) {
+  if (auto status = read_scenarios(doc, file, options, results); !status) {
     return Unexpected<Error>(std::move(status).error());
   }
   if (const Json* findings = find_value(doc, "budget_findings")) {
@@ -536,12 +600,31 @@ read_document(std::string_view text, const ParseOptions& options)
   if (auto status = options.inventory ? Status{} : check_variance(file, results); !status) {
     return Unexpected<Error>(std::move(status).error());
   }
+  if (find_value(doc, "metric_policy_presets")) {
+    // As the original: a preset shows in the output as the policy it stands
+    // for (an explicit policy for the same metric wins).
+    Json expanded = Json::object();
+    for (const auto& [metric, policy] : results.policies) expanded[metric] = policy_json(policy);
+    doc["metric_policies"] = std::move(expanded);
+  }
   Json& scenarios = doc["scenarios"];
   for (std::size_t i = 0; i < results.scenarios.size(); ++i) {
+    const std::size_t written_gates = results.scenarios[i].gates.size();
     Json gate_results = settle_scenario(results.scenarios[i], declared->gates,
                                         results.gate_results, results.budget_findings);
     scenarios[i]["passed"] = results.scenarios[i].passed;
     scenarios[i]["gate_results"] = std::move(gate_results);
+    if (results.scenarios[i].gates.size() != written_gates) {
+      // Preset gates join the scenario's gates, as the original lists them.
+      Json gates = Json::array();
+      for (const auto& g : results.scenarios[i].gates) {
+        gates.push_back({{"metric", g.metric}, {"op", to_string(g.op)}, {"value", g.value}});
+      }
+      scenarios[i]["gates"] = std::move(gates);
+    }
+  }
+  if (auto status = derive_span_results(file, scenarios); !status) {
+    return Unexpected<Error>(std::move(status).error());
   }
   results.document = std::make_shared<const Json>(std::move(doc));
   return results;

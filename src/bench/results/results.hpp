@@ -38,6 +38,10 @@ struct GateResult
   std::optional<double> actual; // absent when the scenario lacks the metric
   bool passed = false;
   std::string source;           // "workload" or "preset:<preset name>"
+  /// A failed gate's sentence, as the original words it: "scenario `<id>`
+  /// gate failed: <metric> <op> <expected> (actual <actual>)"; empty when
+  /// the gate passed.
+  std::string reason;
 };
 
 struct Metric
@@ -155,7 +159,16 @@ struct ParseOptions
   /// nothing, so variance_aware policies' sample minimums are not checked
   /// and a scenario without `metrics` has none.
   bool inventory = false;
+  /// The component's directory (empty: none). A scenario `file` that is
+  /// relative is read against it, and two scenarios with one id whose files
+  /// are the same file (same path, or a symlink to it) are one workload:
+  /// the first is kept, or the one whose path lies inside this directory.
+  std::filesystem::path workspace;
 };
+
+/// True when the results measured nothing: no scenario, or no scenario with
+/// a metric or a sample, or iterations 0 everywhere (a scenario inventory).
+bool measured_nothing(const BenchResults& results);
 
 /// Parses and validates a results document. Every error has code
 /// `results.invalid` and a message naming the file, the key or scenario, and

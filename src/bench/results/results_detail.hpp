@@ -79,6 +79,11 @@ std::optional<double> as_finite(const Json& value);
 /// suffix, folded samples, dropped pointerless artifacts.
 Status read_scenario(const std::string& file, std::size_t index, Json& doc, Scenario& out);
 
+/// `metric_groups` must be {group: {metric: finite number}}; `where` prefixes
+/// the message ("scenario \"x\": " or ""), `details` the error's details.
+Status check_metric_groups(const std::string& file, const Json& groups, const std::string& where,
+                           const Json& details);
+
 /// Validates `budget_findings[index]`, either shape of compat.md/bench.md.
 Result<BudgetFinding> read_finding(const std::string& file, std::size_t index, const Json& entry);
 
@@ -99,6 +104,14 @@ struct DeclaredPolicies
 /// and resolves presets, an explicit policy winning for the same metric.
 Result<DeclaredPolicies> parse_policies(const std::string& file, const Json* policies,
                                         const Json* presets);
+
+/// Sets `span_results` on every scenario with non-empty `span_definitions`,
+/// from its `timeline` (the original's rule, spans.cpp); errors name the
+/// scenario when the definitions or the timeline are malformed.
+Status derive_span_results(const std::string& file, Json& scenarios);
+
+/// A policy as the results document writes it (metric_policies entry).
+Json policy_json(const MetricPolicy& policy);
 
 /// Parses a scenario's `gates` array; `label` is `scenario "<id>"`.
 Result<std::vector<Gate>> parse_gates(const std::string& file, const std::string& label,

@@ -165,25 +165,9 @@ private:
     if (!groups) {
       return {};
     }
-    if (!is_map(*groups)) {
-      return wrong_type("metric_groups", "an object {group: {metric: number}}", *groups);
-    }
-    for (const auto& [group, metrics] : groups->items()) {
-      if (!is_map(metrics)) {
-        return fail("metric_groups", fmt::format("metric_groups {} must be an object "
-                                                 "{{metric: number}}, got {}",
-                                                 quote(group), describe(metrics)));
-      }
-      for (const auto& [name, value] : metrics.items()) {
-        if (!as_finite(value)) {
-          return fail("metric_groups",
-                      fmt::format("metric_groups {}: metric {} must be a finite number, got {}",
-                                  quote(group), quote(name), describe(value)),
-                      {{"metric", name}});
-        }
-      }
-    }
-    return {};
+    Json details = Json::object();
+    details["scenario"] = m_out.id;
+    return check_metric_groups(m_file, *groups, m_label + ": ", details);
   }
 
   Status read_gates()
@@ -504,6 +488,39 @@ Status
 read_scenario(const std::string& file, std::size_t index, Json& doc, Scenario& out)
 {
   return ScenarioReader(file, index, doc, out).read();
+}
+
+Status
+check_metric_groups(const std::string& file, const Json& groups, const std::string& where,
+                    const Json& details)
+{
+  auto fail = [&](std::string_view message, const Json& extra) {
+    Json merged = details;
+    merged["key"] = "metric_groups";
+    for (const auto& [name, value] : extra.items()) merged[name] = value;
+    return invalid(file, where + std::string(message), merged);
+  };
+  if (!is_map(groups)) {
+    return fail(fmt::format("\"metric_groups\" must be an object {{group: {{metric: number}}}}, "
+                            "got {}",
+                            describe(groups)),
+                Json::object());
+  }
+  for (const auto& [group, metrics] : groups.items()) {
+    if (!is_map(metrics)) {
+      return fail(fmt::format("metric_groups {} must be an object {{metric: number}}, got {}",
+                              quote(group), describe(metrics)),
+                  {{"group", group}});
+    }
+    for (const auto& [name, value] : metrics.items()) {
+      if (!as_finite(value)) {
+        return fail(fmt::format("metric_groups {}: metric {} must be a finite number, got {}",
+                                quote(group), quote(name), describe(value)),
+                    {{"group", group}, {"metric", name}});
+      }
+    }
+  }
+  return {};
 }
 
 } // namespace hb::bench::detail

@@ -113,7 +113,8 @@ TEST(ResultsGates, FailedGateFailsTheScenarioAndAddsAFinding)
   EXPECT_EQ(document_scenario["passed"], false);
   EXPECT_EQ(dump_json(document_scenario["gate_results"]),
             R"([{"metric":"p95_ms","op":"lte","expected":250.0,"actual":262.4,"passed":false,)"
-            R"("source":"workload"}])");
+            R"("source":"workload",)"
+            R"x("reason":"scenario `cold-boot` gate failed: p95_ms lte 250 (actual 262.4)"}])x");
   // Findings from gates are results, not part of the runner's document.
   EXPECT_FALSE(results.document->contains("budget_findings"));
 }
