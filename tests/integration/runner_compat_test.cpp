@@ -114,4 +114,60 @@ TEST_F(RunnerCompat, EveryRuntimeFileIsExportedBesideThePrelude)
   }
 }
 
+// The shell side of the original's Rust runner: prelude, steps and failure
+// trap, the inventory and results written from payload files by the shell
+// helper, the selection honoured by the runner itself.
+TEST_F(RunnerCompat, TheRustStyleRunnerListsBenchesAndCompares)
+{
+  make_extension("rust", "rust_style.sh");
+  fs::path crate = work_ / "crate";
+  fs::create_directories(crate);
+  write_file(crate / "homeboy.json", Json{{"id", "crate"}}.dump());
+  ASSERT_EQ(run({"component", "create", "--local-path", crate.string(), "--extension", "rust"}).exit_code, 0);
+
+  auto listed = run({"bench", "list", "crate", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  const Json listing = listed.payload();
+  ASSERT_EQ(listing["scenarios"].size(), 2u) << listing.dump(2);
+  EXPECT_EQ(listing["scenarios"][0]["id"], "bench-http");
+  EXPECT_EQ(listing["scenarios"][0]["source"], "native-bin");
+  EXPECT_EQ(listing["scenarios"][1]["file"], "rust-profile");
+
+  auto first = bench_json({"crate", "--iterations", "5", "--baseline"});
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  EXPECT_THAT(first.err, Not(HasSubstr("is required")));
+  const Json results = first.payload()["results"];
+  EXPECT_THAT(ids(results), ElementsAre("bench-http", "rust-clean-build"));
+  EXPECT_EQ(results["scenarios"][0]["metrics"]["binary_bytes"], 4096);
+  EXPECT_EQ(results["scenarios"][0]["memory"]["peak_bytes"], 1048576);
+  EXPECT_EQ(results["metadata"]["toolchain"], "stable");
+
+  auto selected = bench_json({"crate", "--iterations", "5", "--scenario", "bench-http"});
+  ASSERT_NE(selected.exit_code, 2) << selected.describe();
+  EXPECT_THAT(ids(selected.payload()["results"]), ElementsAre("bench-http"));
+  EXPECT_EQ(selected.payload()["baseline_comparison"]["scenarios"].size(), 1u);
+}
+
+// The original's WordPress runner: prelude with the plugin and project
+// aliases, a PHP workload writing through the PHP helper, a metric object
+// with `unit` beside its samples.
+TEST_F(RunnerCompat, TheWordPressStyleRunnerWritesThroughThePhpHelper)
+{
+  make_extension("wordpress", "wordpress_style.sh");
+  fs::path plugin = work_ / "plugin";
+  fs::create_directories(plugin);
+  write_file(plugin / "homeboy.json", Json{{"id", "plugin"}}.dump());
+  ASSERT_EQ(run({"component", "create", "--local-path", plugin.string(), "--extension", "wordpress"}).exit_code, 0);
+
+  auto r = bench_json({"plugin", "--iterations", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const Json scenario = r.payload()["results"]["scenarios"][0];
+  EXPECT_EQ(scenario["id"], "home-page");
+  EXPECT_TRUE(scenario["metrics"].contains("p95_ms")) << scenario.dump();
+  EXPECT_TRUE(scenario["metrics"].contains("query_count")) << scenario.dump();
+  auto listed = run({"bench", "list", "plugin", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  EXPECT_EQ(listed.payload()["scenarios"][0]["id"], "home-page");
+}
+
 } // namespace
