@@ -320,4 +320,35 @@ TEST_F(CommandSurface, BenchRunsKeepTheOriginalsStatusWordsWithOursBeside)
   EXPECT_EQ(task["run_status"], "succeeded");
 }
 
+TEST_F(CommandSurface, TheArtifactIndexNamesScenarioAndRun)
+{
+  fs::path dir = make_component("indexed", "two_scenarios.sh");
+  write_file(dir / "runner.sh", R"(#!/usr/bin/env bash
+cat > "$HOMEBOY_BENCH_RESULTS_FILE" <<'JSON'
+{"component_id": "indexed", "iterations": 1,
+ "scenarios": [{"id": "boot", "iterations": 1, "metrics": {"p95_ms": 1.0},
+   "artifacts": {"trace": {"path": "trace.json", "kind": "json", "label": "Trace"}},
+   "runs": [{"artifacts": {"raw_result": {"path": "run-0/raw.json", "kind": "json",
+                                          "label": "Raw result"}}}]}]}
+JSON
+)");
+  make_executable(dir / "runner.sh");
+  auto r = bench_json({"indexed", "--iterations", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  const Json payload = r.payload();
+  std::vector<Json> indexed;
+  for (const auto& a : payload["artifacts"]) {
+    if (a.contains("scenario_id")) indexed.push_back(a);
+  }
+  ASSERT_EQ(indexed.size(), 2u) << payload["artifacts"].dump(2);
+  EXPECT_EQ(indexed[0]["scenario_id"], "boot");
+  EXPECT_EQ(indexed[0]["name"], "trace");
+  EXPECT_FALSE(indexed[0].contains("run_index"));
+  EXPECT_EQ(indexed[1]["name"], "raw_result");
+  EXPECT_EQ(indexed[1]["run_index"], 0);
+  EXPECT_EQ(indexed[1]["kind"], "json");
+  EXPECT_EQ(indexed[1]["label"], "Raw result");
+  EXPECT_EQ(indexed[1]["path"], (dir / "run-0" / "raw.json").string());
+}
+
 } // namespace

@@ -131,6 +131,7 @@ collect_scenario_artifacts(BenchReport& report, const BenchResults& results,
     for (const auto& ref : scenario.artifacts) {
       Json meta = {{"scenario_id", scenario.id}, {"name", ref.name}, {"source", "bench"},
                    {"pointer", ref.pointer_key}};
+      if (ref.run_index) meta["run_index"] = *ref.run_index;
       std::string kind = ref.kind.empty() ? "artifact" : ref.kind;
       std::string label = ref.label.empty() ? ref.name : ref.label;
       if (ref.pointer_key == "path") {

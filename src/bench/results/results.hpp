@@ -79,6 +79,8 @@ struct ArtifactRef
   std::string pointer;
   std::string kind;
   std::string label;
+  /// For an artifact of `runs[i]` (--runs N): i; none for the scenario's own.
+  std::optional<std::size_t> run_index;
 };
 
 struct BudgetFinding

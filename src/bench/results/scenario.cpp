@@ -226,7 +226,9 @@ private:
   Status read_artifact(const std::string& name, const Json& artifact);
 
   // runs[] (--runs N) is kept as data, but a blank artifact path is an
-  // error there too, as in the scenario's own artifacts.
+  // error there too, as in the scenario's own artifacts. Its artifacts that
+  // point somewhere are indexed with their run (the output's artifact
+  // index); anything else in them is left as data.
   Status read_runs()
   {
     const Json* runs = find_value(m_doc, "runs");
@@ -243,9 +245,31 @@ private:
                                           i, quote(name)),
                       {{"artifact", name}, {"run", i}});
         }
+        index_run_artifact(name, artifact, i);
       }
     }
     return {};
+  }
+
+  void index_run_artifact(const std::string& name, const Json& artifact, std::size_t run)
+  {
+    if (!artifact.is_object()) return;
+    ArtifactRef ref{name, "", "", "", "", run};
+    for (auto key : k_pointer_keys) {
+      const Json* value = find_value(artifact, key);
+      if (value && value->is_string() && !is_blank(value->get_ref<const std::string&>())) {
+        ref.pointer_key = key;
+        ref.pointer = value->get<std::string>();
+        break;
+      }
+    }
+    if (ref.pointer_key.empty()) return;
+    for (auto [key, field] : {std::pair{"kind", &ref.kind}, std::pair{"label", &ref.label}}) {
+      if (const Json* value = find_value(artifact, key); value && value->is_string()) {
+        *field = value->get<std::string>();
+      }
+    }
+    m_out.artifacts.push_back(std::move(ref));
   }
 
   static bool has_blank_path(const Json& artifact)
