@@ -39,6 +39,11 @@ TEST_F(ResultsContract, BenchEnvSettingsReachTheRunnerAsVariables)
   // Values may be secrets: homeboy never prints them.
   EXPECT_THAT(r.err, Not(HasSubstr("s3cr3t")));
   EXPECT_THAT(listed.out + listed.err, Not(HasSubstr("s3cr3t")));
+  // The run records which variables it set, by name only.
+  Json meta = show_run(r.payload()["persisted_run"]["run_id"])["metadata"];
+  EXPECT_EQ(meta["bench_env"], Json({"CORPUS", "FAST", "OVERRIDDEN", "RATIO", "RETRIES"}))
+    << meta["bench_env"].dump();
+  EXPECT_THAT(meta.dump(), Not(HasSubstr("s3cr3t")));
 }
 
 TEST_F(ResultsContract, BadBenchEnvSettingsAreRefusedWithoutTheirValues)

@@ -256,6 +256,12 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
   for (const auto& [k, v] : request.settings) setting_names.push_back(k);
   for (const auto& [k, v] : request.settings_json) setting_names.push_back(k);
   if (!setting_names.empty()) meta["setting_overrides"] = setting_names;
+  // bench_env reached the runner as variables: their names, never values.
+  if (!p.bench_env.empty()) {
+    std::vector<std::string> env_names;
+    for (const auto& [name, value] : p.bench_env) env_names.push_back(name);
+    meta["bench_env"] = env_names;
+  }
   // What runs bench-compare and bench history need to tell whether two runs
   // measured the same way: a fingerprint of the settings (not their values,
   // which may be credentials) and the policies the comparison used.
