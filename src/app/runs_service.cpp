@@ -29,33 +29,45 @@ open_store()
   return OpenStore{std::move(*paths), std::move(*store)};
 }
 
-Result<Run>
-find_run(Store& store, const std::string& id_or_prefix)
+namespace {
+
+/// The record `get` returns for `id_or_prefix`, else for the one id
+/// `resolve` finds with that prefix; empty when neither finds one. Runs and
+/// findings are looked up this one way.
+template <class Get, class Resolve>
+auto
+get_by_id_or_prefix(const std::string& id_or_prefix, Get get, Resolve resolve)
+  -> decltype(get(id_or_prefix))
 {
-  auto run = store.get_run(id_or_prefix);
-  if (!run) {
-    return Unexpected(run.error());
+  auto found = get(id_or_prefix);
+  if (!found || *found) {
+    return found;
   }
-  if (*run) {
-    return std::move(**run);
-  }
-  auto resolved = store.resolve_run_id(id_or_prefix);
+  auto resolved = resolve(id_or_prefix);
   if (!resolved) {
     return Unexpected(resolved.error());
   }
-  if (*resolved) {
-    auto full = store.get_run(**resolved);
-    if (!full) {
-      return Unexpected(full.error());
-    }
-    if (*full) {
-      return std::move(**full);
-    }
+  return *resolved ? get(**resolved) : found;
+}
+
+} // namespace
+
+Result<Run>
+find_run(Store& store, const std::string& id_or_prefix)
+{
+  auto run = get_by_id_or_prefix(
+    id_or_prefix, [&](const std::string& id) { return store.get_run(id); },
+    [&](const std::string& prefix) { return store.resolve_run_id(prefix); });
+  if (!run) {
+    return Unexpected(run.error());
   }
-  return make_error("run.not_found",
-                    fmt::format("no run `{}` in the observation store; `homeboy runs list` shows "
-                                "recorded runs",
-                                truncate_for_message(id_or_prefix, 60)));
+  if (!*run) {
+    return make_error("run.not_found",
+                      fmt::format("no run `{}` in the observation store; `homeboy runs list` "
+                                  "shows recorded runs",
+                                  truncate_for_message(id_or_prefix, 60)));
+  }
+  return std::move(**run);
 }
 
 Result<Artifact>
@@ -97,21 +109,11 @@ find_artifact(Store& store, const std::string& run_id, const std::string& id_or_
 Result<Finding>
 find_finding(Store& store, const std::string& id_or_prefix)
 {
-  auto found = store.get_finding(id_or_prefix);
+  auto found = get_by_id_or_prefix(
+    id_or_prefix, [&](const std::string& id) { return store.get_finding(id); },
+    [&](const std::string& prefix) { return store.resolve_finding_id(prefix); });
   if (!found) {
     return Unexpected(found.error());
-  }
-  if (!*found) {
-    auto resolved = store.resolve_finding_id(id_or_prefix);
-    if (!resolved) {
-      return Unexpected(resolved.error());
-    }
-    if (*resolved) {
-      found = store.get_finding(**resolved);
-      if (!found) {
-        return Unexpected(found.error());
-      }
-    }
   }
   if (!*found) {
     return make_error("finding.not_found",
