@@ -68,6 +68,16 @@ workload_cut_warning(const analysis::WorkloadMetadataSummary& w)
                      fmt::join(named, ", "), more);
 }
 
+/// The names of name/value pairs, in order: what a run records of settings
+/// and variables whose values may be credentials.
+std::vector<std::string>
+names_of(const std::vector<std::pair<std::string, std::string>>& pairs)
+{
+  std::vector<std::string> names;
+  for (const auto& [name, value] : pairs) names.push_back(name);
+  return names;
+}
+
 } // namespace
 
 // Evidence files the run produced: the results of every round, the logs
@@ -246,22 +256,15 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
   if (!p.runner_args.empty()) meta["runner_args"] = p.runner_args;
   if (p.ci_job) {
     // Variable names only: CI env values may be credentials.
-    std::vector<std::string> env_names;
-    for (const auto& [name, value] : p.ci_job->env) env_names.push_back(name);
     meta["ci"] = {{"profile", p.ci_job->profile_id}, {"job", p.ci_job->job_id},
-                  {"args", p.ci_job->args}, {"env", env_names}};
+                  {"args", p.ci_job->args}, {"env", names_of(p.ci_job->env)}};
   }
   // Setting names only: values may be credentials.
-  std::vector<std::string> setting_names;
-  for (const auto& [k, v] : request.settings) setting_names.push_back(k);
-  for (const auto& [k, v] : request.settings_json) setting_names.push_back(k);
+  std::vector<std::string> setting_names = names_of(request.settings);
+  for (const auto& name : names_of(request.settings_json)) setting_names.push_back(name);
   if (!setting_names.empty()) meta["setting_overrides"] = setting_names;
   // bench_env reached the runner as variables: their names, never values.
-  if (!p.bench_env.empty()) {
-    std::vector<std::string> env_names;
-    for (const auto& [name, value] : p.bench_env) env_names.push_back(name);
-    meta["bench_env"] = env_names;
-  }
+  if (!p.bench_env.empty()) meta["bench_env"] = names_of(p.bench_env);
   // What runs bench-compare and bench history need to tell whether two runs
   // measured the same way: a fingerprint of the settings (not their values,
   // which may be credentials) and the policies the comparison used.
