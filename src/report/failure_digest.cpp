@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <set>
 
 namespace hb::report {
@@ -68,6 +69,16 @@ text_of(const Json& value)
   if (value.is_number_integer()) return std::to_string(value.get<long long>());
   if (value.is_number()) return fmt::format("{}", value.get<double>());
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  return "";
+}
+
+/// The first of `keys` that `object` holds as non-empty text; else empty.
+std::string
+first_text(const Json& object, std::initializer_list<const char*> keys)
+{
+  for (const char* key : keys) {
+    if (std::string text = text_of(member(object, key)); !text.empty()) return text;
+  }
   return "";
 }
 
@@ -147,8 +158,7 @@ summary(std::string& out, const Json& data, const Json& error)
     if (g.is_string()) {
       lines.push_back(g.get<std::string>()); // the original's sentence: "scenario `x` gate failed: ..."
     } else if (g.is_object()) {
-      std::string reason = text_of(member(g, "reason"));
-      if (reason.empty()) reason = text_of(member(g, "message"));
+      const std::string reason = first_text(g, {"reason", "message"});
       lines.push_back(fmt::format("Gate failed: {} {} {} {}", text_of(member(g, "scenario_id")),
                                   text_of(member(g, "metric")), text_of(member(g, "op")),
                                   text_of(member(g, "value"))) +
@@ -172,11 +182,9 @@ artifacts(std::string& out, const Json& data)
   std::set<std::string> seen;
   const Json& index = member(data, "artifacts");
   for (const auto& a : index.is_array() ? index : Json::array()) {
-    std::string path = text_of(member(a, "path"));
-    if (path.empty()) path = text_of(member(a, "url"));
+    const std::string path = first_text(a, {"path", "url"});
     if (path.empty() || !seen.insert(path).second) continue;
-    std::string label = text_of(member(a, "label"));
-    if (label.empty()) label = text_of(member(a, "name"));
+    std::string label = first_text(a, {"label", "name"});
     if (label.empty()) label = "artifact";
     std::vector<std::string> where;
     if (std::string s = text_of(member(a, "scenario_id")); !s.empty()) {
