@@ -48,6 +48,34 @@ struct BenchDefaults
   std::optional<std::uint64_t> warmup_iterations;
 };
 
+/// One side of a `newer_than` probe: a file's mtime, or the start time of
+/// the newest process whose command line contains `process_pattern` (and
+/// every `argv_contains` entry).
+struct TimeSource
+{
+  std::string file_mtime;
+  bool is_process = false;
+  std::string process_pattern;
+  std::vector<std::string> argv_contains;
+};
+
+/// One step of the spec's `pipeline.check` (unexpanded; check() expands).
+struct CheckStep
+{
+  std::string label;
+  std::string kind;  // the step's `kind`; only "check" is probed
+  std::string probe; // http | file | any_file_exists | command | newer_than
+  std::string http;
+  int expect_status = 200;
+  std::string file;
+  std::optional<std::string> contains;
+  std::vector<std::string> any_file_exists;
+  std::string command;
+  int expect_exit = 0;
+  std::int64_t timeout_ms = 60000; // command probes (our addition: `timeout_ms`)
+  TimeSource left, right;
+};
+
 struct Spec
 {
   std::string id;
@@ -59,7 +87,9 @@ struct Spec
   /// extension id -> its workloads, expanded, in declaration order.
   std::vector<std::pair<std::string, std::vector<Workload>>> bench_workloads;
   std::vector<Gate> metric_gates;         // bench.metric_gates
-  std::vector<std::string> bench_prepare; // optional top-level `bench_prepare` shell commands
+  std::vector<std::string> bench_prepare; // optional top-level `bench_prepare` shell commands (expanded)
+  std::vector<CheckStep> checks;          // pipeline.check, in order
+  std::vector<std::string> service_ids;   // services, declaration order
   std::string json;                       // the materialised spec (what `rig show` prints)
 
   /// The component with this id, or nullptr.
