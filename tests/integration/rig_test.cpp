@@ -95,7 +95,7 @@ TEST_F(Rigs, ShowPrintsTheMaterialisedSpec)
 TEST_F(Rigs, UnknownRigListsTheKnownOnes)
 {
   passing_rig("trunk");
-  for (const std::string& sub : {"show", "check", "runs"}) {
+  for (const char* sub : {"show", "check", "runs"}) {
     auto r = run({"rig", sub, "nope"});
     EXPECT_NE(r.exit_code, 0) << r.describe();
     EXPECT_THAT(r.err, HasSubstr("rig `nope` not found; known rigs: trunk")) << sub;
@@ -220,7 +220,7 @@ TEST_F(Rigs, RunsListsTheRigsRunsNewestFirst)
 
 TEST_F(Rigs, MissingArgumentsAreUsageErrors)
 {
-  for (const std::string& sub : {"show", "check", "runs"}) {
+  for (const char* sub : {"show", "check", "runs"}) {
     auto r = run({"rig", sub});
     EXPECT_NE(r.exit_code, 0) << sub;
     EXPECT_THAT(r.err, HasSubstr("rig is required")) << sub;
