@@ -318,3 +318,17 @@ TEST(RigSpec, RecordedPackageRootFromRigSources)
   ASSERT_TRUE(spec) << spec.error().message;
   EXPECT_EQ(rig::workload_paths(*spec, "nodejs"), std::vector<std::string>{"/pkgs/installed/w.mjs"});
 }
+
+TEST(RigSpec, ParseTextReadsOneSpecAndRefusesExtends)
+{
+  auto spec = rig::parse_text(R"({"description": "d", "components": {"w": {"path": "/w"}}})", "x", "/r/x.json");
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec->id, "x");
+  EXPECT_EQ(spec->find_component("w")->path, "/w");
+  auto ext = rig::parse_text(R"({"extends": "a.json"})", "x", "/r/x.json");
+  ASSERT_FALSE(ext);
+  EXPECT_THAT(ext.error().message, HasSubstr("/r/x.json: extends: needs the spec's file"));
+  auto deep = rig::parse_text(std::string(300, '[') + std::string(300, ']'), "x", "/r/x.json");
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().code, "rig.invalid_spec");
+}
