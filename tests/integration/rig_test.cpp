@@ -218,6 +218,25 @@ TEST_F(Rigs, RunsListsTheRigsRunsNewestFirst)
   EXPECT_NE(bad.exit_code, 0);
 }
 
+TEST_F(Rigs, PackageRigsAndTheRegistryRootOverride)
+{
+  fs::path pkg = config_ / "rig-packages" / "suite";
+  write_file(pkg / "rigs" / "alpha" / "rig.json",
+             R"({"description": "from a package", "bench_workloads": {"nodejs": ["${package.root}/bench/a.mjs"]}})");
+  auto shown = run({"rig", "show", "alpha", "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.describe();
+  EXPECT_EQ(canonical(shown.payload()["package_root"].get<std::string>()), canonical(pkg));
+  EXPECT_EQ(canonical(shown.payload()["resolved"]["bench_workloads"]["nodejs"][0]["path"].get<std::string>()),
+            canonical(pkg) / "bench/a.mjs");
+
+  fs::path other = root_ / "registry";
+  write_file(other / "rigs" / "elsewhere.json", R"({"description": "moved"})");
+  auto moved = run({"rig", "list", "--json"}, {{"HOMEBOY_RIG_REGISTRY_ROOT", other.string()}});
+  ASSERT_EQ(moved.exit_code, 0) << moved.describe();
+  ASSERT_EQ(moved.payload()["count"], 1);
+  EXPECT_EQ(moved.payload()["rigs"][0]["id"], "elsewhere");
+}
+
 TEST_F(Rigs, MissingArgumentsAreUsageErrors)
 {
   for (const char* sub : {"show", "check", "runs"}) {
