@@ -296,22 +296,7 @@ add_bench_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit_error(args->output, report.error(), code);
       return;
     }
-    Json payload = args->json_summary ? app::bench_summary_payload(*report)
-                                      : app::bench_payload(*report);
-    std::string variant = args->json_summary ? "comparison_summary" : "single";
-    if (report->failure && !args->output.json) {
-      fmt::print(stderr, "error: {}\n", report->failure->message);
-    }
-    std::string human = render_bench_report(*report, term::colour_enabled(stdout));
-    OutputOptions to_stdout = args->output;
-    to_stdout.output_file.reset();
-    inv.exit_code = emit(to_stdout, variant, payload, human, report->exit_code);
-    // --output always gets the full `single` envelope, whatever stdout shows.
-    if (args->output.output_file
-        && !write_envelope_file(*args->output.output_file, "single", app::bench_payload(*report))
-        && inv.exit_code == 0) {
-      inv.exit_code = 1;
-    }
+    inv.exit_code = emit_bench_report(*report, args->output, args->json_summary);
   });
 
   list->callback([list_args, &inv] {
