@@ -4,6 +4,7 @@
 #include "app/bench_service.hpp"
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
+#include "cli/cmd_bench_against.hpp"
 #include "cli/commands.hpp"
 #include "cli/global_options.hpp"
 #include "cli/runs_common.hpp"
@@ -49,6 +50,7 @@ struct BenchArgs
   std::optional<std::uint64_t> seed;
   std::string measure = "time";
   std::optional<std::string> ci_profile;
+  std::string against; // --against <git-ref> (cmd_bench_against.cpp)
   OutputOptions output;
 };
 
@@ -248,6 +250,7 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     ->check(CLI::IsMember({"time", "instructions"}))
     ->default_val("time");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
+  add_against_option(bench, args->against);
   add_unsupported_option(bench, "--rig-concurrency", true, k_rigs_later);
   add_unsupported_option(bench, "--report", true, k_rigs_later);
   add_unsupported_option(bench, "--ignore-default-baseline", false, k_rigs_later);
@@ -266,6 +269,10 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     auto request = make_request(*args, inv);
     if (!request) {
       inv.exit_code = emit_error(args->output, request.error(), 2);
+      return;
+    }
+    if (!args->against.empty()) {
+      inv.exit_code = run_bench_against(args->against, *request, args->output);
       return;
     }
     if (args->json_summary) {
