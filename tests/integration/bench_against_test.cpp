@@ -1,0 +1,186 @@
+// homeboy bench --against <git-ref>: what a user sees when the input is bad
+// (outside a repository, unknown ref, a dirty cached worktree, a failing
+// prepare step, --baseline/--ratchet), and `runs cleanup` over the
+// worktree cache. Every repository is made here with the git program.
+
+#include "integration/harness.hpp"
+
+#include <gmock/gmock.h>
+
+using namespace hbit;
+using ::testing::HasSubstr;
+
+namespace {
+
+class BenchAgainst : public HomeboyTest
+{
+protected:
+  /// <work>/repo: a git repository with two commits of a homeboy.json
+  /// component `demo` whose bench.commands run `true`; `extra` is merged
+  /// into both commits' homeboy.json.
+  fs::path make_repo(const Json& extra = Json::object())
+  {
+    fs::path repo = work_ / "repo";
+    fs::create_directories(repo);
+    git(repo, {"init", "--quiet", "-b", "main"});
+    git(repo, {"config", "user.email", "t@example.com"});
+    git(repo, {"config", "user.name", "t"});
+    Json config = {{"id", "demo"}, {"bench", {{"commands", {{"noop", "true"}}}}}};
+    config.merge_patch(extra);
+    write_file(repo / "homeboy.json", config.dump(2));
+    write_file(repo / "work.txt", "one\n");
+    git(repo, {"add", "."});
+    git(repo, {"commit", "--quiet", "-m", "first"});
+    write_file(repo / "work.txt", "two\n");
+    git(repo, {"commit", "--quiet", "-am", "second"});
+    return repo;
+  }
+  void git(const fs::path& cwd, std::vector<std::string> args)
+  {
+    args.insert(args.begin(), "git");
+    RunOptions options;
+    options.cwd = cwd;
+    auto r = exec(args, options);
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+  }
+  /// The cached worktrees under the data root.
+  std::vector<fs::path> cached_trees()
+  {
+    std::vector<fs::path> trees;
+    if (!fs::exists(data_ / "worktrees")) return trees;
+    for (const auto& repo : fs::directory_iterator(data_ / "worktrees")) {
+      for (const auto& e : fs::directory_iterator(repo.path())) {
+        if (e.is_directory()) trees.push_back(e.path());
+      }
+    }
+    return trees;
+  }
+};
+
+} // namespace
+
+TEST_F(BenchAgainst, OutsideAGitRepositoryIsRefused)
+{
+  fs::create_directories(work_ / "plain");
+  auto r = run({"bench", "--exec", "noop=true", "--against", "main"}, {}, work_ / "plain");
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("is not inside a git repository"));
+  EXPECT_THAT(r.err, HasSubstr((work_ / "plain").string()));
+  EXPECT_TRUE(list_runs().empty()) << "nothing was recorded";
+}
+
+TEST_F(BenchAgainst, AnUnknownRefNamesTheRefTheRepositoryAndFetch)
+{
+  fs::path repo = make_repo();
+  auto r = run({"bench", "--against", "no-such-branch", "--json"}, {}, repo);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  Json error = r.json()["error"];
+  EXPECT_EQ(error["code"], "vcs.unknown_ref");
+  const std::string message = error["message"];
+  EXPECT_THAT(message, HasSubstr("`no-such-branch`"));
+  EXPECT_THAT(message, HasSubstr(repo.string()));
+  EXPECT_THAT(message, HasSubstr("fetch"));
+  EXPECT_TRUE(cached_trees().empty()) << "no worktree for a ref that names nothing";
+}
+
+TEST_F(BenchAgainst, BaselineAndRatchetAreRefused)
+{
+  fs::path repo = make_repo();
+  for (const char* flag : {"--baseline", "--ratchet"}) {
+    auto r = run({"bench", "--against", "HEAD~1", flag}, {}, repo);
+    EXPECT_EQ(r.exit_code, 2) << r.describe();
+    EXPECT_THAT(r.err, HasSubstr(std::string("drop ") + flag));
+  }
+  EXPECT_TRUE(cached_trees().empty());
+}
+
+TEST_F(BenchAgainst, AFailingPrepareStopsBeforeTimingAndNamesTheTree)
+{
+  // The prepare step fails in the ref's tree (its work.txt says "one").
+  fs::path repo = make_repo(
+    {{"bench",
+      {{"commands", {{"timed", "touch " + (root_ / "timed.marker").string()}}},
+       {"prepare", Json::array({"echo building; grep -q two work.txt || { echo 'no two here' "
+                                "; exit 3; }"})}}}});
+  auto r = run({"bench", "--against", "HEAD~1"}, {}, repo);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  ASSERT_EQ(cached_trees().size(), 1u);
+  const fs::path tree = cached_trees()[0];
+  EXPECT_THAT(r.err, HasSubstr("failed in the reference tree " + tree.string()));
+  EXPECT_THAT(r.err, HasSubstr("exited with code 3"));
+  EXPECT_THAT(r.err, HasSubstr("grep -q two work.txt"));
+  EXPECT_THAT(r.err, HasSubstr("no two here")) << "the tail of its output";
+  EXPECT_THAT(r.err, HasSubstr("stopped before timing"));
+  EXPECT_FALSE(fs::exists(root_ / "timed.marker")) << "nothing was timed";
+  EXPECT_TRUE(list_runs().empty()) << "nothing was recorded";
+}
+
+TEST_F(BenchAgainst, AFailingPrepareInTheWorkingTreeNamesIt)
+{
+  fs::path repo = make_repo({{"bench", {{"prepare", "test -f built.flag"}}}});
+  auto r = run({"bench", "--against", "HEAD~1", "--json"}, {}, repo);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  Json error = r.json()["error"];
+  EXPECT_EQ(error["code"], "bench.prepare_failed");
+  EXPECT_EQ(error["details"]["tree"], "reference");
+  // Once the reference passes, the working tree's failure names it.
+  ASSERT_EQ(cached_trees().size(), 1u);
+  write_file(cached_trees()[0] / "built.flag", "");
+  r = run({"bench", "--against", "HEAD~1", "--json"}, {}, repo);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  error = r.json()["error"];
+  EXPECT_EQ(error["details"]["tree"], "current");
+  EXPECT_EQ(error["details"]["path"], canonical(repo).string());
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("failed in the working tree"));
+}
+
+TEST_F(BenchAgainst, UncommittedChangesInTheCachedWorktreeAreRefused)
+{
+  fs::path repo = make_repo({{"bench", {{"prepare", "false"}}}});
+  (void)run({"bench", "--against", "HEAD~1"}, {}, repo); // makes the tree, then fails to prepare
+  ASSERT_EQ(cached_trees().size(), 1u);
+  const fs::path tree = cached_trees()[0];
+  EXPECT_EQ(read_file(tree / "work.txt"), "one\n") << "the tree holds the ref's commit";
+  write_file(tree / "work.txt", "edited by hand\n");
+  auto r = run({"bench", "--against", "HEAD~1"}, {}, repo);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("has uncommitted changes"));
+  EXPECT_THAT(r.err, HasSubstr("git -C " + tree.string() + " status"));
+  EXPECT_THAT(r.err, HasSubstr("work.txt"));
+}
+
+TEST_F(BenchAgainst, RunsCleanupRemovesWorktreesUnusedLongerThanItsLimit)
+{
+  fs::path repo = make_repo({{"bench", {{"prepare", "false"}}}});
+  (void)run({"bench", "--against", "HEAD~1"}, {}, repo);
+  ASSERT_EQ(cached_trees().size(), 1u);
+  const fs::path tree = cached_trees()[0];
+  const fs::path marker = tree.parent_path() / (tree.filename().string() + ".last-used");
+  ASSERT_TRUE(fs::exists(marker));
+
+  auto recent = run({"runs", "cleanup", "--older-than", "1d", "--json"});
+  ASSERT_EQ(recent.exit_code, 0) << recent.describe();
+  EXPECT_TRUE(recent.payload()["worktrees"]["worktrees"].empty()) << "used just now";
+
+  // Last used ten days ago.
+  RunOptions options;
+  auto touched = exec({"touch", "-d", "10 days ago", marker.string()}, options);
+  ASSERT_EQ(touched.exit_code, 0) << touched.describe();
+  auto dry = run({"runs", "cleanup"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.describe();
+  EXPECT_THAT(dry.out, HasSubstr("cached worktrees of bench --against unused for"));
+  EXPECT_THAT(dry.out, HasSubstr(tree.string()));
+  EXPECT_TRUE(fs::exists(tree)) << "a dry run deletes nothing";
+
+  auto applied = run({"runs", "cleanup", "--older-than", "7d", "--apply", "--json"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.describe();
+  Json trees = applied.payload()["worktrees"]["worktrees"];
+  ASSERT_EQ(trees.size(), 1u);
+  EXPECT_EQ(trees[0]["action"], "deleted");
+  EXPECT_EQ(trees[0]["path"], tree.string());
+  EXPECT_FALSE(fs::exists(tree));
+  RunOptions in_repo;
+  in_repo.cwd = repo;
+  auto listed = exec({"git", "worktree", "list"}, in_repo);
+  EXPECT_THAT(listed.out, ::testing::Not(HasSubstr(tree.string()))) << "git forgot it too";
+}
