@@ -69,6 +69,18 @@ struct BenchRequest
   std::string homeboy_version;
   /// Receives the runner's stdout and stderr as they arrive.
   std::function<void(OutputStream, std::string_view)> on_runner_output;
+  /// --rig <id> (and each side of a comparison): what the rig adds to the
+  /// run. Empty: not pinned.
+  struct RigPin
+  {
+    std::string id;                 // recorded on the run; baseline key bench.rig.<id>
+    std::string state_json = "{}";  // the rig_state snapshot, recorded in metadata
+    /// Variables for the runner and timed commands (HOMEBOY_BENCH_EXTRA_WORKLOADS).
+    std::vector<std::pair<std::string, std::string>> env;
+    /// The rig's metric_gates: (scenario id, gate), evaluated with the workload's.
+    std::vector<std::pair<std::string, bench::Gate>> gates;
+  };
+  std::optional<RigPin> rig;
 };
 
 /// What one scenario's samples of one metric say about the run itself.
@@ -134,6 +146,12 @@ struct BenchReport
   /// crash, missing or invalid results, interruption). The run is recorded.
   std::optional<Error> failure;
   std::vector<std::string> hints;
+  /// --rig: the pinned rig and its snapshot (the request's RigPin).
+  std::string rig_id;
+  std::string rig_state_json;
+  /// A side of a comparison: {id, role, reference_run_id, ...} recorded
+  /// under metadata.comparison (JSON object text; empty: none).
+  std::string comparison_json;
 
   const char* status() const { return passed ? "passed" : "failed"; }
 };

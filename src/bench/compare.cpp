@@ -294,6 +294,7 @@ compare_by_session(const std::vector<double>& base, const std::vector<double>& c
   so.confidence = k_confidence;
   so.alpha = options.alpha;
   so.prior = options.session_prior;
+  so.paired = options.paired_sessions;
   if (input.history) {
     so.history = *input.history;
   }
@@ -375,8 +376,12 @@ compare_metric(const std::string& name, const MetricPolicy& policy, double base_
       d.within_improvement_p_value = d.improvement_p_value;
       const double s_worse = lower_better ? sessions.p_greater : sessions.p_less;
       const double s_better = lower_better ? sessions.p_less : sessions.p_greater;
-      d.p_value = std::max(*d.p_value, s_worse);
-      d.improvement_p_value = std::max(*d.improvement_p_value, s_better);
+      // Paired rounds: the independent-samples test mistakes the rounds'
+      // common drift for noise of each sample, so the paired test decides.
+      const bool paired = std::string_view(sessions.source) == "paired";
+      d.p_value = paired ? s_worse : std::max(*d.p_value, s_worse);
+      d.improvement_p_value =
+        paired ? s_better : std::max(*d.improvement_p_value, s_better);
     } else {
       d.note = "not compared by session: " + sessions.reason;
     }
@@ -436,6 +441,12 @@ explain_inconclusive(MetricDelta& d, const Compared& c, const MetricPolicy& poli
   }
 }
 
+bool
+paired(const stats::SessionComparison* s)
+{
+  return s && std::string_view(s->source) == "paired";
+}
+
 void
 decide(MetricDelta& d, const Compared& c, double alpha)
 {
@@ -465,7 +476,7 @@ decide(MetricDelta& d, const Compared& c, double alpha)
     } else if (better_significant && better_beyond) {
       d.verdict = Verdict::improved;
     } else if (has_thresholds(policy)
-                 ? shown_within_thresholds(d, policy)
+                 ? (paired(sessions) || shown_within_thresholds(d, policy))
                      && (!sessions || sessions_within_thresholds(*sessions, d, policy))
                  : !worse_significant && !better_significant
                      && (!sessions || sessions->noise_estimated)) {

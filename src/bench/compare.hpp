@@ -198,6 +198,12 @@ struct CompareOptions
   /// slowdown (speed-up) explains is `inconclusive`, not a verdict on the
   /// code (sound rules only).
   std::optional<MachineSpeed> current_speed;
+  /// The two sides were measured interleaved (session j of each in round
+  /// j): sampled metrics with as many sessions a side are decided by the
+  /// paired session comparison alone (stats::SessionOptions::paired), whose
+  /// equivalence interval also decides `unchanged`. The independent-samples
+  /// test still runs and is reported as within_p_value.
+  bool paired_sessions = false;
 };
 
 BaselineComparison compare_to_baseline(const Baseline& baseline, const BenchResults& current,

@@ -20,30 +20,27 @@ text_of(const Json& j, const char* key)
   return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
-std::string
-number_text(const Json& j, const char* key, const char* suffix = "")
-{
-  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return "";
-  return fmt::format("{:+.2f}{}", j[key].get<double>(), suffix);
-}
-
-/// A table of every diff cell: scenario, metric, reference, current,
-/// change and verdict, read from the comparison payload.
+/// The sampled cells (those with a verdict) as a table: scenario, metric,
+/// reference, current, change with its interval, p-value and verdict.
 std::string
 render_against(const Json& payload)
 {
-  const Json& against = payload.contains("against") ? payload["against"] : Json::object();
-  std::string out = fmt::format("bench --against {}: {} (reference, {}) vs working tree ({}{})\n",
-                                text_of(against, "ref"),
-                                text_of(against.value("reference", Json::object()), "id"),
-                                text_of(against.value("reference", Json::object()), "path"),
-                                text_of(against.value("current", Json::object()), "path"),
-                                against.value("current", Json::object()).value("dirty", false)
-                                  ? ", uncommitted changes"
-                                  : "");
+  const Json against = payload.value("against", Json::object());
+  const Json reference = against.value("reference", Json::object());
+  const Json current = against.value("current", Json::object());
+  std::string out = fmt::format("bench --against {}: {} ({}) vs the working tree ({}{})\n",
+                                text_of(against, "ref"), text_of(reference, "id"),
+                                text_of(reference, "path"), text_of(current, "path"),
+                                current.value("dirty", false) ? ", with uncommitted changes" : "");
+  const Json measurement = payload.value("measurement", Json::object());
+  if (measurement.contains("rounds") && measurement["rounds"].is_number()) {
+    out += fmt::format("measured {} in {} rounds, each running both trees in a shuffled order\n",
+                       text_of(measurement, "mode"), measurement["rounds"].get<std::uint64_t>());
+  }
   using A = TextTable::Align;
-  TextTable table({"scenario", "metric", "reference", "current", "change %", "verdict"},
-                  {A::left, A::left, A::right, A::right, A::right, A::left});
+  TextTable table({"scenario", "metric", "reference", "current", "change % (95% interval)", "p",
+                   "verdict"},
+                  {A::left, A::left, A::right, A::right, A::right, A::right, A::left});
   std::size_t rows = 0;
   const Json diff = payload.value("diff", Json::object()).value("by_scenario", Json::object());
   for (const auto& [scenario, metrics] : diff.items()) {
@@ -51,22 +48,32 @@ render_against(const Json& payload)
     for (const auto& [metric, by_arm] : metrics.items()) {
       if (!by_arm.is_object()) continue;
       for (const auto& [arm, cell] : by_arm.items()) {
-        auto num = [&](const char* key) {
-          return cell.contains(key) && cell[key].is_number()
-                   ? fmt::format("{:.4g}", cell[key].get<double>())
+        if (!cell.is_object() || !cell.contains("verdict")) continue;
+        auto num = [&](const Json& j, const char* key, const char* format) {
+          return j.is_object() && j.contains(key) && j[key].is_number()
+                   ? fmt::format(fmt::runtime(format), j[key].get<double>())
                    : std::string("-");
         };
-        std::string verdict = text_of(cell, "verdict");
-        table.add_row({scenario, metric, num("reference"), num("current"),
-                       number_text(cell, "delta_percent"), verdict.empty() ? "-" : verdict});
+        const Json change = cell.value("change_percent", Json::object());
+        std::string change_text = num(change, "estimate", "{:+.1f}");
+        if (change.contains("lower") && change.contains("upper")) {
+          change_text += fmt::format(" ({} to {})", num(change, "lower", "{:+.1f}"),
+                                     num(change, "upper", "{:+.1f}"));
+        }
+        table.add_row({scenario, metric, num(cell, "reference", "{:.4g}"),
+                       num(cell, "current", "{:.4g}"), change_text,
+                       num(cell, "p_value", "{:.3g}"), text_of(cell, "verdict")});
         ++rows;
       }
     }
   }
-  out += rows ? table.render() + "\n" : "No metric was measured on both sides.\n";
-  if (payload.contains("passed") && payload["passed"].is_boolean()) {
-    out += payload["passed"].get<bool>() ? "passed\n" : "FAILED\n";
+  out += rows ? table.render() + "\n" : "No sampled metric was measured in both trees.\n";
+  for (const auto& hint : payload.value("hints", Json::array())) {
+    if (hint.is_string()) out += "hint: " + hint.get<std::string>() + "\n";
   }
+  const bool passed = payload.value("passed", false);
+  out += passed ? "passed: no regression against " + text_of(against, "ref") + "\n"
+                : "FAILED (exit " + std::to_string(payload.value("exit_code", 1)) + ")\n";
   return out;
 }
 

@@ -27,6 +27,7 @@ void add_output_options(CLI::App* command, OutputOptions& options);
 void add_bench_commands(CLI::App& app, Invocation& invocation);
 void add_component_commands(CLI::App& app, Invocation& invocation);
 void add_report_commands(CLI::App& app, Invocation& invocation);
+void add_rig_commands(CLI::App& app, Invocation& invocation);
 void add_runs_commands(CLI::App& app, Invocation& invocation);
 void add_runtime_commands(CLI::App& app, Invocation& invocation);
 void add_worker_commands(CLI::App& app, Invocation& invocation);

@@ -74,6 +74,7 @@ main(int argc, char** argv)
   static constexpr Group k_groups[] = {{"bench", hb::cli::add_bench_commands},
                                        {"component", hb::cli::add_component_commands},
                                        {"report", hb::cli::add_report_commands},
+                                       {"rig", hb::cli::add_rig_commands},
                                        {"runs", hb::cli::add_runs_commands},
                                        {"runtime", hb::cli::add_runtime_commands},
                                        {"worker", hb::cli::add_worker_commands}};
@@ -82,7 +83,7 @@ main(int argc, char** argv)
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
     fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, report, "
-                       "runs, runtime and worker.\nRun `homeboy --help` for usage.\n",
+                       "rig, runs, runtime and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;
   }

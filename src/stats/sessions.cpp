@@ -189,7 +189,19 @@ compare_sessions(const std::vector<std::vector<double>>& baseline,
   out.baseline_within_log_sd = typical_within(baseline);
   out.current_within_log_sd = typical_within(current);
 
-  if (df > 0) {
+  if (options.paired && base_c.size() == cur_c.size() && base_c.size() >= 2) {
+    // Round j's difference of log centres; their spread is the noise that
+    // reaches a paired comparison (the rounds' common drift has cancelled).
+    std::vector<double> diffs;
+    for (std::size_t j = 0; j < base_c.size(); ++j) diffs.push_back(cur_c[j] - base_c[j]);
+    const double dm = mean(diffs);
+    const double sd = std::sqrt(sum_squares(diffs, dm) / (jb - 1));
+    out.session_log_sd = sd;
+    out.standard_error = sd / std::sqrt(jb);
+    out.df = jb - 1;
+    out.noise_estimated = true;
+    out.source = "paired";
+  } else if (df > 0) {
     out.session_log_sd = std::sqrt(ss / df);
     const double lo = std::min(out.baseline_within_log_sd, out.current_within_log_sd);
     const double hi = std::max(out.baseline_within_log_sd, out.current_within_log_sd);

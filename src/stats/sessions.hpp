@@ -68,6 +68,14 @@ struct SessionOptions
   double alpha = 0.05;
   std::optional<SessionSpread> history;
   SessionPrior prior;
+  /// Interleaved measurement: session j of both sides ran back to back in
+  /// round j (bench --interleave, --against), so session j of one side is
+  /// paired with session j of the other. With as many sessions a side, two
+  /// or more, the comparison is Student's paired t on the differences of
+  /// log centres (df = J - 1): whatever moved the machine between rounds
+  /// moved both sides of a round and cancels. History and the single-session
+  /// rule are not used then (source "paired").
+  bool paired = false;
 };
 
 struct SessionComparison
@@ -96,7 +104,7 @@ struct SessionComparison
   /// True when sessions or history measured the session spread; false when
   /// it was assumed (SessionPrior) or the method was not applicable.
   bool noise_estimated = false;
-  /// "sessions", "history", "sessions+history", "assumed" or "none".
+  /// "sessions", "history", "sessions+history", "paired", "assumed" or "none".
   const char* source = "none";
   /// The typical (median over sessions) robust within-session log spread of
   /// each side, and whether they differ enough that the measured session

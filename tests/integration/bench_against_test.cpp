@@ -184,3 +184,77 @@ TEST_F(BenchAgainst, RunsCleanupRemovesWorktreesUnusedLongerThanItsLimit)
   auto listed = exec({"git", "worktree", "list"}, in_repo);
   EXPECT_THAT(listed.out, ::testing::Not(HasSubstr(tree.string()))) << "git forgot it too";
 }
+
+namespace {
+
+// A runner whose samples are known: 100 x the number in scale.txt (of the
+// tree it runs in) x (1 + 3 % of a fixed sequence that moves on each call).
+constexpr const char* k_scaled_runner = R"(#!/usr/bin/env bash
+set -euo pipefail
+dir="${HOMEBOY_COMPONENT_PATH:?}"
+calls=$(( $(cat "$dir/calls.count" 2>/dev/null || echo 0) + 1 ))
+echo "$calls" > "$dir/calls.count"
+scale=$(cat "$dir/scale.txt")
+awk -v n="$HOMEBOY_BENCH_ITERATIONS" -v c="$calls" -v s="$scale" -v id="$HOMEBOY_COMPONENT_ID" 'BEGIN {
+  printf "{\"component_id\": \"%s\", \"iterations\": %d, \"metric_policies\": {\"t\": {\"direction\": \"lower_is_better\", \"variance_aware\": true, \"regression_test\": \"mann_whitney_u\", \"regression_threshold_percent\": 2}}, \"scenarios\": [{\"id\": \"work\", \"iterations\": %d, \"metrics\": {\"t\": %.9g, \"distributions\": {\"t\": [", id, n, n, 100 * s
+  for (i = 0; i < n; i++) { d = (((c * 7 + i) * 37 + 11) % 41 - 20) / 20; printf "%s%.9g", (i ? ", " : ""), 100 * s * (1 + 0.03 * d) }
+  printf "]}}}]}\n"
+}' > "$HOMEBOY_BENCH_RESULTS_FILE"
+)";
+
+} // namespace
+
+TEST_F(BenchAgainst, ComparesTheRefsWorktreeWithTheWorkingTreeAndGatesOnRegressed)
+{
+  fs::path repo = work_ / "repo";
+  fs::create_directories(repo);
+  git(repo, {"init", "--quiet", "-b", "main"});
+  git(repo, {"config", "user.email", "t@example.com"});
+  git(repo, {"config", "user.name", "t"});
+  write_file(repo / "homeboy.json",
+             Json({{"id", "demo"}, {"scripts", {{"bench", {"./runner.sh"}}}}}).dump());
+  write_file(repo / "runner.sh", k_scaled_runner);
+  make_executable(repo / "runner.sh");
+  write_file(repo / ".gitignore", "calls.count\n");
+  write_file(repo / "scale.txt", "1.0\n");
+  git(repo, {"add", "."});
+  git(repo, {"commit", "--quiet", "-m", "fast"});
+  write_file(repo / "scale.txt", "1.3\n"); // 30 % more work
+  git(repo, {"commit", "--quiet", "-am", "slow"});
+
+  // The ref is the commit before: the working tree regressed, exit 1.
+  auto slower = run({"bench", "--against", "HEAD~1", "--iterations", "20", "--json"}, {}, repo);
+  EXPECT_EQ(slower.exit_code, 1) << slower.describe();
+  Json p = slower.payload();
+  EXPECT_EQ(p["comparison"], "against");
+  EXPECT_EQ(p["measurement"]["mode"], "interleaved");
+  ASSERT_EQ(p["rigs"].size(), 2u);
+  const std::string sha = p["against"]["sha"];
+  ASSERT_EQ(sha.size(), 40u);
+  EXPECT_EQ(p["rigs"][0]["rig_id"], "HEAD~1@" + sha.substr(0, 7)) << "the ref is the reference";
+  EXPECT_EQ(p["rigs"][1]["rig_id"], "working-tree");
+  ASSERT_EQ(cached_trees().size(), 1u);
+  const fs::path tree = cached_trees()[0];
+  EXPECT_EQ(tree.filename().string(), sha);
+  EXPECT_EQ(p["against"]["reference"]["path"], tree.string());
+  EXPECT_EQ(p["against"]["reference"]["worktree_created"], true);
+  EXPECT_TRUE(fs::exists(tree / "calls.count")) << "the ref's runner ran in its worktree";
+  EXPECT_EQ(p["diff"]["by_scenario"]["work"]["t"]["working-tree"]["verdict"], "regressed");
+
+  auto human = run({"bench", "--against", "HEAD~1", "--iterations", "20"}, {}, repo);
+  EXPECT_EQ(human.exit_code, 1) << human.describe();
+  EXPECT_THAT(human.out, HasSubstr("bench --against HEAD~1: HEAD~1@" + sha.substr(0, 7)));
+  EXPECT_THAT(human.out, HasSubstr("regressed"));
+
+  // Against itself nothing regressed, exit 0; the tree of HEAD is another.
+  auto same = run({"bench", "--against", "HEAD", "--iterations", "20", "--json"}, {}, repo);
+  EXPECT_EQ(same.exit_code, 0) << same.describe();
+  EXPECT_NE(same.payload()["diff"]["by_scenario"]["work"]["t"]["working-tree"]["verdict"],
+            "regressed");
+  EXPECT_EQ(cached_trees().size(), 2u);
+  // A later run of the same commit reuses its tree.
+  auto again = run({"bench", "--against", "main~1", "--iterations", "20", "--json"}, {}, repo);
+  EXPECT_EQ(again.exit_code, 1) << again.describe();
+  EXPECT_EQ(again.payload()["against"]["reference"]["worktree_created"], false);
+  EXPECT_EQ(cached_trees().size(), 2u);
+}

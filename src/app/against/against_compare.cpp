@@ -6,10 +6,7 @@
 
 #include <fmt/core.h>
 
-#if __has_include("app/bench/compare_arms.hpp")
 #include "app/bench/compare_arms.hpp"
-#define HB_HAVE_COMPARE_ARMS 1
-#endif
 
 namespace hb::app::against {
 
@@ -60,18 +57,18 @@ run_against(const AgainstRequest& request)
   if (auto prepared = run_prepare(*setup, request.bench.on_runner_output); !prepared) {
     return Unexpected(prepared.error());
   }
-#ifdef HB_HAVE_COMPARE_ARMS
   ComparisonRequest comparison;
   comparison.bench = request.bench;
   comparison.bench.path_override.reset();
   comparison.interleave = true;
   comparison.rounds = request.rounds;
   comparison.comparison = "against";
+  comparison.fail_on_regression = true; // gates on `regressed`, as `homeboy bench` does
   for (const Tree* tree : {&setup->reference, &setup->current}) {
     Arm arm;
     arm.id = tree->arm_id;
     arm.component_path = tree->component_path;
-    arm.state_json = tree->state_json();
+    arm.pin.state_json = tree->state_json(); // pin.id empty: a git tree is no rig
     comparison.arms.push_back(std::move(arm));
   }
   auto report = run_comparison(comparison);
@@ -81,14 +78,6 @@ run_against(const AgainstRequest& request)
   outcome.payload["against"] = against_json(*setup);
   outcome.exit_code = report->exit_code;
   return outcome;
-#else
-  (void)against_json;
-  return make_error("bench.against_unavailable",
-                    fmt::format("the two trees are ready ({} and {}) but this build has no "
-                                "comparison engine (app/bench/compare_arms.hpp) to time them",
-                                setup->reference.component_path.string(),
-                                setup->current.component_path.string()));
-#endif
 }
 
 } // namespace hb::app::against

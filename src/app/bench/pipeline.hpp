@@ -16,12 +16,14 @@
 #include "model/paths.hpp"
 #include "store/store.hpp"
 #include "util/group_guard.hpp"
+#include "util/last_resort.hpp"
 
 #include "bench/ci_profile.hpp"
 #include "util/json_fwd.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -131,5 +133,42 @@ std::vector<MetricRow> metric_rows(const bench::BenchResults& results);
 std::string run_metadata(const BenchRequest& request, const Prepared& p,
                          const BenchReport& report, const std::string& terminal_reason);
 void add_hints(BenchReport& report, const Prepared& p, bool ad_hoc);
+
+/// One bench run from its record to its settle: what run_bench does for one
+/// run, and a comparison (compare_arms.hpp) for each of its sides, whose
+/// invocations it interleaves. Owned by one thread; heap-allocated because
+/// the internal-error action refers to it.
+struct Session
+{
+  Prepared p;
+  std::unique_ptr<Store> store;
+  GroupGuard group;
+  BenchReport report;
+  /// The baseline compared with (read unless --ignore-baseline/--baseline).
+  std::optional<bench::Baseline> baseline;
+  std::filesystem::path run_dir;
+  std::string terminal_reason;
+  std::uint64_t seed = 0;
+  /// Each invocation's results, in order, until combine() joins them.
+  std::vector<bench::BenchResults> invocations;
+  std::unique_ptr<LastResortAction> settle_on_internal_error;
+};
+
+/// Prepares, opens the store, reads the baseline (unless `compare_baseline`
+/// is false), checks --scenario ids, then records the run as `running` and
+/// creates its directory. An error means nothing was recorded.
+Result<std::unique_ptr<Session>> open_session(const BenchRequest& request, bool compare_baseline);
+/// Invocation `k` (1-based) with `iterations` iterations, between two speed
+/// probes unless `probe_speed` is false (interleaved rounds pair the sides
+/// instead, and 40 ms of probes a round would dwarf a short round). False
+/// when it failed or was interrupted (report.failure says why); the session
+/// then measures no more.
+bool measure_invocation(Session& s, const BenchRequest& request, std::uint64_t k,
+                        std::uint64_t iterations, bool probe_speed = true);
+/// Joins the invocations into report.results (samples kept by session).
+void combine(Session& s);
+/// Collects the run's files, settles it, then commits `next_baseline`
+/// (crash-consistent); the report says what happened.
+void settle(Session& s, const BenchRequest& request, std::optional<bench::Baseline> next_baseline);
 
 } // namespace hb::app::pipeline

@@ -217,6 +217,12 @@ prepare(const BenchRequest& request)
   // A scenario's relative `file` is the component's; the workspace copy of
   // a workload reached twice wins (ParseOptions::workspace).
   p.parse_options.workspace = p.component.local_path;
+  if (request.rig) {
+    // The rig's variables reach the runner and the timed commands as the
+    // component's own env does; its gates are evaluated with the workload's.
+    for (const auto& entry : request.rig->env) p.component.env.push_back(entry);
+    p.parse_options.extra_gates = request.rig->gates;
+  }
   p.baseline_file = request.component_id || request.exec_commands.empty()
                       ? p.component.local_path / "homeboy.json"
                       : p.paths.config_root / "exec" / "homeboy.json";

@@ -279,6 +279,15 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                       {"requested_save", request.save_baseline},
                       {"requested_ratchet", request.ratchet}};
   if (report.baseline_pending) meta["baseline"]["pending"] = true;
+  if (!report.rig_id.empty()) {
+    // As the original: the rig's components at measurement time.
+    auto state = parse_json(report.rig_state_json, "rig_state");
+    meta["rig_state"] = state ? *state : Json::object();
+  }
+  if (!report.comparison_json.empty()) {
+    auto link = parse_json(report.comparison_json, "comparison");
+    if (link) meta["comparison"] = *link;
+  }
   meta["measured_by"] = report.measured_by;
   if (report.counter) meta["measure"] = {{"kind", "instructions"}, {"counter", *report.counter}};
   if (report.exec_seed) {

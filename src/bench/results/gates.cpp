@@ -247,6 +247,7 @@ check_variance(const std::string& file, const BenchResults& results)
 
 Json
 settle_scenario(Scenario& scenario, const std::vector<PresetGate>& preset_gates,
+                const std::vector<std::pair<std::string, Gate>>& rig_gates,
                 std::vector<GateResult>& gate_results, std::vector<BudgetFinding>& findings)
 {
   if (!scenario.passed) {
@@ -261,6 +262,12 @@ settle_scenario(Scenario& scenario, const std::vector<PresetGate>& preset_gates,
     if (scenario.metric(metric) && !has_gate_on(scenario.gates, workload_gates, metric)) {
       scenario.gates.push_back(preset_gate.gate);
       sources.push_back("preset:" + preset_gate.preset);
+    }
+  }
+  for (const auto& [scenario_id, gate] : rig_gates) {
+    if (scenario_id == scenario.id) {
+      scenario.gates.push_back(gate);
+      sources.push_back("rig");
     }
   }
 

@@ -611,11 +611,11 @@ read_document(std::string_view text, const ParseOptions& options)
   for (std::size_t i = 0; i < results.scenarios.size(); ++i) {
     const std::size_t written_gates = results.scenarios[i].gates.size();
     Json gate_results = settle_scenario(results.scenarios[i], declared->gates,
-                                        results.gate_results, results.budget_findings);
+                                        options.extra_gates, results.gate_results, results.budget_findings);
     scenarios[i]["passed"] = results.scenarios[i].passed;
     scenarios[i]["gate_results"] = std::move(gate_results);
     if (results.scenarios[i].gates.size() != written_gates) {
-      // Preset gates join the scenario's gates, as the original lists them.
+      // Preset and rig gates join the scenario's gates, as the original lists them.
       Json gates = Json::array();
       for (const auto& g : results.scenarios[i].gates) {
         gates.push_back({{"metric", g.metric}, {"op", to_string(g.op)}, {"value", g.value}});

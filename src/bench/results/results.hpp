@@ -166,6 +166,10 @@ struct ParseOptions
   /// are the same file (same path, or a symlink to it) are one workload:
   /// the first is kept, or the one whose path lies inside this directory.
   std::filesystem::path workspace;
+  /// A rig's metric_gates (scenario id, gate): appended to that scenario's
+  /// gates and evaluated with them (source "rig"), as the original merges
+  /// them; a scenario the results lack is not an error.
+  std::vector<std::pair<std::string, Gate>> extra_gates;
 };
 
 /// True when the results measured nothing: no scenario, or no scenario with

@@ -125,7 +125,10 @@ Status check_variance(const std::string& file, const BenchResults& results);
 /// failure rules, and sets `passed` and `failure_reasons`. Appends to
 /// `gate_results` and, per failed gate, to `findings`. Returns the scenario's
 /// `gate_results` array for the normalised document.
+/// `rig_gates` (ParseOptions::extra_gates) join the scenario's gates after
+/// the preset gates, with source "rig".
 Json settle_scenario(Scenario& scenario, const std::vector<PresetGate>& preset_gates,
+                     const std::vector<std::pair<std::string, Gate>>& rig_gates,
                      std::vector<GateResult>& gate_results,
                      std::vector<BudgetFinding>& findings);
 
