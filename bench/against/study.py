@@ -195,11 +195,16 @@ class Study:
         per_round, totals = [], []
         for _ in range(self.a.overhead_reps):
             t0 = time.perf_counter()
-            run([self.homeboy, "bench", *exec_, "--against", "HEAD"], self.repo, self.env)
+            # Exit 1 is a verdict (a `regressed` noop), not a failure: payload_of checks.
+            r0 = run([self.homeboy, "bench", *exec_, "--against", "HEAD"], self.repo, self.env,
+                     check=False)
             t1 = time.perf_counter()
-            run([self.homeboy, "bench", *exec_, "--path", str(tree)], self.repo, self.env)
-            run([self.homeboy, "bench", *exec_], self.repo, self.env)
+            r1 = run([self.homeboy, "bench", *exec_, "--path", str(tree)], self.repo, self.env,
+                     check=False)
+            r2 = run([self.homeboy, "bench", *exec_], self.repo, self.env, check=False)
             t2 = time.perf_counter()
+            for r in (r0, r1, r2):
+                payload_of(r)
             per_round.append(((t1 - t0) - (t2 - t1)) * 1000 / rounds)
             totals.append(((t1 - t0) * 1000, (t2 - t1) * 1000))
         return {"rounds": rounds, "per_round_ms": per_round,
