@@ -263,6 +263,11 @@ bench_payload(const BenchReport& r)
               {"artifacts", std::move(artifacts)},
               {"persisted_run", persisted_json(r)},
               {"hints", r.hints}};
+  if (!r.rig_id.empty()) {
+    // --rig: the pinned rig and its components' git state when measured.
+    out["rig_id"] = r.rig_id;
+    out["rig_state"] = parse_json_or_discard(r.rig_state_json);
+  }
   if (r.exec_seed) {
     out["exec"] = {{"seed", *r.exec_seed}, {"failures", r.command_failures}};
   }

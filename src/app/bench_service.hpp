@@ -75,10 +75,13 @@ struct BenchRequest
   {
     std::string id;                 // recorded on the run; baseline key bench.rig.<id>
     std::string state_json = "{}";  // the rig_state snapshot, recorded in metadata
-    /// Variables for the runner and timed commands (HOMEBOY_BENCH_EXTRA_WORKLOADS).
+    /// Variables for the runner and the timed commands.
     std::vector<std::pair<std::string, std::string>> env;
     /// The rig's metric_gates: (scenario id, gate), evaluated with the workload's.
     std::vector<std::pair<std::string, bench::Gate>> gates;
+    /// bench_workloads: extension id -> workload paths; the runner's
+    /// extension's reach it as HOMEBOY_BENCH_EXTRA_WORKLOADS (':'-joined).
+    std::vector<std::pair<std::string, std::vector<std::string>>> workloads;
   };
   std::optional<RigPin> rig;
 };

@@ -142,6 +142,12 @@ runner_environment(const Component& component, const Runner& runner,
                    const std::vector<HelperFile>& helpers, const RunnerInvocation& invocation)
 {
   Environment env = Environment::current();
+  // Features of later issues; never leak a caller's values into a run (a
+  // rig's workloads arrive through the component's env, set below).
+  for (const char* name : {"HOMEBOY_BENCH_SHARED_STATE", "HOMEBOY_BENCH_INSTANCE_ID",
+                           "HOMEBOY_BENCH_CONCURRENCY", "HOMEBOY_BENCH_EXTRA_WORKLOADS"}) {
+    env.unset(name);
+  }
   for (const auto& [name, value] : component.env) {
     env.set(name, value);
   }
@@ -201,11 +207,6 @@ runner_environment(const Component& component, const Runner& runner,
   auto self = std::filesystem::read_symlink("/proc/self/exe", self_ec);
   if (!self_ec) {
     env.set("HOMEBOY_BIN", self.string());
-  }
-  // Features of later issues; never leak a caller's values into a run.
-  for (const char* name : {"HOMEBOY_BENCH_SHARED_STATE", "HOMEBOY_BENCH_INSTANCE_ID",
-                           "HOMEBOY_BENCH_CONCURRENCY", "HOMEBOY_BENCH_EXTRA_WORKLOADS"}) {
-    env.unset(name);
   }
   return env;
 }

@@ -5,6 +5,7 @@
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/cmd_bench_against.hpp"
+#include "cli/cmd_bench_rig.hpp"
 #include "cli/commands.hpp"
 #include "cli/global_options.hpp"
 #include "cli/runs_common.hpp"
@@ -50,6 +51,7 @@ struct BenchArgs
   std::optional<std::uint64_t> seed;
   std::string measure = "time";
   std::optional<std::string> ci_profile;
+  RigArgs rig; // --rig and the comparison options (cmd_bench_rig.cpp)
   std::string against; // --against <git-ref> (cmd_bench_against.cpp)
   OutputOptions output;
 };
@@ -159,9 +161,6 @@ make_request(const BenchArgs& a, const Invocation& inv)
   return r;
 }
 
-constexpr const char* k_rigs_later =
-  "Rigs and cross-rig comparison are planned; until then compare two runs with "
-  "`homeboy runs bench-compare --from-run A --to-run B`.";
 constexpr const char* k_concurrency_later =
   "Concurrent runner instances are planned; run one instance (drop the flag), or `--runs N` "
   "for N sessions one after another.";
@@ -184,7 +183,6 @@ add_common(CLI::App* cmd, BenchArgs& a)
                   "Reproduce the one bench job of this CI profile from the runner extension's "
                   "manifest: its args go before `-- args`, its env to the runner")
     ->type_name("ID");
-  add_unsupported_option(cmd, "--rig", true, k_rigs_later);
   add_output_options(cmd, a.output);
 }
 
@@ -250,16 +248,18 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     ->check(CLI::IsMember({"time", "instructions"}))
     ->default_val("time");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
+  add_rig_options(bench, args->rig);
   add_against_option(bench, args->against);
-  add_unsupported_option(bench, "--rig-concurrency", true, k_rigs_later);
-  add_unsupported_option(bench, "--report", true, k_rigs_later);
-  add_unsupported_option(bench, "--ignore-default-baseline", false, k_rigs_later);
   add_unsupported_option(bench, "--shared-state", true, k_concurrency_later);
   add_unsupported_option(bench, "--concurrency", true, k_concurrency_later);
 
   auto list_args = std::make_shared<BenchArgs>();
   auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");
   add_common(list, *list_args);
+  add_unsupported_option(list, "--rig", true,
+                         "`bench list` does not resolve rigs yet; list the scenarios of the rig's "
+                         "checkout with `homeboy bench list <component> --path <its path>` "
+                         "(`homeboy rig show <id>` prints the path).");
   add_bench_reader_commands(bench, inv);
 
   bench->callback([args, &inv, bench] {
@@ -272,11 +272,28 @@ add_bench_commands(CLI::App& app, Invocation& inv)
       return;
     }
     if (!args->against.empty()) {
-      inv.exit_code = run_bench_against(args->against, *request, args->output);
+      inv.exit_code =
+        run_bench_against(args->against, args->rig, *request, args->output, args->json_summary);
       return;
     }
     if (args->json_summary) {
       args->output.json = true;
+    }
+    if (wants_rig_bench(args->rig)) {
+      inv.exit_code = run_bench_rig(args->rig, *request, args->output, args->json_summary);
+      return;
+    }
+    if (args->rig.interleave || args->rig.rounds || !args->rig.report.empty()
+        || args->rig.rig_concurrency != 1 || args->rig.ignore_default_baseline) {
+      inv.exit_code = emit_error(
+        args->output,
+        Error{"validation.invalid_argument",
+              "--interleave, --rounds, --report, --rig-concurrency and "
+              "--ignore-default-baseline belong to a rig comparison: add --rig a,b (or compare "
+              "with a git revision: --against <ref>)",
+              "{}"},
+        2);
+      return;
     }
     auto report = app::run_bench(*request);
     if (!report) {

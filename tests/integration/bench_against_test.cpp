@@ -92,6 +92,9 @@ TEST_F(BenchAgainst, BaselineAndRatchetAreRefused)
     EXPECT_THAT(r.err, HasSubstr(std::string("drop ") + flag));
   }
   EXPECT_TRUE(cached_trees().empty());
+  auto rigs = run({"bench", "--against", "HEAD~1", "--rig", "a,b"}, {}, repo);
+  EXPECT_EQ(rigs.exit_code, 2) << rigs.describe();
+  EXPECT_THAT(rigs.err, HasSubstr("use one of them"));
 }
 
 TEST_F(BenchAgainst, AFailingPrepareStopsBeforeTimingAndNamesTheTree)
@@ -229,21 +232,25 @@ TEST_F(BenchAgainst, ComparesTheRefsWorktreeWithTheWorkingTreeAndGatesOnRegresse
   EXPECT_EQ(p["comparison"], "against");
   EXPECT_EQ(p["measurement"]["mode"], "interleaved");
   ASSERT_EQ(p["rigs"].size(), 2u);
-  const std::string sha = p["against"]["sha"];
+  const std::string sha = p["rigs"][0]["rig_state"]["sha"];
   ASSERT_EQ(sha.size(), 40u);
   EXPECT_EQ(p["rigs"][0]["rig_id"], "HEAD~1@" + sha.substr(0, 7)) << "the ref is the reference";
   EXPECT_EQ(p["rigs"][1]["rig_id"], "working-tree");
   ASSERT_EQ(cached_trees().size(), 1u);
   const fs::path tree = cached_trees()[0];
   EXPECT_EQ(tree.filename().string(), sha);
-  EXPECT_EQ(p["against"]["reference"]["path"], tree.string());
-  EXPECT_EQ(p["against"]["reference"]["worktree_created"], true);
+  EXPECT_EQ(p["rigs"][0]["rig_state"]["path"], tree.string());
+  EXPECT_EQ(p["rigs"][0]["rig_state"]["tree"], "reference");
+  EXPECT_EQ(p["rigs"][1]["rig_state"]["path"], canonical(repo).string());
+  EXPECT_EQ(p["rigs"][1]["rig_state"]["dirty"], false);
+  EXPECT_THAT(p["notes"].dump(), HasSubstr("measured in the new worktree " + tree.string()));
   EXPECT_TRUE(fs::exists(tree / "calls.count")) << "the ref's runner ran in its worktree";
   EXPECT_EQ(p["diff"]["by_scenario"]["work"]["t"]["working-tree"]["verdict"], "regressed");
 
   auto human = run({"bench", "--against", "HEAD~1", "--iterations", "20"}, {}, repo);
   EXPECT_EQ(human.exit_code, 1) << human.describe();
-  EXPECT_THAT(human.out, HasSubstr("bench --against HEAD~1: HEAD~1@" + sha.substr(0, 7)));
+  EXPECT_THAT(human.out, HasSubstr("HEAD~1@" + sha.substr(0, 7) + " (ref)"));
+  EXPECT_THAT(human.out, HasSubstr("interleaved in"));
   EXPECT_THAT(human.out, HasSubstr("regressed"));
 
   // Against itself nothing regressed, exit 0; the tree of HEAD is another.
@@ -255,6 +262,6 @@ TEST_F(BenchAgainst, ComparesTheRefsWorktreeWithTheWorkingTreeAndGatesOnRegresse
   // A later run of the same commit reuses its tree.
   auto again = run({"bench", "--against", "main~1", "--iterations", "20", "--json"}, {}, repo);
   EXPECT_EQ(again.exit_code, 1) << again.describe();
-  EXPECT_EQ(again.payload()["against"]["reference"]["worktree_created"], false);
+  EXPECT_THAT(again.payload()["notes"].dump(), HasSubstr("measured in the cached worktree"));
   EXPECT_EQ(cached_trees().size(), 2u);
 }

@@ -2,36 +2,35 @@
 
 #include "app/against/against_compare.hpp"
 
-#include "util/json.hpp"
-
 #include <fmt/core.h>
-
-#include "app/bench/compare_arms.hpp"
+#include <fmt/format.h>
 
 namespace hb::app::against {
 
 namespace {
 
-Json
-against_json(const Setup& setup)
+/// What a reader of the comparison should know about the two trees.
+std::vector<std::string>
+tree_notes(const Setup& setup)
 {
-  auto tree_json = [](const Tree& t) {
-    Json j = parse_json_or_discard(t.state_json());
-    j["id"] = t.arm_id;
-    j["prepare"] = t.prepare;
-    if (t.role == "reference") j["worktree_created"] = t.created;
-    return j;
-  };
-  return {{"ref", setup.ref},
-          {"sha", setup.ref_sha},
-          {"repository", setup.repository.string()},
-          {"reference", tree_json(setup.reference)},
-          {"current", tree_json(setup.current)}};
+  const Tree& ref = setup.reference;
+  const Tree& cur = setup.current;
+  std::vector<std::string> notes;
+  notes.push_back(fmt::format("against {}: commit {} measured in the {} worktree {}", setup.ref,
+                              ref.sha, ref.created ? "new" : "cached", ref.component_path.string()));
+  notes.push_back(fmt::format("working tree {} at {}{}{}", cur.component_path.string(),
+                              cur.sha.substr(0, 7), cur.branch.empty() ? "" : " (" + cur.branch + ")",
+                              cur.dirty ? ", with uncommitted changes" : ""));
+  if (!ref.prepare.empty() || !cur.prepare.empty()) {
+    notes.push_back(fmt::format("prepared: reference `{}`; working tree `{}`",
+                                fmt::join(ref.prepare, " && "), fmt::join(cur.prepare, " && ")));
+  }
+  return notes;
 }
 
 } // namespace
 
-Result<AgainstOutcome>
+Result<ComparisonReport>
 run_against(const AgainstRequest& request)
 {
   if (request.bench.save_baseline || request.bench.ratchet) {
@@ -50,7 +49,7 @@ run_against(const AgainstRequest& request)
   if (request.bench.runs > 1) {
     return make_error("validation.invalid_argument",
                       "--against already splits the iterations into interleaved rounds, each "
-                      "its own session; drop --runs and raise --iterations instead");
+                      "its own session; drop --runs and raise --iterations (or --rounds) instead");
   }
   auto setup = set_up(request);
   if (!setup) return Unexpected(setup.error());
@@ -64,6 +63,7 @@ run_against(const AgainstRequest& request)
   comparison.rounds = request.rounds;
   comparison.comparison = "against";
   comparison.fail_on_regression = true; // gates on `regressed`, as `homeboy bench` does
+  comparison.notes = tree_notes(*setup);
   for (const Tree* tree : {&setup->reference, &setup->current}) {
     Arm arm;
     arm.id = tree->arm_id;
@@ -71,13 +71,7 @@ run_against(const AgainstRequest& request)
     arm.pin.state_json = tree->state_json(); // pin.id empty: a git tree is no rig
     comparison.arms.push_back(std::move(arm));
   }
-  auto report = run_comparison(comparison);
-  if (!report) return Unexpected(report.error());
-  AgainstOutcome outcome;
-  outcome.payload = comparison_payload(*report);
-  outcome.payload["against"] = against_json(*setup);
-  outcome.exit_code = report->exit_code;
-  return outcome;
+  return run_comparison(comparison);
 }
 
 } // namespace hb::app::against

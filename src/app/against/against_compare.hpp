@@ -4,19 +4,16 @@
 // the ref's tree the reference, the comparison word "against".
 
 #include "app/against/against.hpp"
-#include "util/json.hpp" // only cmd_bench_against.cpp includes this header
+#include "app/bench/compare_arms.hpp"
 
 namespace hb::app::against {
 
-struct AgainstOutcome
-{
-  Json payload;      // the comparison envelope's payload, with `against` added
-  int exit_code = 0; // gates on `regressed` as `homeboy bench` does
-};
-
 /// The whole of `bench --against`. An error means nothing was timed (not a
 /// repository, unknown ref, dirty cached worktree, failed prepare, bad
-/// arguments); `on_output` receives the prepare steps' and runners' output.
-Result<AgainstOutcome> run_against(const AgainstRequest& request);
+/// arguments); the prepare steps' and runners' output goes to
+/// request.bench.on_runner_output. The report's exit code gates on
+/// `regressed` as `homeboy bench` does; its notes say which trees were
+/// compared, and each arm's rig_state is the tree's {sha, branch, path, tree}.
+Result<ComparisonReport> run_against(const AgainstRequest& request);
 
 } // namespace hb::app::against

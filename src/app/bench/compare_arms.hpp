@@ -93,6 +93,27 @@ struct ComparisonReport
   std::vector<std::string> hints;
 };
 
+/// One row of the comparison: a metric of a reference scenario, with each
+/// other arm's value and verdict (index i is arms[i + 1]).
+struct ComparisonRow
+{
+  std::string scenario_id;
+  std::string metric;
+  double reference = 0;
+  std::vector<std::optional<double>> current;      // absent: that arm lacks it
+  std::vector<const bench::MetricDelta*> verdicts; // null: not compared by samples
+};
+
+/// The rows in the reference's scenario order, metrics by name (metric
+/// groups flattened as `<group>.<metric>`, as the original does). Points
+/// into `report`.
+std::vector<ComparisonRow> comparison_rows(const ComparisonReport& report);
+/// (current - reference) / reference * 100; from a zero reference, 0 or a
+/// signed infinity.
+double delta_percent(double reference, double current);
+/// delta_percent as a reader sees it: "+4.2%", "-0.3%", "+∞".
+std::string delta_percent_text(double reference, double current);
+
 /// Runs every arm and compares them. An error means nothing was measured
 /// (bad request, unusable store); an arm that fails is reported in its
 /// entry, the others still run and report.

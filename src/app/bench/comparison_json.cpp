@@ -48,17 +48,15 @@ comparison_metrics(const BenchResults& results, std::size_t index)
   return out;
 }
 
-/// (current - reference) / reference * 100; from zero, a signed infinity
-/// written as the string "Infinity" / "-Infinity" (JSON has no infinity, and
-/// the original's serializer turns it into null).
+/// delta_percent as JSON: a signed infinity is written as the string
+/// "Infinity" / "-Infinity" (JSON has no infinity, and the original's
+/// serializer turns it into null).
 Json
 delta_percent_json(double reference, double current)
 {
-  if (reference == 0) {
-    if (current == 0) return 0.0;
-    return current > 0 ? "Infinity" : "-Infinity";
-  }
-  return (current - reference) / reference * 100;
+  const double d = delta_percent(reference, current);
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  return d;
 }
 
 const MetricDelta*
@@ -84,51 +82,37 @@ Json
 diff_json(const ComparisonReport& r)
 {
   Json by_scenario = Json::object();
-  const BenchResults* ref = r.arms.empty() ? nullptr : results_of(r.arms.front());
-  if (!ref) return Json{{"by_scenario", by_scenario}};
-  for (std::size_t si = 0; si < ref->scenarios.size(); ++si) {
-    const std::string& id = ref->scenarios[si].id;
-    Json table = Json::object();
-    for (const auto& [metric, ref_value] : comparison_metrics(*ref, si)) {
-      Json per_arm = Json::object();
-      for (std::size_t i = 1; i < r.arms.size(); ++i) {
-        const BenchResults* cur = results_of(r.arms[i]);
-        if (!cur) continue;
-        auto it = std::find_if(cur->scenarios.begin(), cur->scenarios.end(),
-                               [&](const Scenario& s) { return s.id == id; });
-        if (it == cur->scenarios.end()) continue;
-        auto values = comparison_metrics(*cur, static_cast<std::size_t>(it - cur->scenarios.begin()));
-        auto found = values.find(metric);
-        if (found == values.end()) continue;
-        Json cell = {{"reference", ref_value},
-                     {"current", found->second},
-                     {"delta_percent", delta_percent_json(ref_value, found->second)}};
-        // Ours: the verdict of a metric with samples on both sides.
-        if (const MetricDelta* d = find_delta(r.verdicts[i - 1], id, metric);
-            d && d->p_value_adjusted) {
-          cell["verdict"] = to_string(d->verdict);
-          cell["decided"] = d->verdict != Verdict::inconclusive;
-          cell["p_value"] = *d->p_value_adjusted;
-          if (d->sessions && d->sessions->applicable) {
-            cell["change_percent"] = {{"estimate", d->sessions->estimate_pct},
-                                      {"lower", d->sessions->lower_pct},
-                                      {"upper", d->sessions->upper_pct},
-                                      {"confidence", 0.95},
-                                      {"method", d->sessions->source}};
-          } else if (d->interval) {
-            cell["change_percent"] = {{"estimate", d->interval->estimate},
-                                      {"lower", d->interval->lower},
-                                      {"upper", d->interval->upper},
-                                      {"confidence", d->interval->confidence},
-                                      {"method", d->interval->method}};
-          }
-          if (!d->reason.empty()) cell["reason"] = d->reason;
+  for (const auto& row : comparison_rows(r)) {
+    Json per_arm = Json::object();
+    for (std::size_t i = 0; i < row.current.size(); ++i) {
+      if (!row.current[i]) continue; // missing: skipped, never a synthetic zero
+      Json cell = {{"reference", row.reference},
+                   {"current", *row.current[i]},
+                   {"delta_percent", delta_percent_json(row.reference, *row.current[i])}};
+      // Ours: the verdict of a metric with samples on both sides.
+      if (const MetricDelta* d = row.verdicts[i]) {
+        cell["verdict"] = to_string(d->verdict);
+        cell["decided"] = d->verdict != Verdict::inconclusive;
+        cell["p_value"] = *d->p_value_adjusted;
+        if (d->sessions && d->sessions->applicable) {
+          cell["change_percent"] = {{"estimate", d->sessions->estimate_pct},
+                                    {"lower", d->sessions->lower_pct},
+                                    {"upper", d->sessions->upper_pct},
+                                    {"confidence", 0.95},
+                                    {"method", d->sessions->source}};
+        } else if (d->interval) {
+          cell["change_percent"] = {{"estimate", d->interval->estimate},
+                                    {"lower", d->interval->lower},
+                                    {"upper", d->interval->upper},
+                                    {"confidence", d->interval->confidence},
+                                    {"method", d->interval->method}};
         }
-        per_arm[r.arms[i].arm.id] = std::move(cell);
+        if (!d->reason.empty()) cell["reason"] = d->reason;
       }
-      if (!per_arm.empty()) table[metric] = std::move(per_arm);
+      per_arm[r.arms[i + 1].arm.id] = std::move(cell);
     }
-    if (!table.empty()) by_scenario[id] = std::move(table);
+    if (per_arm.empty()) continue;
+    by_scenario[row.scenario_id][row.metric] = std::move(per_arm);
   }
   return Json{{"by_scenario", std::move(by_scenario)}};
 }
@@ -303,38 +287,24 @@ side_by_side_markdown(const ComparisonReport& r)
   out += "\n|---|---|";
   for (std::size_t i = 0; i < r.arms.size(); ++i) out += "---:|";
   out += "\n";
-  const BenchResults* ref = r.arms.empty() ? nullptr : results_of(r.arms.front());
-  if (ref) {
-    for (std::size_t si = 0; si < ref->scenarios.size(); ++si) {
-      const std::string& id = ref->scenarios[si].id;
-      for (const auto& [metric, ref_value] : comparison_metrics(*ref, si)) {
-        out += fmt::format("| {} | {} | {} |", md_escape(id), md_escape(metric),
-                           format_metric(metric, ref_value));
-        for (std::size_t i = 1; i < r.arms.size(); ++i) {
-          const BenchResults* cur = results_of(r.arms[i]);
-          const Scenario* s = cur ? cur->find(id) : nullptr;
-          std::string cell = "–";
-          if (s) {
-            auto values = comparison_metrics(*cur, static_cast<std::size_t>(s - cur->scenarios.data()));
-            if (auto it = values.find(metric); it != values.end()) {
-              Json delta = delta_percent_json(ref_value, it->second);
-              std::string pct = delta.is_number() ? fmt::format("{:+.1f}%", delta.get<double>())
-                                                  : delta.get<std::string>();
-              cell = fmt::format("{} ({})", format_metric(metric, it->second), pct);
-              const MetricDelta* d = find_delta(r.verdicts[i - 1], id, metric);
-              if (d && d->p_value_adjusted) {
-                // Decided cells are bold; the verdict word follows.
-                bool decided = d->verdict != Verdict::inconclusive;
-                cell = decided ? fmt::format("**{}** {}", cell, to_string(d->verdict))
-                               : fmt::format("{} {}", cell, to_string(d->verdict));
-              }
-            }
-          }
-          out += " " + md_escape(cell) + " |";
+  for (const auto& row : comparison_rows(r)) {
+    out += fmt::format("| {} | {} | {} |", md_escape(row.scenario_id), md_escape(row.metric),
+                       format_metric(row.metric, row.reference));
+    for (std::size_t i = 0; i < row.current.size(); ++i) {
+      std::string cell = "–";
+      if (row.current[i]) {
+        cell = fmt::format("{} ({})", format_metric(row.metric, *row.current[i]),
+                           delta_percent_text(row.reference, *row.current[i]));
+        // Decided cells are bold; the verdict word follows.
+        if (const MetricDelta* d = row.verdicts[i]) {
+          cell = d->verdict != Verdict::inconclusive
+                   ? fmt::format("**{}** {}", cell, to_string(d->verdict))
+                   : fmt::format("{} {}", cell, to_string(d->verdict));
         }
-        out += "\n";
       }
+      out += " " + md_escape(cell) + " |";
     }
+    out += "\n";
   }
   out += "\n";
   for (const auto& arm : r.arms) {
@@ -343,6 +313,54 @@ side_by_side_markdown(const ComparisonReport& r)
                        reason.empty() ? "" : " (" + md_escape(reason) + ")");
   }
   return out;
+}
+
+double
+delta_percent(double reference, double current)
+{
+  if (reference == 0) {
+    if (current == 0) return 0;
+    return current > 0 ? std::numeric_limits<double>::infinity()
+                       : -std::numeric_limits<double>::infinity();
+  }
+  return (current - reference) / reference * 100;
+}
+
+std::string
+delta_percent_text(double reference, double current)
+{
+  const double d = delta_percent(reference, current);
+  if (std::isinf(d)) return d > 0 ? "+∞" : "-∞";
+  return fmt::format("{:+.1f}%", d);
+}
+
+std::vector<ComparisonRow>
+comparison_rows(const ComparisonReport& r)
+{
+  std::vector<ComparisonRow> rows;
+  const BenchResults* ref = r.arms.empty() ? nullptr : results_of(r.arms.front());
+  if (!ref) return rows;
+  for (std::size_t si = 0; si < ref->scenarios.size(); ++si) {
+    const std::string& id = ref->scenarios[si].id;
+    for (const auto& [metric, ref_value] : comparison_metrics(*ref, si)) {
+      ComparisonRow row{id, metric, ref_value, {}, {}};
+      for (std::size_t i = 1; i < r.arms.size(); ++i) {
+        std::optional<double> value;
+        const BenchResults* cur = results_of(r.arms[i]);
+        const Scenario* s = cur ? cur->find(id) : nullptr;
+        if (s) {
+          auto values = comparison_metrics(*cur, static_cast<std::size_t>(s - cur->scenarios.data()));
+          if (auto it = values.find(metric); it != values.end()) value = it->second;
+        }
+        const MetricDelta* d = i - 1 < r.verdicts.size() ? find_delta(r.verdicts[i - 1], id, metric)
+                                                         : nullptr;
+        row.current.push_back(value);
+        row.verdicts.push_back(value && d && d->p_value_adjusted ? d : nullptr);
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
 }
 
 } // namespace hb::app

@@ -298,6 +298,14 @@ prepare(const BenchRequest& request)
     }
   }
   p.runner = std::move(*runner);
+  if (request.rig) {
+    for (const auto& [extension, paths] : request.rig->workloads) {
+      if (extension == p.runner.extension_id && !paths.empty()) {
+        p.component.env.emplace_back("HOMEBOY_BENCH_EXTRA_WORKLOADS",
+                                     fmt::format("{}", fmt::join(paths, ":")));
+      }
+    }
+  }
   auto settings = merge_settings(p.component.settings_json, request);
   if (!settings) {
     return Unexpected(settings.error());

@@ -368,7 +368,8 @@ add_hints(BenchReport& report, const Prepared& p, bool ad_hoc)
   // Ad-hoc --exec runs have no component to name: the same command line
   // with --baseline is the way to save one.
   std::string again = ad_hoc ? "by running this command again with --baseline"
-                             : fmt::format("with homeboy bench {} --baseline", component_id);
+                             : fmt::format("with homeboy bench {}{} --baseline", component_id,
+                                           report.rig_id.empty() ? "" : " --rig " + report.rig_id);
   if (!report.run_id.empty()) {
     report.hints.push_back(fmt::format("Show this run: homeboy runs show {}", report.run_id));
     report.hints.push_back(
