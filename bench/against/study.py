@@ -16,7 +16,8 @@ each trial runs every configuration once, in a shuffled order:
   rig-seq   homeboy bench --rig a,b with rig a -> the ref's tree and rig b ->
             the working tree: the original's sequential cross-rig comparison
             (left out, and said so, when this homeboy has no --rig a,b)
-  against-N the same with --iterations N (a column beside the defaults)
+  against-N the same with --iterations N (a column beside the defaults);
+            against-NrR adds --rounds R
   baseline  a saved-baseline comparison: `homeboy bench --baseline` in a copy
             of the ref's tree, then `homeboy bench` after the copy got the
             working tree's files (two sessions one after the other)
@@ -141,8 +142,10 @@ class Study:
         self.base_dir = root / "baseline"
         self.base_dir.mkdir()
 
-    def against(self, ref, iterations=None):
+    def against(self, ref, iterations=None, rounds=None):
         iters = ["--iterations", str(iterations)] if iterations else self.iters
+        if rounds:
+            iters += ["--rounds", str(rounds)]
         r = run([self.homeboy, "bench", "--against", ref, *iters, "--json"], self.repo,
                 self.env, check=False)
         return r.returncode, diff_verdicts(payload_of(r), "working-tree")
@@ -274,8 +277,9 @@ def main():
                 for c in order:
                     if c == "rig-seq":
                         s.write_rigs(s.ref_tree(ref))
-                    if c.startswith("against-"):  # against-N: N iterations
-                        code, v = s.against(ref, int(c.split("-")[1]))
+                    if c.startswith("against-"):  # against-N[rR]: N iterations, R rounds
+                        n, _, r = c.split("-")[1].partition("r")
+                        code, v = s.against(ref, int(n), int(r) if r else None)
                     else:
                         code, v = {"against": s.against, "rig-seq": s.rig_seq,
                                    "baseline": s.baseline}[c](ref)
