@@ -18,6 +18,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include <cstdio>
 
 namespace hb::cli {
@@ -310,13 +312,26 @@ add_runs_commands(CLI::App& app, Invocation& inv)
       using A = TextTable::Align;
       // Sorted by creation, so the creation time is shown (a queued run
       // starts later; `duration` is from its start).
-      TextTable table({"id", "kind", "status", "component", "created", "duration", "exit"},
-                      {A::left, A::left, A::left, A::left, A::left, A::right, A::right});
+      // The rig column only when a run on the page is pinned to one.
+      const bool rigs = std::any_of(page->runs.begin(), page->runs.end(),
+                                    [](const Run& r) { return !r.rig_id.empty(); });
+      std::vector<std::string> headers = {"id", "kind", "status", "component"};
+      std::vector<A> align = {A::left, A::left, A::left, A::left};
+      if (rigs) {
+        headers.push_back("rig");
+        align.push_back(A::left);
+      }
+      headers.insert(headers.end(), {"created", "duration", "exit"});
+      align.insert(align.end(), {A::left, A::right, A::right});
+      TextTable table(headers, align);
       for (const auto& run : page->runs) {
         items.push_back(run_summary_json(run));
-        table.add_row({short_id(run.id), run.kind, status_text(run.status, colour), run.component_id,
-                       format_rfc3339(run.created_at),
-                       duration_text(run), run.exit_code ? std::to_string(*run.exit_code) : ""});
+        std::vector<std::string> row = {short_id(run.id), run.kind, status_text(run.status, colour),
+                                        run.component_id};
+        if (rigs) row.push_back(run.rig_id);
+        row.insert(row.end(), {format_rfc3339(run.created_at), duration_text(run),
+                               run.exit_code ? std::to_string(*run.exit_code) : ""});
+        table.add_row(std::move(row));
       }
       Json payload = {{"command", "runs.list"}, {"runs", std::move(items)},
                       {"next_cursor", page->next_cursor ? Json(*page->next_cursor) : Json(nullptr)}};

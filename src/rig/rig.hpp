@@ -100,6 +100,11 @@ struct Spec
 /// error code "rig.not_found" whose message lists the known rig ids.
 Result<Spec> load(const Paths& paths, std::string_view id);
 
+/// Reads one spec's text the way load() reads a materialised file, with `id`
+/// as its id and `file` named in errors; `extends` is refused (it needs the
+/// file's directory). For tests and the fuzz target.
+Result<Spec> parse_text(std::string_view text, std::string_view id, const std::filesystem::path& file);
+
 struct Listed
 {
   std::string id;

@@ -379,6 +379,19 @@ load(const Paths& paths, std::string_view id)
                                    }()}}));
 }
 
+Result<Spec>
+parse_text(std::string_view text, std::string_view id, const fs::path& file)
+{
+  auto doc = parse_json(text, "rig spec " + file.string());
+  if (!doc) return make_error("rig.invalid_spec", doc.error().message, dump_json(Json{{"file", file.string()}}));
+  if (!doc->is_object()) {
+    return spec_error(file, "", fmt::format("a rig spec must be a JSON object, not {}", json_type_name(*doc)));
+  }
+  if (doc->contains("extends")) return spec_error(file, "extends", "needs the spec's file to resolve (load the rig by id)");
+  detail::Found found{std::string(id), file, std::nullopt, file.parent_path()};
+  return parse_spec(found, std::move(*doc));
+}
+
 std::vector<Listed>
 list(const Paths& paths)
 {

@@ -96,11 +96,8 @@ TEST_F(CommandSurface, DocumentedFlagsNotBuiltSaySo)
 {
   make_component("plain", "two_scenarios.sh");
   for (const auto& args : std::vector<std::vector<std::string>>{
-         {"bench", "plain", "--rig", "a,b"},
          {"bench", "plain", "--concurrency", "2"},
          {"bench", "plain", "--shared-state", "/tmp"},
-         {"bench", "plain", "--report", "side-by-side"},
-         {"bench", "plain", "--ignore-default-baseline"},
          {"bench", "list", "plain", "--rig", "a"},
          {"runs", "list", "--include-active-runner-jobs"},
          {"runs", "list", "--runner", "lab"},

@@ -370,6 +370,7 @@ run_comparison(const ComparisonRequest& request)
   }
 
   // Settle every arm, each linked to the comparison.
+  const std::string reference_run_id = reference ? reference->report.run_id : "";
   for (std::size_t i = 0; i < sessions.size(); ++i) {
     Session* s = sessions[i].get();
     if (!s) continue;
@@ -379,7 +380,7 @@ run_comparison(const ComparisonRequest& request)
                  {"role", i == 0 ? "reference" : "candidate"},
                  {"mode", out.interleaved ? "interleaved" : "sequential"}};
     if (out.interleaved) link["rounds"] = out.rounds;
-    if (i > 0 && have_reference) link["reference_run_id"] = reference->report.run_id;
+    if (i > 0 && !reference_run_id.empty()) link["reference_run_id"] = reference_run_id;
     if (out.arms[i].arm.pin.id.empty()) {
       auto state = parse_json(out.arms[i].arm.pin.state_json, "tree");
       if (state && !state->empty()) link["tree"] = *state;

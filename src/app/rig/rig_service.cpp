@@ -7,6 +7,7 @@
 #include "app/reconcile.hpp"
 #include "util/id.hpp"
 #include "util/json.hpp"
+#include "util/last_resort.hpp"
 #include "util/process.hpp"
 #include "util/time.hpp"
 
@@ -54,6 +55,16 @@ run_check(Store& store, const hb::rig::Spec& spec, const CheckRequest& request)
   run.owner_start_time = process_start_time(::getpid());
   run.metadata_json = dump_json(Json{{"rig_spec", spec.file.string()}});
   if (auto inserted = store.insert_run(run); !inserted) return Unexpected(inserted.error());
+  // Should homeboy itself fail while probing, the run is settled, not left running.
+  LastResortAction settle_on_internal_error([&](const std::string& what) {
+    RunOutcome failed;
+    failed.status = RunStatus::failed;
+    failed.terminal_reason = "internal_error";
+    failed.exit_code = 70;
+    failed.finished_at = now_ms();
+    failed.metadata_json = dump_json(Json{{"rig_spec", spec.file.string()}, {"failure", {{"message", what}}}});
+    (void)store.settle_run(run.id, RunStatus::running, 0, failed);
+  });
 
   CheckRun out{hb::rig::check(spec), run.id, hb::rig::snapshot(spec)};
   TimeMs finished = now_ms();

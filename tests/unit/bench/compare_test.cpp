@@ -678,3 +678,46 @@ TEST(Ratchet, MovesTheSessionGroupingWithTheSamples)
   ASSERT_EQ(next.scenarios[0].session_centres.size(), 1u);
   EXPECT_EQ(next.scenarios[0].session_centres[0].second.size(), 2u);
 }
+
+// Interleaved rounds (CompareOptions::paired_sessions): rounds drifting by up
+// to 30 % hide a 6 % slowdown from the unpaired rules (inconclusive), while
+// the paired rules find it, and an unchanged build stays unchanged.
+TEST(SoundCompare, PairedRoundsDecideWhatDriftHidesFromUnpairedSessions)
+{
+  const std::vector<double> drift = {1.0, 1.3, 0.9, 1.2, 1.05, 0.85, 1.25, 1.1};
+  auto make = [&](double shift) {
+    Pair out;
+    out.current.policies = {{"t", sampled(2)}};
+    std::vector<double> old, cur;
+    std::vector<std::size_t> sizes;
+    for (std::size_t j = 0; j < drift.size(); ++j) {
+      auto b = noisy(100 * drift[j], 3, static_cast<int>(j));
+      auto c = noisy(100 * drift[j] * (1 + shift), 3, static_cast<int>(j) + 13);
+      old.insert(old.end(), b.begin(), b.end());
+      cur.insert(cur.end(), c.begin(), c.end());
+      sizes.push_back(3);
+    }
+    out.baseline.scenarios.push_back(base("s", {{"t", old[0]}}, {{"t", old}}));
+    out.current.scenarios.push_back(scenario("s", {{"t", cur[0]}}, {{"t", cur}}));
+    out.baseline.scenarios.back().sessions = {{"t", sizes}};
+    out.current.scenarios.back().sessions = {{"t", sizes}};
+    return out;
+  };
+  CompareOptions paired;
+  paired.paired_sessions = true;
+
+  auto [b, r] = make(0.06);
+  auto unpaired = compare_to_baseline(b, r, {});
+  EXPECT_EQ(unpaired.scenarios[0].metric_deltas[0].verdict, Verdict::inconclusive);
+  auto decided = compare_to_baseline(b, r, paired);
+  const auto& d = decided.scenarios[0].metric_deltas[0];
+  EXPECT_EQ(d.verdict, Verdict::regressed) << d.reason;
+  ASSERT_TRUE(d.sessions);
+  EXPECT_STREQ(d.sessions->source, "paired");
+  EXPECT_GT(d.sessions->lower_pct, 2.0);
+
+  auto [b0, r0] = make(0.0);
+  auto same = compare_to_baseline(b0, r0, paired);
+  EXPECT_EQ(same.scenarios[0].metric_deltas[0].verdict, Verdict::unchanged)
+    << same.scenarios[0].metric_deltas[0].reason;
+}

@@ -308,3 +308,71 @@ TEST(Sessions, DifferentConditionsRaiseTheSessionSpread)
   EXPECT_FALSE(same.conditions_differ);
   EXPECT_LT(same.p_greater, 0.01);
 }
+
+// Interleaved rounds (SessionOptions::paired): each round's drift moves both
+// sides, so a 5 % change hidden under rounds that differ by up to 40 % is
+// found when the rounds are paired, and not when they are taken as
+// independent sessions.
+TEST(Sessions, PairedRoundsCancelTheDriftBetweenRounds)
+{
+  Normal z(11);
+  const std::vector<double> drift = {1.0, 1.4, 0.9, 1.25, 1.1, 0.95, 1.3, 1.05};
+  Sessions base, cur;
+  for (double d : drift) {
+    std::vector<double> b, c;
+    for (int i = 0; i < 3; ++i) {
+      b.push_back(100 * d * std::exp(0.01 * z()));
+      c.push_back(105 * d * std::exp(0.01 * z()));
+    }
+    base.push_back(b);
+    cur.push_back(c);
+  }
+  SessionOptions paired;
+  paired.paired = true;
+  auto p = compare_sessions(base, cur, paired);
+  ASSERT_TRUE(p.applicable);
+  EXPECT_STREQ(p.source, "paired");
+  EXPECT_TRUE(p.noise_estimated);
+  EXPECT_EQ(p.df, drift.size() - 1);
+  EXPECT_LT(p.p_greater, 0.001);
+  EXPECT_GT(p.lower_pct, 3);
+  EXPECT_LT(p.upper_pct, 7);
+  EXPECT_NEAR(p.estimate_pct, 5, 1);
+
+  auto unpaired = compare_sessions(base, cur);
+  EXPECT_STREQ(unpaired.source, "sessions");
+  EXPECT_GT(unpaired.p_greater, 0.05) << "the rounds' drift hides the change when unpaired";
+}
+
+// With no change, paired rounds under drift keep the nominal false-alarm
+// rate (seeded simulation, 2000 comparisons of 10 rounds).
+TEST(Sessions, PairedRoundsKeepTheFalseAlarmRate)
+{
+  Normal z(12);
+  int alarms = 0;
+  constexpr int k_trials = 2000;
+  for (int t = 0; t < k_trials; ++t) {
+    Sessions base, cur;
+    for (int round = 0; round < 10; ++round) {
+      const double d = std::exp(0.2 * z()); // large drift between rounds
+      base.push_back({100 * d * std::exp(0.03 * z())});
+      cur.push_back({100 * d * std::exp(0.03 * z())});
+    }
+    SessionOptions o;
+    o.paired = true;
+    auto r = compare_sessions(base, cur, o);
+    if (r.p_greater < 0.05) ++alarms;
+  }
+  EXPECT_GT(alarms, k_trials * 0.03);
+  EXPECT_LT(alarms, k_trials * 0.07);
+}
+
+// Unequal round counts cannot be paired: the unpaired rules apply.
+TEST(Sessions, PairingNeedsTheSameRoundsOnBothSides)
+{
+  SessionOptions o;
+  o.paired = true;
+  auto r = compare_sessions({{10, 11}, {12, 11}, {10, 10}}, {{11, 12}, {12, 13}}, o);
+  ASSERT_TRUE(r.applicable);
+  EXPECT_STREQ(r.source, "sessions");
+}
