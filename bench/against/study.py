@@ -70,8 +70,8 @@ def run(argv, cwd, env, check=True):
     return r
 
 
-def make_repo(root, seed):
-    """<root>/repo with commit 1 (data.bin) and commit 2 (data.bin +10 %)."""
+def make_repo(root, seed, change=1.10):
+    """<root>/repo with commit 1 (data.bin) and commit 2 (data.bin x `change`)."""
     rng = random.Random(seed)
     repo = root / "repo"
     repo.mkdir()
@@ -80,7 +80,7 @@ def make_repo(root, seed):
     git("init", "--quiet", "-b", "main")
     git("config", "user.email", "study@example.com")
     git("config", "user.name", "study")
-    data = rng.randbytes(int(DATA_BYTES * 1.10))
+    data = rng.randbytes(int(DATA_BYTES * change))
     (repo / "steady.bin").write_bytes(rng.randbytes(DATA_BYTES))
     (repo / "data.bin").write_bytes(data[:DATA_BYTES])
     (repo / "homeboy.json").write_text(json.dumps({
@@ -90,7 +90,7 @@ def make_repo(root, seed):
     git("add", ".")
     git("commit", "--quiet", "-m", "base")
     (repo / "data.bin").write_bytes(data)
-    git("commit", "--quiet", "-am", "hash does 10 % more work")
+    git("commit", "--quiet", "-am", f"hash does {change - 1:.0%} more work")
     return repo
 
 
@@ -243,6 +243,8 @@ def main():
     ap.add_argument("--load-seconds", type=float, default=2.0,
                     help="mean time between load changes")
     ap.add_argument("--overhead-reps", type=int, default=7)
+    ap.add_argument("--change", type=float, default=1.10,
+                    help="data.bin of commit 2 over commit 1 (1.10: 10 %% more bytes to hash)")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     configs = [c for c in a.configs.split(",") if c]
@@ -251,7 +253,7 @@ def main():
     gen = None
     notes = []
     try:
-        repo = make_repo(root, a.seed)
+        repo = make_repo(root, a.seed, a.change)
         s = Study(a, root, repo)
         # Make both cached worktrees (HEAD~1 and HEAD) on the quiet machine.
         for ref in ("HEAD~1", "HEAD"):
