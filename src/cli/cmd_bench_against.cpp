@@ -32,9 +32,10 @@ run_bench_against(const std::string& ref, const RigArgs& rig, const app::BenchRe
   auto refuse = [&](const std::string& message) {
     return emit_error(out, Error{"validation.invalid_argument", message, "{}"}, 2);
   };
-  if (!rig.rigs.empty()) {
-    return refuse("--against compares two git trees of one checkout and --rig compares rigs; "
-                  "use one of them (a rig per tree: --rig a,b --interleave)");
+  if (rig.rigs.size() > 1) {
+    return refuse("--against compares two git trees of one checkout and --rig a,b compares rigs; "
+                  "use one of them (a rig per tree: --rig a,b --interleave), or one rig with "
+                  "--against for its bench_prepare");
   }
   if (rig.rig_concurrency != 1 || rig.ignore_default_baseline) {
     return refuse(fmt::format("{} belongs to a rig comparison; --against always interleaves its "
@@ -49,6 +50,7 @@ run_bench_against(const std::string& ref, const RigArgs& rig, const app::BenchRe
   against.bench = request;
   against.ref = ref;
   against.rounds = rig.rounds;
+  if (!rig.rigs.empty()) against.rig_id = rig.rigs.front(); // its bench_prepare
   auto report = app::against::run_against(against);
   if (!report) {
     int code = report.error().code == "bench.interrupted" ? 128 + SIGINT

@@ -95,6 +95,9 @@ TEST_F(BenchAgainst, BaselineAndRatchetAreRefused)
   auto rigs = run({"bench", "--against", "HEAD~1", "--rig", "a,b"}, {}, repo);
   EXPECT_EQ(rigs.exit_code, 2) << rigs.describe();
   EXPECT_THAT(rigs.err, HasSubstr("use one of them"));
+  auto unknown_rig = run({"bench", "--against", "HEAD~1", "--rig", "nope"}, {}, repo);
+  EXPECT_EQ(unknown_rig.exit_code, 1) << unknown_rig.describe();
+  EXPECT_THAT(unknown_rig.err, HasSubstr("rig `nope` not found"));
 }
 
 TEST_F(BenchAgainst, AFailingPrepareStopsBeforeTimingAndNamesTheTree)
@@ -135,6 +138,19 @@ TEST_F(BenchAgainst, AFailingPrepareInTheWorkingTreeNamesIt)
   EXPECT_EQ(error["details"]["tree"], "current");
   EXPECT_EQ(error["details"]["path"], canonical(repo).string());
   EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("failed in the working tree"));
+}
+
+TEST_F(BenchAgainst, ARigsBenchPrepareReplacesTheComponents)
+{
+  fs::path repo = make_repo({{"bench", {{"prepare", "true"}}}});
+  write_file(config_ / "rigs" / "ci.json",
+             Json({{"id", "ci"}, {"bench_prepare", {"echo from the rig; exit 4"}}}).dump());
+  auto r = run({"bench", "--against", "HEAD~1", "--rig", "ci", "--json"}, {}, repo);
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  Json error = r.json()["error"];
+  EXPECT_EQ(error["code"], "bench.prepare_failed");
+  EXPECT_EQ(error["details"]["command"], "echo from the rig; exit 4");
+  EXPECT_EQ(error["details"]["exit_code"], 4);
 }
 
 TEST_F(BenchAgainst, UncommittedChangesInTheCachedWorktreeAreRefused)

@@ -5,6 +5,7 @@
 
 #include "model/component.hpp"
 #include "model/paths.hpp"
+#include "rig/rig.hpp"
 #include "util/json.hpp"
 #include "util/process.hpp"
 #include "vcs/git.hpp"
@@ -73,6 +74,12 @@ set_up(const AgainstRequest& request)
   }
   auto component = component_at(*paths, request.bench, override);
   if (!component) return Unexpected(component.error());
+  std::vector<std::string> prepare_override = request.prepare_override;
+  if (request.rig_id) {
+    auto spec = rig::load(*paths, *request.rig_id);
+    if (!spec) return Unexpected(spec.error());
+    if (!spec->bench_prepare.empty()) prepare_override = spec->bench_prepare;
+  }
 
   Setup setup;
   setup.component_id = component->id;
@@ -102,8 +109,7 @@ set_up(const AgainstRequest& request)
   if (auto head = vcs::head_commit(repo->top)) current.sha = *head;
   current.branch = vcs::current_branch(repo->top);
   if (auto changes = vcs::tracked_changes(repo->top)) current.dirty = !changes->empty();
-  current.prepare = request.prepare_override.empty() ? component->bench_prepare
-                                                      : request.prepare_override;
+  current.prepare = prepare_override.empty() ? component->bench_prepare : prepare_override;
 
   auto tree = vcs::acquire_worktree(paths->data_root / "worktrees", *repo, *sha);
   if (!tree) return Unexpected(tree.error());
@@ -122,8 +128,8 @@ set_up(const AgainstRequest& request)
                                   inside.string(), reference.arm_id,
                                   reference.component_path.string(), tree->path.string()));
   }
-  if (!request.prepare_override.empty()) {
-    reference.prepare = request.prepare_override;
+  if (!prepare_override.empty()) {
+    reference.prepare = prepare_override;
   } else if (!request.bench.exec_commands.empty() && !request.bench.component_id) {
     reference.prepare = current.prepare;
   } else {

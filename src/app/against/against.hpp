@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ struct AgainstRequest
   /// A pipeline that replaces each tree's `bench.prepare` (a rig's
   /// `bench_prepare`); empty: the component's own.
   std::vector<std::string> prepare_override;
+  /// --rig <id> beside --against: the rig's `bench_prepare` (when it has
+  /// one) replaces each tree's `bench.prepare`.
+  std::optional<std::string> rig_id;
   /// Interleaved rounds; 0: the engine's default.
   std::uint64_t rounds = 0;
 };
