@@ -4,6 +4,7 @@
 #include "app/bench_service.hpp"
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
+#include "cli/cmd_bench_against.hpp"
 #include "cli/cmd_bench_rig.hpp"
 #include "cli/commands.hpp"
 #include "cli/global_options.hpp"
@@ -51,6 +52,7 @@ struct BenchArgs
   std::string measure = "time";
   std::optional<std::string> ci_profile;
   RigArgs rig; // --rig and the comparison options (cmd_bench_rig.cpp)
+  std::string against; // --against <git-ref> (cmd_bench_against.cpp)
   OutputOptions output;
 };
 
@@ -247,6 +249,7 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     ->default_val("time");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
   add_rig_options(bench, args->rig);
+  add_against_option(bench, args->against);
   add_unsupported_option(bench, "--shared-state", true, k_concurrency_later);
   add_unsupported_option(bench, "--concurrency", true, k_concurrency_later);
 
@@ -266,6 +269,11 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     auto request = make_request(*args, inv);
     if (!request) {
       inv.exit_code = emit_error(args->output, request.error(), 2);
+      return;
+    }
+    if (!args->against.empty()) {
+      inv.exit_code =
+        run_bench_against(args->against, args->rig, *request, args->output, args->json_summary);
       return;
     }
     if (args->json_summary) {
