@@ -271,6 +271,7 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     if (args->json_summary) {
       args->output.json = true;
     }
+    request->resources_json = bench_resources_check(inv.force_hot);
     if (wants_rig_bench(args->rig)) {
       inv.exit_code = run_bench_rig(args->rig, *request, args->output, args->json_summary);
       return;
