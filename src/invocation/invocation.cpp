@@ -153,7 +153,7 @@ Invocation::preserve(const stdfs::path& dest) const
   for (auto it = stdfs::recursive_directory_iterator(m_artifacts, ec);
        !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
     auto status = it->symlink_status(ec);
-    auto rel = stdfs::relative(it->path(), m_artifacts, ec).generic_string();
+    auto rel = it->path().lexically_relative(m_artifacts).generic_string();
     if (stdfs::is_directory(status)) continue;
     if (!stdfs::is_regular_file(status)) {
       out.skipped.push_back(rel);
