@@ -219,6 +219,22 @@ struct Scan
   std::vector<Lease> live;
 };
 
+/// A killed holder never removed its directories: remove them with its
+/// lease, but only paths that are this lease's own (named by its id).
+void
+remove_leftover_dirs(const Lease& lease)
+{
+  stdfs::path state(lease.state_dir);
+  if (lease.state_dir.empty() || !state.is_absolute() || state.filename() != lease.invocation_id ||
+      lease.invocation_id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return;
+  }
+  std::error_code ec;
+  for (const char* suffix : {"", ".a", ".t"}) {
+    stdfs::remove_all(state.string() + suffix, ec);
+  }
+}
+
 /// Reads every lease file; with `fix`, removes stale and corrupt ones.
 Scan
 scan(const stdfs::path& dir, bool fix, IndexNotes* notes)
@@ -244,6 +260,7 @@ scan(const stdfs::path& dir, bool fix, IndexNotes* notes)
     }
     if (!holder_alive(*lease)) {
       if (fix) {
+        remove_leftover_dirs(*lease);
         stdfs::remove(path, ec);
         if (notes) notes->pruned.push_back(lease->invocation_id);
       }
