@@ -1,7 +1,7 @@
 // Reading and judging the machine's load. Thresholds: load per core 0.75
 // warm / 1.5 hot (as the original), runnable tasks per core 0.5 / 1.0, CPU
-// busy 50 % / 90 % and steal 2 % / 10 % over the sample window, PSI memory
-// `some avg10` 1 % / 10 %, available memory 20 % / 10 %, and one other bench
+// busy 50 % / 90 % and steal 2 % / 10 % over the sample window, PSI CPU
+// `some avg10` 10 % / 40 %, PSI memory `some avg10` 1 % / 10 %, available memory 20 % / 10 %, and one other bench
 // running warm / two hot. The worst figure decides.
 
 #include "resources/resources.hpp"
@@ -157,6 +157,9 @@ classify(const Figures& f)
   judge(a, "cpu_steal", f.cpu_steal_percent, 2, 10, true,
         fmt::format("CPU steal {:.1f}% over {} ms (the hypervisor ran someone else)",
                     f.cpu_steal_percent.value_or(0), f.sample_ms));
+  judge(a, "cpu_pressure", f.cpu_pressure_avg10, 10, 40, true,
+        fmt::format("CPU pressure {:.1f}% (PSI some avg10: tasks waited for a CPU)",
+                    f.cpu_pressure_avg10.value_or(0)));
   judge(a, "memory_pressure", f.memory_pressure_avg10, 1, 10, true,
         fmt::format("memory pressure {:.2f}% (PSI some avg10)", f.memory_pressure_avg10.value_or(0)));
   judge(a, "memory_available", f.memory_available_percent, 20, 10, false,
@@ -200,6 +203,7 @@ sample(std::uint64_t sample_ms, const std::filesystem::path& config_root)
       f.cpu_steal_percent = 100.0 * static_cast<double>(b->steal - a->steal) / total;
     }
   }
+  if (auto psi = read_proc("/proc/pressure/cpu")) f.cpu_pressure_avg10 = parse_psi_some_avg10(*psi);
   if (auto psi = read_proc("/proc/pressure/memory")) f.memory_pressure_avg10 = parse_psi_some_avg10(*psi);
   if (auto mem = read_proc("/proc/meminfo")) {
     if (auto ratio = parse_mem_available_ratio(*mem)) f.memory_available_percent = 100.0 * *ratio;
@@ -230,6 +234,7 @@ assessment_json(const Assessment& a)
   put("runnable_per_core", f.runnable_per_core);
   put("cpu_busy_percent", f.cpu_busy_percent);
   put("cpu_steal_percent", f.cpu_steal_percent);
+  put("cpu_pressure_some_avg10", f.cpu_pressure_avg10);
   put("memory_pressure_some_avg10", f.memory_pressure_avg10);
   put("memory_available_percent", f.memory_available_percent);
   figures["other_bench_runs"] = f.other_bench_runs;

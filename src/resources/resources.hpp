@@ -56,6 +56,7 @@ struct Figures
   std::uint64_t sample_ms = 0;
   std::optional<double> cpu_busy_percent;  // over the sample window
   std::optional<double> cpu_steal_percent; // over the sample window
+  std::optional<double> cpu_pressure_avg10;    // PSI `some`, percent
   std::optional<double> memory_pressure_avg10; // PSI `some`, percent
   std::optional<double> memory_available_percent;
   /// Bench children of other homeboy processes holding invocation leases.

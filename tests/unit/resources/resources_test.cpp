@@ -69,6 +69,9 @@ TEST(Classify, TheWorstFigureDecidesAndEachReasonSaysWhy)
   Figures psi;
   psi.memory_pressure_avg10 = 20;
   EXPECT_EQ(classify(psi).state, State::hot);
+  Figures waiting;
+  waiting.cpu_pressure_avg10 = 15;
+  EXPECT_EQ(classify(waiting).state, State::warm);
   Figures busy;
   busy.cpu_busy_percent = 97;
   EXPECT_EQ(classify(busy).state, State::hot);
