@@ -18,6 +18,26 @@ owner_label(int pid)
   return fmt::format("{}:{}", hostname(), pid);
 }
 
+Run
+owned_run(std::string id, std::string kind, std::string command, std::string cwd,
+          std::string homeboy_version)
+{
+  Run run;
+  run.id = std::move(id);
+  run.kind = std::move(kind);
+  run.status = RunStatus::running;
+  run.command = std::move(command);
+  run.cwd = std::move(cwd);
+  run.homeboy_version = std::move(homeboy_version);
+  run.created_at = now_ms();
+  run.started_at = run.created_at;
+  run.heartbeat_at = run.created_at;
+  run.owner_pid = static_cast<int>(::getpid());
+  run.lease_owner = owner_label(*run.owner_pid);
+  run.owner_start_time = process_start_time(::getpid());
+  return run;
+}
+
 std::size_t
 kill_recorded_group(const Run& run, const std::string& host)
 {

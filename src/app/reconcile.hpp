@@ -16,6 +16,13 @@ namespace hb::app {
 /// "<hostname>:<pid>": how a producer names itself in a run's lease_owner.
 std::string owner_label(int pid);
 
+/// A new `running` run owned by this process, as a producer inserts it
+/// before its work: id, kind, command line, cwd and version; created,
+/// started and heartbeat now; owner pid, lease owner and the process's
+/// start time (what `runs reconcile` checks).
+Run owned_run(std::string id, std::string kind, std::string command, std::string cwd,
+              std::string homeboy_version);
+
 struct ReconcileEntry
 {
   Run run;

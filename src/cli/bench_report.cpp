@@ -334,4 +334,16 @@ render_scenario_list(const app::ScenarioList& list)
          + (n ? table.render() : "");
 }
 
+int
+emit_bench_report(const app::BenchReport& report, const OutputOptions& output, bool json_summary)
+{
+  Json payload = json_summary ? app::bench_summary_payload(report) : app::bench_payload(report);
+  if (report.failure && !output.json) {
+    fmt::print(stderr, "error: {}\n", report.failure->message);
+  }
+  return emit_with_full_file(output, json_summary ? "comparison_summary" : "single", payload,
+                             render_bench_report(report, term::colour_enabled(stdout)),
+                             report.exit_code, "single", app::bench_payload(report));
+}
+
 } // namespace hb::cli

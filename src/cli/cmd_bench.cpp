@@ -4,6 +4,7 @@
 #include "app/bench_service.hpp"
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
+#include "cli/cmd_bench_against.hpp"
 #include "cli/cmd_bench_rig.hpp"
 #include "cli/commands.hpp"
 #include "cli/global_options.hpp"
@@ -51,6 +52,7 @@ struct BenchArgs
   std::string measure = "time";
   std::optional<std::string> ci_profile;
   RigArgs rig; // --rig and the comparison options (cmd_bench_rig.cpp)
+  std::string against; // --against <git-ref> (cmd_bench_against.cpp)
   OutputOptions output;
 };
 
@@ -247,6 +249,7 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     ->default_val("time");
   bench->get_option("--baseline")->excludes("--ignore-baseline");
   add_rig_options(bench, args->rig);
+  add_against_option(bench, args->against);
   add_unsupported_option(bench, "--shared-state", true, k_concurrency_later);
   add_unsupported_option(bench, "--concurrency", true, k_concurrency_later);
 
@@ -268,10 +271,16 @@ add_bench_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit_error(args->output, request.error(), 2);
       return;
     }
+    // The resource policy, before anything runs (docs/isolation.md).
+    request->resources_json = bench_resources_check(inv.force_hot);
+    if (!args->against.empty()) {
+      inv.exit_code =
+        run_bench_against(args->against, args->rig, *request, args->output, args->json_summary);
+      return;
+    }
     if (args->json_summary) {
       args->output.json = true;
     }
-    request->resources_json = bench_resources_check(inv.force_hot);
     if (wants_rig_bench(args->rig)) {
       inv.exit_code = run_bench_rig(args->rig, *request, args->output, args->json_summary);
       return;
@@ -297,22 +306,7 @@ add_bench_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit_error(args->output, report.error(), code);
       return;
     }
-    Json payload = args->json_summary ? app::bench_summary_payload(*report)
-                                      : app::bench_payload(*report);
-    std::string variant = args->json_summary ? "comparison_summary" : "single";
-    if (report->failure && !args->output.json) {
-      fmt::print(stderr, "error: {}\n", report->failure->message);
-    }
-    std::string human = render_bench_report(*report, term::colour_enabled(stdout));
-    OutputOptions to_stdout = args->output;
-    to_stdout.output_file.reset();
-    inv.exit_code = emit(to_stdout, variant, payload, human, report->exit_code);
-    // --output always gets the full `single` envelope, whatever stdout shows.
-    if (args->output.output_file
-        && !write_envelope_file(*args->output.output_file, "single", app::bench_payload(*report))
-        && inv.exit_code == 0) {
-      inv.exit_code = 1;
-    }
+    inv.exit_code = emit_bench_report(*report, args->output, args->json_summary);
   });
 
   list->callback([list_args, &inv] {

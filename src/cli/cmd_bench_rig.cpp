@@ -154,16 +154,9 @@ emit_comparison(const app::ComparisonReport& report, const OutputOptions& output
   Json payload = json_summary ? comparison_summary_payload(report) : app::comparison_payload(report);
   std::string human = markdown ? app::side_by_side_markdown(report)
                                : render_comparison(report, term::colour_enabled(stdout));
-  OutputOptions to_stdout = output;
-  to_stdout.output_file.reset();
-  int code = emit(to_stdout, json_summary ? "comparison_summary" : "comparison", payload, human,
-                  report.exit_code);
-  if (output.output_file
-      && !write_envelope_file(*output.output_file, "comparison", app::comparison_payload(report))
-      && code == 0) {
-    code = 1;
-  }
-  return code;
+  return emit_with_full_file(output, json_summary ? "comparison_summary" : "comparison", payload,
+                             human, report.exit_code, "comparison",
+                             app::comparison_payload(report));
 }
 
 int
@@ -202,21 +195,7 @@ run_bench_rig(const RigArgs& a, const app::BenchRequest& request, const OutputOp
   // A fan-out's envelope names the rig's components, not only the first.
   if (!outcome->single) report.component_id = fmt::format("{}", fmt::join(component_ids, ","));
   for (const auto& note : outcome->notes) report.notes.push_back(note);
-  Json payload = json_summary ? app::bench_summary_payload(report) : app::bench_payload(report);
-  if (report.failure && !output.json) {
-    fmt::print(stderr, "error: {}\n", report.failure->message);
-  }
-  std::string human = render_bench_report(report, term::colour_enabled(stdout));
-  OutputOptions to_stdout = output;
-  to_stdout.output_file.reset();
-  int code = emit(to_stdout, json_summary ? "comparison_summary" : "single", payload, human,
-                  report.exit_code);
-  if (output.output_file
-      && !write_envelope_file(*output.output_file, "single", app::bench_payload(report))
-      && code == 0) {
-    code = 1;
-  }
-  return code;
+  return emit_bench_report(report, output, json_summary);
 }
 
 } // namespace hb::cli

@@ -1,6 +1,7 @@
 // homeboy runs promote | retain | cleanup: keeping runs, and deleting the
 // ones nothing keeps (a dry run unless --apply).
 
+#include "app/against/worktree_retention.hpp"
 #include "app/run_retention.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
@@ -196,8 +197,13 @@ add_cleanup(CLI::App* runs, Invocation& inv)
         inv.exit_code = emit_error(args->output, report.error(), exit_code_for(report.error()));
         return;
       }
-      inv.exit_code = emit(args->output, "cleanup", app::run_cleanup_json(*report),
-                           render_cleanup(*report), report->failures() ? 1 : 0);
+      // The worktree cache of `bench --against`, by the same age limit.
+      auto trees = app::against::cleanup_worktrees(s.paths, request.older_than_ms, report->now,
+                                                   args->apply);
+      Json payload = app::run_cleanup_json(*report);
+      payload["worktrees"] = trees.json;
+      inv.exit_code = emit(args->output, "cleanup", payload, render_cleanup(*report) + trees.human,
+                           report->failures() || trees.failures ? 1 : 0);
     });
   });
 }

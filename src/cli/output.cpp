@@ -67,6 +67,21 @@ emit(const OutputOptions& options, const std::string& variant, const Json& paylo
 }
 
 int
+emit_with_full_file(const OutputOptions& options, const std::string& variant, const Json& payload,
+                    const std::string& human, int exit_code, const std::string& file_variant,
+                    const Json& file_payload)
+{
+  OutputOptions to_stdout = options;
+  to_stdout.output_file.reset();
+  int code = emit(to_stdout, variant, payload, human, exit_code);
+  if (options.output_file && !write_envelope_file(*options.output_file, file_variant, file_payload)
+      && code == 0) {
+    code = 1;
+  }
+  return code;
+}
+
+int
 emit_error(const OutputOptions& options, const Error& error, int exit_code)
 {
   Json envelope = error_envelope(error);

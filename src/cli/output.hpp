@@ -25,6 +25,13 @@ struct OutputOptions
 int emit(const OutputOptions& options, const std::string& variant, const Json& payload,
          const std::string& human, int exit_code = 0);
 
+/// As emit, but --output gets the full envelope (`file_variant`,
+/// `file_payload`) whatever stdout shows (a --json-summary on stdout, the
+/// whole report in the file).
+int emit_with_full_file(const OutputOptions& options, const std::string& variant,
+                        const Json& payload, const std::string& human, int exit_code,
+                        const std::string& file_variant, const Json& file_payload);
+
 /// Writes a success envelope to `path`; false (with a message on stderr) on
 /// failure.
 bool write_envelope_file(const std::filesystem::path& path, const std::string& variant,

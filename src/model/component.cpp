@@ -151,6 +151,23 @@ apply_component_file(Component& component, Json& settings, const Json& doc,
         component.bench_commands.emplace_back(name, command.get<std::string>());
       }
     }
+    if (bench.contains("prepare") && !bench["prepare"].is_null()) {
+      const Json& prepare = bench["prepare"];
+      const char* prepare_shape = "`bench.prepare` must be a shell command string or an array of "
+                                  "them, such as [\"make -j2\"]";
+      std::vector<std::string> steps;
+      if (prepare.is_string() && !prepare.get<std::string>().empty()) {
+        steps.push_back(prepare.get<std::string>());
+      } else if (prepare.is_array()) {
+        for (const auto& step : prepare) {
+          if (!step.is_string() || step.get<std::string>().empty()) return bad(prepare_shape);
+          steps.push_back(step.get<std::string>());
+        }
+      } else {
+        return bad(prepare_shape);
+      }
+      component.bench_prepare = std::move(steps);
+    }
   }
   if (doc.contains("env") && !doc["env"].is_null()) {
     if (!doc["env"].is_object()) {
@@ -214,6 +231,9 @@ finish_component(Component& component, Json& settings)
     }
     if (!from_repo.bench_commands.empty()) {
       component.bench_commands = from_repo.bench_commands;
+    }
+    if (!from_repo.bench_prepare.empty()) {
+      component.bench_prepare = from_repo.bench_prepare;
     }
     for (const auto& ext : from_repo.extension_ids) {
       if (std::find(component.extension_ids.begin(), component.extension_ids.end(), ext)

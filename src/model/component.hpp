@@ -25,6 +25,9 @@ struct Component
   /// bench.commands: name -> command line that homeboy times itself (no
   /// runner script), in declaration order.
   std::vector<std::pair<std::string, std::string>> bench_commands;
+  /// bench.prepare: shell commands `bench --against` runs in each tree
+  /// (cwd = that tree) before timing, e.g. a build; a string is one command.
+  std::vector<std::string> bench_prepare;
   std::vector<std::pair<std::string, std::string>> env;
   /// Settings object text: homeboy.json `settings`, overlaid by the registry's
   /// `settings`, overlaid by the linked extension's `settings`.

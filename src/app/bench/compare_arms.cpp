@@ -195,20 +195,9 @@ record_comparison(const ComparisonRequest& request, ComparisonReport& out, const
     out.run_id.clear();
     return;
   }
-  Run run;
-  run.id = out.run_id;
-  run.kind = "bench";
-  run.status = RunStatus::running;
+  Run run = owned_run(out.run_id, "bench", request.bench.command_line,
+                      request.bench.cwd.string(), request.bench.homeboy_version);
   run.component_id = out.component_id;
-  run.command = request.bench.command_line;
-  run.cwd = request.bench.cwd.string();
-  run.homeboy_version = request.bench.homeboy_version;
-  run.created_at = now_ms();
-  run.started_at = run.created_at;
-  run.heartbeat_at = run.created_at;
-  run.owner_pid = static_cast<int>(::getpid());
-  run.lease_owner = owner_label(run.owner_pid.value());
-  run.owner_start_time = process_start_time(::getpid());
   if (auto inserted = (*store)->insert_run(run); !inserted) {
     out.notes.push_back("the comparison itself could not be recorded: " +
                         inserted.error().message);

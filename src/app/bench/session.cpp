@@ -125,22 +125,11 @@ open_session(const BenchRequest& request, bool compare_baseline)
 
   report.run_id = new_uuid_v4();
   s.run_dir = p.paths.run_dir(report.run_id);
-  Run run;
-  run.id = report.run_id;
-  run.kind = "bench";
-  run.status = RunStatus::running;
+  Run run = owned_run(report.run_id, "bench", request.command_line, request.cwd.string(),
+                      request.homeboy_version);
   run.component_id = p.component.id;
   run.rig_id = report.rig_id;
-  run.command = request.command_line;
-  run.cwd = request.cwd.string();
   run.git_sha = read_git_sha(p.component.local_path);
-  run.homeboy_version = request.homeboy_version;
-  run.created_at = now_ms();
-  run.started_at = run.created_at;
-  run.heartbeat_at = run.created_at;
-  run.owner_pid = static_cast<int>(::getpid());
-  run.lease_owner = owner_label(run.owner_pid.value());
-  run.owner_start_time = process_start_time(::getpid());
   // runtime: where `runs reconcile` finds what is left of a killed bench.
   Json runtime = {{"host", hostname()}, {"pgid", s.group.pgid()}};
   if (s.group.start_time()) runtime["start_time"] = *s.group.start_time();

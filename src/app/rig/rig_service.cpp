@@ -39,20 +39,9 @@ check_report_json(const hb::rig::CheckReport& report)
 Result<CheckRun>
 run_check(Store& store, const hb::rig::Spec& spec, const CheckRequest& request)
 {
-  Run run;
-  run.id = new_uuid_v4();
-  run.kind = "rig";
-  run.status = RunStatus::running;
+  Run run = owned_run(new_uuid_v4(), "rig", request.command_line, request.cwd,
+                      request.homeboy_version);
   run.rig_id = spec.id;
-  run.command = request.command_line;
-  run.cwd = request.cwd;
-  run.homeboy_version = request.homeboy_version;
-  run.created_at = now_ms();
-  run.started_at = run.created_at;
-  run.heartbeat_at = run.created_at;
-  run.owner_pid = static_cast<int>(::getpid());
-  run.lease_owner = owner_label(*run.owner_pid);
-  run.owner_start_time = process_start_time(::getpid());
   run.metadata_json = dump_json(Json{{"rig_spec", spec.file.string()}});
   if (auto inserted = store.insert_run(run); !inserted) return Unexpected(inserted.error());
   // Should homeboy itself fail while probing, the run is settled, not left running.

@@ -51,3 +51,25 @@ TEST(ComponentConfig, MalformedFilesNameTheFile)
   ASSERT_FALSE(not_json);
   EXPECT_EQ(not_json.error().code, "config.invalid");
 }
+
+TEST(ComponentConfig, BenchPrepareIsACommandOrAList)
+{
+  auto one = parse_component_config(R"({"id": "web", "bench": {"prepare": "make -j2"}})",
+                                    "/x/homeboy.json");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->bench_prepare, std::vector<std::string>{"make -j2"});
+  auto two = parse_component_config(
+    R"({"id": "web", "bench": {"prepare": ["./configure", "make"], "commands": {"a": "true"}}})",
+    "/x/homeboy.json");
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->bench_prepare, (std::vector<std::string>{"./configure", "make"}));
+  for (const char* text : {R"({"id": "web", "bench": {"prepare": 3}})",
+                           R"({"id": "web", "bench": {"prepare": [""]}})",
+                           R"({"id": "web", "bench": {"prepare": ""}})"}) {
+    auto bad = parse_component_config(text, "/x/homeboy.json");
+    ASSERT_FALSE(bad) << text;
+    EXPECT_NE(bad.error().message.find("`bench.prepare` must be a shell command string"),
+              std::string::npos)
+      << bad.error().message;
+  }
+}
