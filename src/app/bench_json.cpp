@@ -291,6 +291,13 @@ std::vector<std::string>
 bench_warnings(const BenchReport& r)
 {
   std::vector<std::string> out = r.command_failures;
+  if (r.comparison && !r.resources_state.empty() && !r.baseline_resources_state.empty()
+      && r.resources_state != r.baseline_resources_state) {
+    out.push_back(fmt::format("the baseline was measured while the machine was {} and this run "
+                              "while it was {} (homeboy doctor resources): a difference may be "
+                              "the load's, not the code's",
+                              r.baseline_resources_state, r.resources_state));
+  }
   if (r.comparison && !r.comparison->host_differences.empty()) {
     out.push_back(fmt::format("the baseline was measured on another machine, so differences may "
                               "not be the code's: {}",

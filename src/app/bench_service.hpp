@@ -82,8 +82,21 @@ struct BenchRequest
     /// bench_workloads: extension id -> workload paths; the runner's
     /// extension's reach it as HOMEBOY_BENCH_EXTRA_WORKLOADS (':'-joined).
     std::vector<std::pair<std::string, std::vector<std::string>>> workloads;
+    /// Each workload's port_range_size / named_leases, by extension id: what
+    /// the child's invocation leases (app/bench/isolation.hpp).
+    struct Isolation
+    {
+      std::string extension;
+      std::uint64_t port_range_size = 0;
+      std::vector<std::string> named_leases;
+    };
+    std::vector<Isolation> isolation;
   };
   std::optional<RigPin> rig;
+  /// The resource policy's assessment before the run (resources/
+  /// resources.hpp assessment_json), recorded as metadata.resources; empty:
+  /// not assessed.
+  std::string resources_json;
 };
 
 /// What one scenario's samples of one metric say about the run itself.
@@ -155,6 +168,10 @@ struct BenchReport
   /// A side of a comparison: {id, role, reference_run_id, ...} recorded
   /// under metadata.comparison (JSON object text; empty: none).
   std::string comparison_json;
+  /// The machine's state (cold / warm / hot) when this run started, and
+  /// when the compared baseline's run started (empty: not known).
+  std::string resources_state;
+  std::string baseline_resources_state;
 
   const char* status() const { return passed ? "passed" : "failed"; }
 };

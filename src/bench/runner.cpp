@@ -208,6 +208,15 @@ runner_environment(const Component& component, const Runner& runner,
   if (!self_ec) {
     env.set("HOMEBOY_BIN", self.string());
   }
+  if (!invocation.invocation_env.empty()) {
+    // A bench run from inside another bench's child must not inherit that
+    // child's port range.
+    env.unset("HOMEBOY_INVOCATION_PORT_BASE");
+    env.unset("HOMEBOY_INVOCATION_PORT_MAX");
+    for (const auto& [name, value] : invocation.invocation_env) {
+      env.set(name, value);
+    }
+  }
   return env;
 }
 

@@ -50,6 +50,9 @@ struct RunnerInvocation
   /// Set after the component's `env` (--ci-profile's job env); the
   /// HOMEBOY_* contract variables still win.
   std::vector<std::pair<std::string, std::string>> job_env;
+  /// HOMEBOY_INVOCATION_* and TMPDIR (app/bench/isolation.hpp): set last,
+  /// so a component's env cannot point two invocations at one directory.
+  std::vector<std::pair<std::string, std::string>> invocation_env;
   /// The process group to start the runner in (util/group_guard); null:
   /// one of its own.
   GroupGuard* group = nullptr;

@@ -271,6 +271,8 @@ add_bench_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit_error(args->output, request.error(), 2);
       return;
     }
+    // The resource policy, before anything runs (docs/isolation.md).
+    request->resources_json = bench_resources_check(inv.force_hot);
     if (!args->against.empty()) {
       inv.exit_code =
         run_bench_against(args->against, args->rig, *request, args->output, args->json_summary);

@@ -76,10 +76,11 @@ take_global_options(std::vector<std::string>& args)
       value = arg.substr(9);
       args.erase(args.begin() + i);
     } else if (arg == "--force-hot") {
-      return unsupported("--force-hot",
-                         "homeboy does not read `homeboy doctor resources` yet, so it never "
-                         "refuses a hot machine: drop the flag. Noise is handled by the "
-                         "statistics instead (docs/bench.md, \"Sessions: verdicts that hold on a noisy machine\").");
+      // Only `bench` reads it (no warm/hot warning); other commands accept
+      // it as the original does.
+      globals.force_hot = true;
+      args.erase(args.begin() + i);
+      continue;
     } else {
       break; // the command, or an option CLI11 knows (--help, --version)
     }

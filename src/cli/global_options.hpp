@@ -21,11 +21,12 @@ struct GlobalOptions
 {
   bool json = false;                      // --output json
   std::optional<std::string> output_file; // --output FILE
+  bool force_hot = false;                 // --force-hot: no warm/hot warning
 };
 
 /// Removes the global options that precede the command from `args` (the
 /// arguments without argv[0], in order). Errors: a global option without its
-/// value, or one that is documented but not built (--force-hot).
+/// value.
 Result<GlobalOptions> take_global_options(std::vector<std::string>& args);
 
 /// Inserts `globals` after the deepest subcommand named in `args` (as

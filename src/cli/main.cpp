@@ -57,6 +57,7 @@ main(int argc, char** argv)
     fmt::print(stderr, "error: {}\n", globals.error().message);
     return 2;
   }
+  invocation.force_hot = globals->force_hot;
 
   CLI::App app{"homeboy: benchmarks with sound verdicts, and every run recorded"};
   app.name("homeboy");
@@ -73,6 +74,7 @@ main(int argc, char** argv)
   };
   static constexpr Group k_groups[] = {{"bench", hb::cli::add_bench_commands},
                                        {"component", hb::cli::add_component_commands},
+                                       {"doctor", hb::cli::add_doctor_commands},
                                        {"report", hb::cli::add_report_commands},
                                        {"rig", hb::cli::add_rig_commands},
                                        {"runs", hb::cli::add_runs_commands},
@@ -82,8 +84,8 @@ main(int argc, char** argv)
     return !args.empty() && args.front() == g.name;
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
-    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, report, "
-                       "rig, runs, runtime and worker.\nRun `homeboy --help` for usage.\n",
+    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, doctor, "
+                       "report, rig, runs, runtime and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;
   }

@@ -240,7 +240,15 @@ parse_workloads(const Reader& r, const Json& workloads, const detail::ExpandCont
         raw = *path;
         if (entry.contains("port_range_size")) {
           HB_TRY(size, r.uint_at(entry["port_range_size"], key + ".port_range_size"));
-          if (*size > 65535) return spec_error(r.file, key + ".port_range_size", "must be at most 65535");
+          // The invocation port pool is 20000-60999 (docs/isolation.md).
+          if (*size == 0) {
+            return spec_error(r.file, key + ".port_range_size",
+                              "must be at least 1 (leave it out when the workload needs no ports)");
+          }
+          if (*size > 41000) {
+            return spec_error(r.file, key + ".port_range_size",
+                              "must be at most 41000, the size of the port pool 20000-60999");
+          }
           w.port_range_size = *size;
         }
         if (entry.contains("named_leases")) {

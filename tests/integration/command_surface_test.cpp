@@ -100,8 +100,7 @@ TEST_F(CommandSurface, DocumentedFlagsNotBuiltSaySo)
          {"bench", "plain", "--shared-state", "/tmp"},
          {"bench", "list", "plain", "--rig", "a"},
          {"runs", "list", "--include-active-runner-jobs"},
-         {"runs", "list", "--runner", "lab"},
-         {"--force-hot", "bench", "plain"}}) {
+         {"runs", "list", "--runner", "lab"}}) {
     auto r = run(args);
     EXPECT_EQ(r.exit_code, 2) << r.describe();
     EXPECT_THAT(r.err, HasSubstr("not supported yet")) << r.describe();

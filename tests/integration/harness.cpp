@@ -257,6 +257,10 @@ HomeboyTest::base_env() const
   // and a probe that read the load would turn their verdicts on times into
   // `inconclusive` at random. Tests of the speed index set their own.
   env["HOMEBOY_TEST_SPEED_INDEX"] = "100";
+  // The same for the resource policy: a real reading on a shared machine
+  // would put a warm/hot warning on stderr at random. Tests of the policy
+  // set their own (or remove it).
+  env["HOMEBOY_TEST_RESOURCE_STATE"] = "cold";
   return env;
 }
 

@@ -4,6 +4,8 @@
 
 #include "app/bench/pipeline.hpp"
 
+#include "app/bench/isolation.hpp"
+
 #include "bench/machine_speed.hpp"
 #include "bench/verdict.hpp"
 #include "util/fs.hpp"
@@ -58,7 +60,16 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
   inv.iterations = iterations;
   inv.warmup = request.warmup;
   inv.scenarios = scenarios;
+  auto child = begin_child(p, request, run_id);
+  if (!child) {
+    round.failure = child.error();
+    round.exit_code = 1;
+    round.terminal_reason = "invocation_refused";
+    return round;
+  }
+  inv.invocation_env = child->env();
   auto exit = run_runner(p, request, inv);
+  end_child(*child, run_dir);
   if (!exit) {
     round.failure = exit.error();
     round.exit_code = 1;
@@ -120,7 +131,8 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
 // ordinary results file, which then goes through the same parser as a
 // runner's.
 Round
-measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::path& results_file,
+measure_commands(const Prepared& p, const BenchRequest& request, const std::string& run_id,
+                 const stdfs::path& run_dir, const stdfs::path& results_file,
                  std::uint64_t iterations, const std::vector<std::string>& scenarios,
                  std::uint64_t seed)
 {
@@ -145,7 +157,22 @@ measure_commands(const Prepared& p, const BenchRequest& request, const stdfs::pa
   options.should_cancel = interrupted;
   options.group = p.group;
   options.counter = p.counter;
+  // One invocation for the round: every timed command and iteration of it
+  // shares the dirs (a round is one child workload run).
+  auto child = begin_child(p, request, run_id);
+  if (!child) {
+    round.failure = child.error();
+    round.exit_code = 1;
+    round.terminal_reason = "invocation_refused";
+    return round;
+  }
+  options.env.unset("HOMEBOY_INVOCATION_PORT_BASE");
+  options.env.unset("HOMEBOY_INVOCATION_PORT_MAX");
+  for (const auto& [name, value] : child->env()) {
+    options.env.set(name, value);
+  }
   auto run = time_commands(commands, options);
+  end_child(*child, run_dir);
   if (!run) {
     round.failure = run.error();
     round.exit_code = 1;
@@ -206,7 +233,8 @@ measure(const Prepared& p, const BenchRequest& request, const std::string& run_i
 {
   std::string tag = round_number > 1 ? fmt::format(".round-{}", round_number) : "";
   auto results_file = run_dir / ("bench-results" + tag + ".json");
-  return p.exec() ? measure_commands(p, request, results_file, iterations, scenarios, seed + round_number - 1)
+  return p.exec() ? measure_commands(p, request, run_id, run_dir, results_file, iterations,
+                                     scenarios, seed + round_number - 1)
                   : measure_with_runner(p, request, run_id, run_dir, results_file, tag, iterations,
                                         scenarios);
 }

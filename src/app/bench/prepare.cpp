@@ -3,6 +3,8 @@
 
 #include "app/bench/pipeline.hpp"
 
+#include "app/bench/isolation.hpp"
+
 #include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
@@ -387,7 +389,11 @@ discover(const Prepared& p, const BenchRequest& request)
   // refuses to run a workload at 0).
   inv.iterations = 0;
   inv.list_only = true;
+  auto child = begin_child(p, request, "");
+  if (!child) return Unexpected(child.error());
+  inv.invocation_env = child->env();
   auto exit = run_runner(p, request, inv);
+  end_child(*child, {});
   if (!exit) {
     return Unexpected(exit.error());
   }

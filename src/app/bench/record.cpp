@@ -125,6 +125,21 @@ collect_run_files(BenchReport& report, const stdfs::path& run_dir)
       report.artifacts.push_back(*a);
     }
   }
+  // Each bench child's artifacts, preserved before its invocation dirs were
+  // removed (app/bench/isolation.hpp): the manifest points at them.
+  std::vector<stdfs::path> kept;
+  for (const auto& entry : stdfs::directory_iterator(run_dir / "invocations", ec)) {
+    kept.push_back(entry.path());
+  }
+  ec.clear();
+  std::sort(kept.begin(), kept.end());
+  for (const auto& dir : kept) {
+    if (auto a = file_artifact(report.run_id, dir / "manifest.json", "invocation_artifacts",
+                               "Invocation " + dir.filename().string() + " artifacts",
+                               Json{{"invocation_id", dir.filename().string()}})) {
+      report.artifacts.push_back(*a);
+    }
+  }
   auto pings = run_dir / "bench-responsiveness.jsonl";
   if (auto a = file_artifact(report.run_id, pings, "responsiveness", "Responsiveness pings")) {
     report.artifacts.push_back(*a);
@@ -313,6 +328,10 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
       rounds.push_back({{"round", r.round}, {"iterations", r.iterations}, {"scenarios", r.scenario_ids}});
     }
     meta["statistics"]["rounds"] = std::move(rounds);
+  }
+  if (!request.resources_json.empty()) {
+    Json resources = parse_json_or_discard(request.resources_json);
+    if (resources.is_object()) meta["resources"] = std::move(resources);
   }
   std::vector<std::string> warnings = bench_warnings(report);
   // What the runner reported about its workload, capped

@@ -46,6 +46,11 @@ pin_of(const hb::rig::Spec& spec, const hb::rig::State& state)
   }
   for (const auto& [extension, workloads] : spec.bench_workloads) {
     pin.workloads.emplace_back(extension, hb::rig::workload_paths(spec, extension));
+    for (const auto& w : workloads) {
+      if (w.port_range_size || !w.named_leases.empty()) {
+        pin.isolation.push_back({extension, w.port_range_size, w.named_leases});
+      }
+    }
   }
   return pin;
 }

@@ -6,6 +6,7 @@
 
 #include "app/bench/baseline_commit.hpp"
 #include "app/bench/pipeline.hpp"
+#include "app/bench/isolation.hpp"
 #include "app/bench_context.hpp"
 #include "app/reconcile.hpp"
 
@@ -90,6 +91,7 @@ open_session(const BenchRequest& request, bool compare_baseline)
   report.measured_by = p.exec() ? "exec" : "runner";
   if (p.counter) report.counter = measure::counter_name(*p.counter);
   report.host = host_fingerprint();
+  report.resources_state = resources_state_of(request.resources_json);
 
   auto read = read_baseline(p.baseline_file, report.baseline_key);
   if (compare_baseline && !request.ignore_baseline && !request.save_baseline) {
@@ -98,6 +100,9 @@ open_session(const BenchRequest& request, bool compare_baseline)
     }
     s.baseline = std::move(*read);
     report.baseline_found = s.baseline.has_value();
+    if (s.baseline && !s.baseline->run_id.empty()) {
+      report.baseline_resources_state = recorded_resources_state(*s.store, s.baseline->run_id);
+    }
   } else {
     // Not compared, but whether one exists is still the truth to record and
     // report (a malformed one is not read for anything, so it is no error
