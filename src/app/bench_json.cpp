@@ -160,6 +160,7 @@ metric_delta_json(const MetricDelta& d)
                        {"baseline_within_log_sd", c.baseline_within_log_sd},
                        {"current_within_log_sd", c.current_within_log_sd},
                        {"conditions_differ", c.conditions_differ}};
+    if (std::string_view(c.source) == "paired") row["sessions"]["trimmed_rounds"] = c.trimmed_rounds;
   }
   if (!d.note.empty()) row["note"] = d.note;
   if (!d.reason.empty()) row["reason"] = d.reason;

@@ -452,7 +452,14 @@ decide(MetricDelta& d, const Compared& c, double alpha)
 {
   const MetricPolicy& policy = c.policy;
   const bool lower_better = policy.direction == Direction::lower_is_better;
-  const double bad = lower_better ? d.delta : -d.delta;
+  double bad = lower_better ? d.delta : -d.delta;
+  if (d.sessions && paired(&*d.sessions)) {
+    // Paired rounds: the size of the change is the paired estimate (the
+    // trimmed mean of the rounds' differences), the same figure the test
+    // judged, not the difference of the pooled medians.
+    const double shift = d.sessions->estimate_pct / 100 * std::fabs(d.baseline_value);
+    bad = lower_better ? shift : -shift;
+  }
   const bool worse_beyond = beyond_thresholds(bad, d.baseline_value, policy, c.legacy);
   const bool better_beyond = beyond_thresholds(-bad, d.baseline_value, policy, c.legacy);
 

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
+#include <utility>
 
 namespace hb::stats {
 
@@ -84,6 +86,78 @@ check_side(const std::vector<std::vector<double>>& sessions, const char* side)
     }
   }
   return {};
+}
+
+
+// Yuen's trimmed paired t (Yuen 1974; Wilcox, "Introduction to Robust
+// Estimation and Hypothesis Testing", 5.9): the mean of the differences
+// with floor(trim n) cut from each end, its standard error from the
+// winsorized variance, df = n - 2k - 1. One round that a time slice or a
+// burst of load hit moves the paired t's mean and inflates its variance;
+// here it is cut off, while the rounds that agree keep their weight.
+struct TrimmedPaired
+{
+  double mean = 0;
+  double winsorized_sd = 0;
+  double standard_error = 0;
+  double df = 0;
+  std::size_t trimmed = 0; // cut from each end
+  /// Exact one-sided sign-test p-values (greater, less), set when the
+  /// winsorized differences are all equal but the differences are not.
+  std::optional<std::pair<double, double>> sign_test;
+};
+
+std::pair<double, double>
+sign_test(const std::vector<double>& diffs)
+{
+  std::size_t pos = 0, neg = 0;
+  for (double d : diffs) {
+    pos += d > 0;
+    neg += d < 0;
+  }
+  const std::size_t n = pos + neg;
+  // P(X >= k) for X ~ Binomial(n, 1/2).
+  auto at_least = [n](std::size_t k) {
+    double p = 0;
+    for (std::size_t i = k; i <= n; ++i) {
+      p += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0)
+                    - static_cast<double>(n) * std::numbers::ln2);
+    }
+    return std::min(1.0, p);
+  };
+  return {at_least(pos), at_least(neg)};
+}
+
+TrimmedPaired
+trimmed_paired(std::vector<double> diffs, double trim)
+{
+  TrimmedPaired out;
+  const std::size_t n = diffs.size();
+  std::sort(diffs.begin(), diffs.end());
+  std::size_t k = static_cast<std::size_t>(std::floor(std::clamp(trim, 0.0, 0.25) * n));
+  out.trimmed = k;
+  const std::size_t h = n - 2 * k; // >= n / 2 >= 1; h >= 2 since n >= 2 and trim <= 1/4
+  double sum = 0;
+  for (std::size_t i = k; i < n - k; ++i) sum += diffs[i];
+  out.mean = sum / static_cast<double>(h);
+  double wsum = 0;
+  std::vector<double> w(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    w[i] = std::clamp(diffs[i], diffs[k], diffs[n - k - 1]);
+    wsum += w[i];
+  }
+  const double wmean = wsum / static_cast<double>(n);
+  double ss = 0;
+  for (double v : w) ss += (v - wmean) * (v - wmean);
+  const double wvar = ss / static_cast<double>(n - 1);
+  out.winsorized_sd = std::sqrt(wvar);
+  out.standard_error =
+    std::sqrt(static_cast<double>(n - 1) * wvar / (static_cast<double>(h) * (h - 1)));
+  out.df = static_cast<double>(h - 1);
+  if (out.standard_error == 0 && diffs.front() != diffs.back()) {
+    out.sign_test = sign_test(diffs);
+  }
+  return out;
 }
 
 } // namespace
@@ -194,13 +268,25 @@ compare_sessions(const std::vector<std::vector<double>>& baseline,
     // reaches a paired comparison (the rounds' common drift has cancelled).
     std::vector<double> diffs;
     for (std::size_t j = 0; j < base_c.size(); ++j) diffs.push_back(cur_c[j] - base_c[j]);
-    const double dm = mean(diffs);
-    const double sd = std::sqrt(sum_squares(diffs, dm) / (jb - 1));
-    out.session_log_sd = sd;
-    out.standard_error = sd / std::sqrt(jb);
-    out.df = jb - 1;
+    const TrimmedPaired tp = trimmed_paired(diffs, options.paired_trim);
+    out.log_difference = tp.mean;
+    out.session_log_sd = tp.winsorized_sd;
+    out.standard_error = tp.standard_error;
+    out.df = tp.df;
+    out.trimmed_rounds = tp.trimmed;
     out.noise_estimated = true;
     out.source = "paired";
+    if (tp.standard_error == 0 && tp.sign_test) {
+      // Winsorizing made every difference equal while the rounds disagree:
+      // the exact sign test decides instead of a zero standard error.
+      out.applicable = true;
+      out.estimate_pct = percent(tp.mean);
+      out.p_greater = tp.sign_test->first;
+      out.p_less = tp.sign_test->second;
+      out.lower_pct = out.upper_pct = out.estimate_pct;
+      out.equivalence_lower_pct = out.equivalence_upper_pct = out.estimate_pct;
+      return out;
+    }
   } else if (df > 0) {
     out.session_log_sd = std::sqrt(ss / df);
     const double lo = std::min(out.baseline_within_log_sd, out.current_within_log_sd);

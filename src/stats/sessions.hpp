@@ -71,11 +71,14 @@ struct SessionOptions
   /// Interleaved measurement: session j of both sides ran back to back in
   /// round j (bench --interleave, --against), so session j of one side is
   /// paired with session j of the other. With as many sessions a side, two
-  /// or more, the comparison is Student's paired t on the differences of
-  /// log centres (df = J - 1): whatever moved the machine between rounds
-  /// moved both sides of a round and cancels. History and the single-session
-  /// rule are not used then (source "paired").
+  /// or more, the comparison is Yuen's trimmed paired t on the differences
+  /// of log centres: `paired_trim` of the rounds cut from each end (none
+  /// below 5 rounds), df = rounds - 2 cut - 1. Whatever moved the machine
+  /// between rounds moved both sides of a round and cancels; a round that
+  /// one time slice hit is cut. History and the single-session rule are not
+  /// used then (source "paired").
   bool paired = false;
+  double paired_trim = 0.2;
 };
 
 struct SessionComparison
@@ -101,6 +104,9 @@ struct SessionComparison
   double df = 0;             // infinite when the spread is assumed
   double session_log_sd = 0; // the spread of a session centre that was used
   double within_log_sd = 0;  // the larger robust within-session log spread
+  /// Paired comparisons: the rounds cut from each end of the sorted
+  /// differences (the estimate is the mean of the rest).
+  std::size_t trimmed_rounds = 0;
   /// True when sessions or history measured the session spread; false when
   /// it was assumed (SessionPrior) or the method was not applicable.
   bool noise_estimated = false;

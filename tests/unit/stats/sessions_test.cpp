@@ -333,7 +333,9 @@ TEST(Sessions, PairedRoundsCancelTheDriftBetweenRounds)
   ASSERT_TRUE(p.applicable);
   EXPECT_STREQ(p.source, "paired");
   EXPECT_TRUE(p.noise_estimated);
-  EXPECT_EQ(p.df, drift.size() - 1);
+  // 8 rounds: one cut from each end (20 %), df = 8 - 2 - 1.
+  EXPECT_EQ(p.trimmed_rounds, 1u);
+  EXPECT_EQ(p.df, drift.size() - 3);
   EXPECT_LT(p.p_greater, 0.001);
   EXPECT_GT(p.lower_pct, 3);
   EXPECT_LT(p.upper_pct, 7);
@@ -365,6 +367,57 @@ TEST(Sessions, PairedRoundsKeepTheFalseAlarmRate)
   }
   EXPECT_GT(alarms, k_trials * 0.03);
   EXPECT_LT(alarms, k_trials * 0.07);
+}
+
+// One round that a burst of load hit on one side only: its difference is
+// -40 % while the other nine sit near the true +10 %. The plain paired t
+// (no trimming) averages it in and misses the change; the trimmed paired t
+// cuts it and finds +10 %.
+TEST(Sessions, TrimmedPairingSurvivesOneRoundHitByLoad)
+{
+  Normal z(13);
+  Sessions base, cur;
+  for (int round = 0; round < 10; ++round) {
+    const double d = std::exp(0.2 * z());
+    const double hit = round == 4 ? 0.6 : 1.0;
+    base.push_back({100 * d * std::exp(0.01 * z()), 100 * d * std::exp(0.01 * z())});
+    cur.push_back({110 * d * hit * std::exp(0.01 * z()), 110 * d * hit * std::exp(0.01 * z())});
+  }
+  SessionOptions plain;
+  plain.paired = true;
+  plain.paired_trim = 0;
+  auto p = compare_sessions(base, cur, plain);
+  EXPECT_EQ(p.trimmed_rounds, 0u);
+  EXPECT_GT(p.p_greater, 0.05) << "one bad round hides the change from the plain paired t";
+
+  SessionOptions trimmed;
+  trimmed.paired = true;
+  auto t = compare_sessions(base, cur, trimmed);
+  EXPECT_EQ(t.trimmed_rounds, 2u);
+  EXPECT_EQ(t.df, 5);
+  EXPECT_LT(t.p_greater, 0.001);
+  EXPECT_NEAR(t.estimate_pct, 10, 1.5);
+  EXPECT_GT(t.lower_pct, 7);
+}
+
+// When winsorizing makes every difference equal (a zero standard error) but
+// the rounds do not all agree, the exact sign test decides: ten rounds, all
+// slower, give p = 2^-10 one way and 1 the other.
+TEST(Sessions, TrimmedPairingFallsBackToTheSignTest)
+{
+  Sessions base, cur;
+  const std::vector<double> diffs = {0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2};
+  for (double d : diffs) {
+    base.push_back({100.0});
+    cur.push_back({100.0 * std::exp(d)});
+  }
+  SessionOptions o;
+  o.paired = true;
+  auto r = compare_sessions(base, cur, o);
+  ASSERT_TRUE(r.applicable);
+  EXPECT_NEAR(r.p_greater, std::pow(0.5, 10), 1e-9);
+  EXPECT_DOUBLE_EQ(r.p_less, 1.0);
+  EXPECT_NEAR(r.estimate_pct, 100 * (std::exp(0.1) - 1), 1e-6);
 }
 
 // Unequal round counts cannot be paired: the unpaired rules apply.
