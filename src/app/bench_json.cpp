@@ -406,10 +406,12 @@ scenario_list_payload(const ScenarioList& list)
     if (!s.tags.empty()) entry["tags"] = s.tags;
     scenarios.push_back(std::move(entry));
   }
-  return Json{{"component", list.component_id},
+  Json out = {{"component", list.component_id},
               {"component_id", list.component_id},
               {"count", list.inventory.scenarios.size()},
               {"scenarios", std::move(scenarios)}};
+  if (!list.rig_id.empty()) out["rig"] = list.rig_id;
+  return out;
 }
 
 } // namespace hb::app

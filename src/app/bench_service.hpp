@@ -185,6 +185,7 @@ struct ScenarioList
 {
   std::string component_id;
   bench::BenchResults inventory;
+  std::string rig_id; // `bench list --rig`: the rig whose checkout was listed
 };
 
 /// `bench list`: asks the runner for its scenarios (HOMEBOY_BENCH_LIST_ONLY=1)

@@ -330,7 +330,8 @@ render_scenario_list(const app::ScenarioList& list)
                    fmt::format("{}", fmt::join(s.tags, ","))});
   }
   size_t n = list.inventory.scenarios.size();
-  return fmt::format("{} scenario{} in {}\n\n", n, n == 1 ? "" : "s", list.component_id)
+  return fmt::format("{} scenario{} in {}{}\n\n", n, n == 1 ? "" : "s", list.component_id,
+                     list.rig_id.empty() ? "" : " (rig " + list.rig_id + ")")
          + (n ? table.render() : "");
 }
 

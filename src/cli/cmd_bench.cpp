@@ -1,6 +1,7 @@
 // homeboy bench [component] and homeboy bench list [component]; the readers
 // (history, distribution, compare) are in cmd_bench_readers.cpp.
 
+#include "app/bench/rig_bench.hpp"
 #include "app/bench_service.hpp"
 #include "bench/compare.hpp"
 #include "cli/bench_report.hpp"
@@ -13,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <csignal>
@@ -256,10 +258,10 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   auto list_args = std::make_shared<BenchArgs>();
   auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");
   add_common(list, *list_args);
-  add_unsupported_option(list, "--rig", true,
-                         "`bench list` does not resolve rigs yet; list the scenarios of the rig's "
-                         "checkout with `homeboy bench list <component> --path <its path>` "
-                         "(`homeboy rig show <id>` prints the path).");
+  list->add_option("--rig", list_args->rig.rigs,
+                   "List the scenarios of this rig's checkout of the component, with the rig's "
+                   "workloads (docs/rigs.md)")
+    ->type_name("RIG_ID");
   add_bench_reader_commands(bench, inv);
 
   bench->callback([args, &inv, bench] {
@@ -315,9 +317,11 @@ add_bench_commands(CLI::App& app, Invocation& inv)
       inv.exit_code = emit_error(list_args->output, request.error(), 2);
       return;
     }
-    auto listed = app::list_scenarios(*request);
+    auto listed = list_args->rig.rigs.empty()
+                    ? app::list_scenarios(*request)
+                    : app::list_rig_scenarios(*request, fmt::format("{}", fmt::join(list_args->rig.rigs, ",")));
     if (!listed) {
-      inv.exit_code = emit_error(list_args->output, listed.error());
+      inv.exit_code = emit_error(list_args->output, listed.error(), exit_code_for(listed.error()));
       return;
     }
     inv.exit_code = emit(list_args->output, "list", app::scenario_list_payload(*listed),

@@ -142,6 +142,32 @@ TEST_F(BenchDecide, FailOnInconclusiveGatesOnUndecidedScenarios)
   EXPECT_EQ(shown["metadata"]["verdicts"]["steady"], "inconclusive");
 }
 
+// A comparison of rigs gates on undecided cells the same way.
+TEST_F(BenchDecide, FailOnInconclusiveGatesAComparisonToo)
+{
+  fs::path a = make_component("svc", "sampled.sh");
+  fs::path b = work_ / "svc-b";
+  fs::copy(a, b, fs::copy_options::recursive);
+  for (const auto& [id, dir] : {std::pair{"a", a}, std::pair{"b", b}}) {
+    write_file(config_ / "rigs" / (std::string(id) + ".json"),
+               Json({{"id", id},
+                     {"components", {{"svc", {{"path", dir.string()}}}}},
+                     {"bench", {{"default_component", "svc"}}}})
+                 .dump());
+  }
+  auto lenient = bench_json({"--rig", "a,b", "--iterations", "2"});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.describe();
+  EXPECT_EQ(lenient.payload()["verdicts"][0]["comparison"]["inconclusive"], true)
+    << lenient.payload()["verdicts"].dump();
+
+  auto strict = bench_json({"--rig", "a,b", "--iterations", "2", "--fail-on-inconclusive"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.describe();
+  EXPECT_EQ(strict.payload()["passed"], false);
+  Json shown = show_run(strict.payload()["persisted_run"]["run_id"].get<std::string>());
+  EXPECT_EQ(shown["run_status"], "failed");
+  EXPECT_EQ(shown["terminal_reason"], "inconclusive");
+}
+
 TEST_F(BenchDecide, UntilDecisiveReRunsOnlyInconclusiveScenarios)
 {
   fs::path dir = make_component("svc", "sampled.sh");

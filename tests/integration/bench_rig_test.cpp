@@ -264,6 +264,50 @@ TEST_F(BenchRig, ComponentsFanOutUnderOneSnapshotWithSuffixes)
   EXPECT_EQ(list_runs({"--kind", "bench", "--rig", "matrix"}).size(), 2u);
 }
 
+// `bench list --rig`: the rig's checkout is listed (not the working
+// directory's), with the rig's workloads handed to the runner; nothing is
+// checked or recorded.
+TEST_F(BenchRig, ListWithARigListsTheRigsCheckout)
+{
+  make_rig("trunk", branch_,
+           {{"bench_workloads",
+             {{"component-script", Json::array({"${components.app.path}/bench/extra.php"})}}}});
+  auto r = run({"bench", "list", "--rig", "trunk", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Json p = r.payload();
+  EXPECT_EQ(p["component_id"], "app");
+  EXPECT_EQ(p["rig"], "trunk");
+  ASSERT_EQ(p["scenarios"].size(), 1u);
+  EXPECT_EQ(p["scenarios"][0]["id"], "boot");
+  EXPECT_EQ(read_file(branch_ / "workloads.txt"), (branch_ / "bench" / "extra.php").string());
+  EXPECT_FALSE(fs::exists(trunk_ / "workloads.txt")) << "the rig's checkout ran, not app's own";
+  EXPECT_TRUE(list_runs().empty()) << "listing records nothing, not even a check";
+
+  auto human = run({"bench", "list", "--rig", "trunk"});
+  ASSERT_EQ(human.exit_code, 0) << human.describe();
+  EXPECT_THAT(human.out, HasSubstr("1 scenario in app (rig trunk)"));
+
+  fs::path other = make_component("other", "rig_value.sh");
+  Json spec = {{"id", "matrix"},
+               {"components",
+                {{"app", {{"path", trunk_.string()}}}, {"other", {{"path", other.string()}}}}},
+               {"bench", {{"components", Json::array({"app", "other"})}}}};
+  write_file(config_ / "rigs" / "matrix.json", spec.dump());
+  auto fan = run({"bench", "list", "--rig", "matrix", "--json"});
+  ASSERT_EQ(fan.exit_code, 0) << fan.describe();
+  const Json listed = fan.payload();
+  std::vector<std::string> ids;
+  for (const auto& s : listed["scenarios"]) ids.push_back(s["id"]);
+  EXPECT_THAT(ids, ::testing::ElementsAre("boot:capp", "boot:cother")) << fan.describe();
+
+  auto two = run({"bench", "list", "--rig", "trunk,matrix"});
+  EXPECT_EQ(two.exit_code, 2) << two.describe();
+  EXPECT_THAT(two.err, HasSubstr("takes one rig id"));
+  auto unknown = run({"bench", "list", "--rig", "nope"});
+  EXPECT_NE(unknown.exit_code, 0) << unknown.describe();
+  EXPECT_THAT(unknown.err, HasSubstr("trunk")) << "the error lists the known rigs";
+}
+
 TEST_F(BenchRig, RigMetricGatesJoinTheWorkloadGates)
 {
   write_file(trunk_ / "value.txt", "250");

@@ -98,7 +98,6 @@ TEST_F(CommandSurface, DocumentedFlagsNotBuiltSaySo)
   for (const auto& args : std::vector<std::vector<std::string>>{
          {"bench", "plain", "--concurrency", "2"},
          {"bench", "plain", "--shared-state", "/tmp"},
-         {"bench", "list", "plain", "--rig", "a"},
          {"runs", "list", "--include-active-runner-jobs"},
          {"runs", "list", "--runner", "lab"}}) {
     auto r = run(args);

@@ -206,7 +206,13 @@ record_comparison(const ComparisonRequest& request, ComparisonReport& out, const
   }
   RunOutcome outcome;
   outcome.status = out.exit_code == 0 ? RunStatus::succeeded : RunStatus::failed;
-  outcome.terminal_reason = out.exit_code == 0 ? "" : out.regression ? "regression" : "arm_failed";
+  if (out.exit_code != 0) {
+    const bool arms_passed = std::all_of(out.arms.begin(), out.arms.end(),
+                                         [](const ArmResult& a) { return a.passed(); });
+    outcome.terminal_reason = !arms_passed                                   ? "arm_failed"
+                              : out.regression && request.fail_on_regression ? "regression"
+                                                                             : "inconclusive";
+  }
   outcome.exit_code = out.exit_code;
   Json arms = Json::array();
   for (const auto& a : out.arms) {
@@ -340,6 +346,7 @@ run_comparison(const ComparisonRequest& request)
     options.paired_sessions = request.interleave;
     out.verdicts.push_back(compare_to_baseline(*ref_baseline, *s->report.results, options));
     out.regression = out.regression || out.verdicts.back()->regression;
+    out.inconclusive = out.inconclusive || out.verdicts.back()->inconclusive;
   }
 
   // Exit code: the first arm's non-zero code wins (the original's rule),
@@ -353,7 +360,8 @@ run_comparison(const ComparisonRequest& request)
     if (code != 0 && out.exit_code == 0) out.exit_code = code;
     if (code != 0 || (s && !s->report.passed)) out.passed = false;
   }
-  if (out.exit_code == 0 && request.fail_on_regression && out.regression) {
+  if (out.exit_code == 0 && ((request.fail_on_regression && out.regression)
+                             || (request.bench.fail_on_inconclusive && out.inconclusive))) {
     out.exit_code = bench_exit_code(0, true, true);
     out.passed = false;
   }

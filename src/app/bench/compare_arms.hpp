@@ -88,6 +88,8 @@ struct ComparisonReport
   int exit_code = 0;
   bool passed = false;
   bool regression = false;
+  /// Some cell could not be decided (--fail-on-inconclusive fails on it).
+  bool inconclusive = false;
   std::string run_id; // the comparison's own record
   std::vector<std::string> notes;
   std::vector<std::string> hints;

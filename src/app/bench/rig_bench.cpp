@@ -327,4 +327,67 @@ run_rig_bench(const RigBenchRequest& request)
   return outcome;
 }
 
+Result<ScenarioList>
+list_rig_scenarios(const BenchRequest& request, const std::string& rig_id)
+{
+  if (rig_id.empty() || rig_id.find(',') != std::string::npos) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("`bench list --rig` takes one rig id, not `{}`; list each "
+                                  "rig's scenarios on its own",
+                                  rig_id));
+  }
+  auto paths = resolve_paths(request.artifact_root);
+  if (!paths) return Unexpected(paths.error());
+  auto spec = hb::rig::load(*paths, rig_id);
+  if (!spec) return Unexpected(spec.error());
+  auto pin = pin_of(*spec, hb::rig::snapshot(*spec));
+  if (!pin) return Unexpected(pin.error());
+
+  BenchRequest bench = request;
+  bench.rig = std::move(*pin);
+  std::vector<std::string> components;
+  if (bench.component_id) {
+    components.push_back(*bench.component_id);
+  } else if (spec->bench.components.size() > 1) {
+    components = spec->bench.components;
+  } else if (!spec->bench.default_component.empty()) {
+    components.push_back(spec->bench.default_component);
+  } else if (spec->bench.components.size() == 1) {
+    components.push_back(spec->bench.components.front());
+  }
+  if (components.empty()) {
+    return make_error("validation.invalid_argument",
+                      fmt::format("rig `{}` declares no bench.default_component; name the "
+                                  "component: homeboy bench list <component> --rig {}",
+                                  rig_id, rig_id));
+  }
+  const bool fan_out = components.size() > 1;
+  ScenarioList out;
+  for (const auto& c : components) {
+    BenchRequest each = bench;
+    each.component_id = c;
+    if (!request.path_override) each.path_override = component_path(*spec, c);
+    auto listed = list_scenarios(each);
+    if (!listed) {
+      if (!fan_out) return Unexpected(listed.error());
+      return make_error(listed.error().code,
+                        fmt::format("component `{}` of rig `{}`: {}", c, rig_id,
+                                    listed.error().message),
+                        listed.error().details);
+    }
+    listed->rig_id = rig_id;
+    if (!fan_out) return listed;
+    std::vector<bench::Scenario> renamed = std::move(listed->inventory.scenarios);
+    for (auto& s : renamed) s.id = rename(s.id, c);
+    if (out.component_id.empty()) {
+      out = std::move(*listed);
+      out.component_id = fmt::format("{}", fmt::join(components, ","));
+    }
+    out.inventory.scenarios.insert(out.inventory.scenarios.end(),
+                                   std::make_move_iterator(renamed.begin()),
+                                   std::make_move_iterator(renamed.end()));
+  }
+  return out;
+}
+
 } // namespace hb::app

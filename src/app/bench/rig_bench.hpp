@@ -45,6 +45,14 @@ struct RigBenchOutcome
 /// malformed rig, a rig named twice, no component, a failing check.
 Result<RigBenchOutcome> run_rig_bench(const RigBenchRequest& request);
 
+/// `bench list --rig <id>`: the scenarios of the rig's checkout of the
+/// component (given, or the rig's bench.default_component), with the rig's
+/// workloads passed to the runner as a bench would. A rig whose
+/// bench.components name several components and no component given lists
+/// each one's scenarios suffixed `:c<component>`. Nothing is checked or
+/// recorded: listing runs no workload code.
+Result<ScenarioList> list_rig_scenarios(const BenchRequest& bench, const std::string& rig_id);
+
 /// The fan-out's reports merged into one single-run report: scenarios of
 /// component c renamed `<id>:c<c>`, exit code the first non-zero, passed
 /// when all passed.
