@@ -56,6 +56,9 @@ struct BenchRequest
   bool shell = false;                                         // --shell
   std::optional<std::string> prepare;                         // --prepare
   std::optional<std::uint64_t> seed;                          // --seed (command order)
+  /// An arm of a comparison (compare_arms): --seed also orders the rounds,
+  /// so a runner component accepts it.
+  bool comparison_arm = false;
   /// --measure instructions: count each timed command's instructions
   /// (measure/instruction_counter.hpp) instead of timing it.
   bool count_instructions = false;

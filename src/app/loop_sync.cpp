@@ -9,7 +9,6 @@
 
 #include <fmt/core.h>
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -140,19 +139,13 @@ loop_sync(Store& store, const LoopSyncRequest& request)
       continue;
     }
 
-    Run run;
-    run.id = a.run_id;
-    run.kind = "loop";
-    run.status = RunStatus::running;
+    // Owned by this process until settled below; dated by the archive.
+    Run run = owned_run(a.run_id, "loop", request.command_line, report.archive_root.string(), "");
     run.component_id = request.component_id;
     run.rig_id = request.rig_id;
-    run.command = request.command_line;
-    run.cwd = report.archive_root.string();
     run.created_at = mtime_ms(dir);
     run.started_at = run.created_at;
-    run.owner_pid = static_cast<int>(::getpid());
-    run.lease_owner = owner_label(*run.owner_pid);
-    run.owner_start_time = process_start_time(::getpid());
+    run.heartbeat_at.reset();
     if (auto inserted = store.insert_run(run); !inserted) return Unexpected(inserted.error());
 
     RunOutcome outcome;

@@ -171,6 +171,17 @@ TEST_F(BenchRig, InterleavedRoundsAlternateTheRigsAndSayTheMode)
   Json branch = r.payload()["rigs"][1]["results"]["scenarios"][0];
   EXPECT_EQ(branch["runs"].size(), 3u) << branch.dump();
 
+  // --seed repeats the rounds' order, also for a runner component.
+  std::vector<Json> orders;
+  for (int i = 0; i < 2; ++i) {
+    auto seeded = bench_json({"--rig", "trunk,branch", "--interleave", "--rounds", "6",
+                              "--iterations", "6", "--seed", "42"});
+    ASSERT_EQ(seeded.exit_code, 0) << seeded.describe();
+    EXPECT_EQ(seeded.payload()["measurement"]["order_seed"], 42);
+    orders.push_back(seeded.payload()["measurement"]["round_orders"]);
+  }
+  EXPECT_EQ(orders[0], orders[1]);
+
   auto human = run({"bench", "--rig", "trunk,branch", "--interleave", "--iterations", "4"});
   ASSERT_EQ(human.exit_code, 0) << human.describe();
   EXPECT_THAT(human.out, HasSubstr("interleaved in 4 rounds"));

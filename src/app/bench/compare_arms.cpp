@@ -101,6 +101,7 @@ arm_request(const ComparisonRequest& r, const Arm& arm)
   if (arm.component_path) b.path_override = arm.component_path;
   b.rig = arm.pin;
   b.ignore_baseline = true;
+  b.comparison_arm = true;
   return b;
 }
 

@@ -272,11 +272,12 @@ prepare(const BenchRequest& request)
                                   "(docs/runner-contract.md)",
                                   p.component.id));
   }
-  if (request.shell || request.prepare || request.seed) {
+  if (request.shell || request.prepare || (request.seed && !request.comparison_arm)) {
     return make_error("validation.invalid_argument",
                       fmt::format("--shell, --prepare and --seed apply to timed commands (--exec "
-                                  "or bench.commands in homeboy.json); component `{}` uses a "
-                                  "runner script",
+                                  "or bench.commands in homeboy.json; --seed also to the round "
+                                  "order of --rig a,b --interleave and --against); component "
+                                  "`{}` uses a runner script",
                                   p.component.id));
   }
   p.runner_args = request.runner_args;
