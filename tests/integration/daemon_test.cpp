@@ -57,7 +57,11 @@ protected:
       argv.push_back(h);
     }
     if (!body.empty()) {
-      argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
+      // Through a file: a large body would not fit on a command line.
+      fs::path request = root_ / "http-request";
+      write_file(request, body);
+      argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary",
+                               "@" + request.string()});
     }
     argv.push_back("http://" + address_ + path);
     auto r = exec(argv);
@@ -226,7 +230,7 @@ TEST_F(Daemon, PromoteRetainAndReplayActOnTheStore)
   ASSERT_EQ(retained.status, 200) << retained.describe();
   auto bad_retain = http("POST", "/api/v1/runs/" + id + "/retain", R"({"until": "yesterday-ish"})");
   EXPECT_EQ(bad_retain.status, 400) << bad_retain.describe();
-  auto replayed = http("POST", "/api/v1/runs/" + id + "/replay");
+  auto replayed = http("POST", "/api/v1/runs/" + id + "/replay", "{}");
   ASSERT_EQ(replayed.status, 201) << replayed.describe();
   std::string again = replayed.json()["run_id"];
   EXPECT_EQ(replayed.json()["replay_of"], id);
