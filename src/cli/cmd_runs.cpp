@@ -149,63 +149,12 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
   return out;
 }
 
-Json
-show_payload(const Run& run, const std::vector<Artifact>& artifacts,
-             const std::vector<MetricRow>& metrics, const std::vector<std::string>& scenarios,
-             const char* command)
-{
-  Json detail = run_detail_json(run);
-  Json list = Json::array();
-  for (const auto& a : artifacts) list.push_back(artifact_json(a));
-  detail["artifacts"] = std::move(list);
-  detail["scenario_ids"] = scenarios;
-  Json scenario_metrics = Json::array();
-  for (const auto& id : scenarios) {
-    Json values = Json::object();
-    Json samples = Json::object();
-    for (const auto& m : metrics) {
-      if (m.scenario_id == id) {
-        values[m.name] = m.value;
-        if (!m.samples.empty()) samples[m.name] = m.samples;
-      }
-    }
-    scenario_metrics.push_back({{"scenario_id", id}, {"metrics", values}, {"distributions", samples}});
-  }
-  detail["scenario_metrics"] = std::move(scenario_metrics);
-  return Json{{"command", command}, {"run", std::move(detail)}};
-}
-
-struct RunEvidence
-{
-  std::vector<Artifact> artifacts;
-  std::vector<MetricRow> metrics;
-  std::vector<std::string> scenarios;
-  std::vector<Finding> findings;
-};
-
-Result<RunEvidence>
-load_evidence(Store& store, const Run& run)
-{
-  auto artifacts = store.run_artifacts(run.id);
-  auto metrics = store.run_metrics(run.id);
-  auto scenarios = store.run_scenarios(run.id);
-  FindingFilter ff;
-  ff.run_id = run.id;
-  auto findings = store.list_findings(ff);
-  for (const Error* e : {artifacts ? nullptr : &artifacts.error(), metrics ? nullptr : &metrics.error(),
-                         scenarios ? nullptr : &scenarios.error(), findings ? nullptr : &findings.error()}) {
-    if (e) return Unexpected(*e);
-  }
-  return RunEvidence{std::move(*artifacts), std::move(*metrics), std::move(*scenarios),
-                     std::move(*findings)};
-}
-
 Result<Json>
 show_detail(Store& store, const Run& run)
 {
-  auto evidence = load_evidence(store, run);
+  auto evidence = app::load_run_evidence(store, run);
   if (!evidence) return Unexpected(evidence.error());
-  return show_payload(run, evidence->artifacts, evidence->metrics, evidence->scenarios, "runs.show");
+  return app::run_show_payload(run, *evidence, "runs.show");
 }
 
 // Loads everything `runs show` needs and emits it.
@@ -213,12 +162,12 @@ int
 emit_show(const OutputOptions& out, Store& store, const Run& run, const char* command,
           const char* variant)
 {
-  auto evidence = load_evidence(store, run);
+  auto evidence = app::load_run_evidence(store, run);
   if (!evidence) {
     return emit_error(out, evidence.error());
   }
-  const RunEvidence& e = *evidence;
-  return emit(out, variant, show_payload(run, e.artifacts, e.metrics, e.scenarios, command),
+  const app::RunEvidence& e = *evidence;
+  return emit(out, variant, app::run_show_payload(run, e, command),
               render_show(run, e.artifacts, e.metrics, e.findings, term::colour_enabled(stdout)));
 }
 
@@ -307,7 +256,6 @@ add_runs_commands(CLI::App& app, Invocation& inv)
         inv.exit_code = emit_error(list_args->output, page.error());
         return;
       }
-      Json items = Json::array();
       bool colour = term::colour_enabled(stdout);
       using A = TextTable::Align;
       // Sorted by creation, so the creation time is shown (a queued run
@@ -325,7 +273,6 @@ add_runs_commands(CLI::App& app, Invocation& inv)
       align.insert(align.end(), {A::left, A::right, A::right});
       TextTable table(headers, align);
       for (const auto& run : page->runs) {
-        items.push_back(run_summary_json(run));
         std::vector<std::string> row = {short_id(run.id), run.kind, status_text(run.status, colour),
                                         run.component_id};
         if (rigs) row.push_back(run.rig_id);
@@ -333,8 +280,7 @@ add_runs_commands(CLI::App& app, Invocation& inv)
                                run.exit_code ? std::to_string(*run.exit_code) : ""});
         table.add_row(std::move(row));
       }
-      Json payload = {{"command", "runs.list"}, {"runs", std::move(items)},
-                      {"next_cursor", page->next_cursor ? Json(*page->next_cursor) : Json(nullptr)}};
+      Json payload = app::runs_list_payload(*page);
       std::string human = page->runs.empty() ? "No runs match.\n" : table.render();
       if (page->next_cursor) {
         human += fmt::format("\nMore runs: add --after {}\n", *page->next_cursor);

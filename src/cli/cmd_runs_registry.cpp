@@ -3,6 +3,7 @@
 // or `runs start` launches for each run.
 
 #include "app/run_json.hpp"
+#include "app/run_views.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
 #include "registry/registry.hpp"
@@ -112,54 +113,6 @@ wait_exit_code(const Run& run)
 {
   if (!is_terminal(run.status)) return 124; // --timeout passed first, like timeout(1)
   return run.status == RunStatus::succeeded ? 0 : 1;
-}
-
-// Reads what `path` holds from `offset` on; advances `offset`.
-std::string
-read_from(const std::filesystem::path& path, std::uint64_t& offset)
-{
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  offset += data.size();
-  return data;
-}
-
-// The offset where the last `lines` lines of the file begin.
-std::uint64_t
-tail_offset(const std::filesystem::path& path, std::size_t lines)
-{
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return 0;
-  std::int64_t size = in.tellg();
-  std::int64_t pos = size;
-  std::size_t seen = 0;
-  char buffer[65536];
-  // A final newline ends the last line; it does not start another.
-  bool skip_last = false;
-  if (size > 0) {
-    in.seekg(size - 1);
-    skip_last = in.get() == '\n';
-  }
-  while (pos > 0) {
-    std::int64_t chunk = std::min<std::int64_t>(pos, sizeof buffer);
-    pos -= chunk;
-    in.seekg(pos);
-    in.read(buffer, chunk);
-    for (std::int64_t i = chunk - 1; i >= 0; --i) {
-      if (buffer[i] != '\n' || (skip_last && pos + i == size - 1)) continue;
-      if (++seen == lines) return static_cast<std::uint64_t>(pos + i + 1);
-    }
-  }
-  return 0;
-}
-
-Json
-event_json(const RunEvent& e)
-{
-  return Json{{"seq", e.seq}, {"at", format_rfc3339(e.at)}, {"type", e.type},
-              {"data", app::object_or_empty(e.data_json)}};
 }
 
 std::string
@@ -365,7 +318,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
       bool any = false;
       for (auto& st : streams) {
         any |= std::filesystem::exists(path(st), ec);
-        if (logs_args->tail > 0) st.offset = tail_offset(path(st), logs_args->tail);
+        if (logs_args->tail > 0) st.offset = app::log_tail_offset(path(st), logs_args->tail);
       }
       if (!any && !logs_args->follow) {
         Error e{"run.no_logs",
@@ -379,7 +332,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
       // Human: each stream to its own descriptor. --json: one envelope, or
       // with --follow one JSON line per chunk on stdout.
       auto pass_on = [&](Stream& st) {
-        std::string data = read_from(path(st), st.offset);
+        std::string data = app::read_log_from(path(st), st.offset);
         if (data.empty()) return;
         if (!out.json) {
           std::fwrite(data.data(), 1, data.size(), st.to);
@@ -443,7 +396,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
         Json items = Json::array();
         std::string human;
         for (const auto& e : *list) {
-          items.push_back(event_json(e));
+          items.push_back(app::run_event_json(e));
           human += event_line(e);
         }
         inv.exit_code = emit(events_args->output, "runs.events",
@@ -462,7 +415,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
           return;
         }
         for (const auto& e : *list) {
-          std::string line = events_args->output.json ? dump_json(event_json(e)) + "\n" : event_line(e);
+          std::string line = events_args->output.json ? dump_json(app::run_event_json(e)) + "\n" : event_line(e);
           std::fputs(line.c_str(), stdout);
           after = e.seq;
         }

@@ -28,6 +28,10 @@ struct Invocation
 void add_output_options(CLI::App* command, OutputOptions& options);
 
 void add_bench_commands(CLI::App& app, Invocation& invocation);
+void add_daemon_commands(CLI::App& app, Invocation& invocation);
+/// `homeboy daemon ARGS...`: execs homeboy-daemon (beside this program) with
+/// ARGS; returns only when it cannot.
+int exec_daemon(int argc, char** argv);
 void add_doctor_commands(CLI::App& app, Invocation& invocation);
 void add_component_commands(CLI::App& app, Invocation& invocation);
 void add_report_commands(CLI::App& app, Invocation& invocation);

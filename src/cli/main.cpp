@@ -37,6 +37,9 @@ main(int argc, char** argv)
   // No exception or std::terminate ends homeboy with "terminate called ...":
   // the active run is settled and the user told (util/last_resort).
   hb::install_last_resort_handler();
+  if (argc >= 2 && std::strcmp(argv[1], "daemon") == 0) {
+    return hb::cli::exec_daemon(argc, argv);
+  }
   hb::cli::Invocation invocation;
   std::vector<std::string> args;
   bool passthrough = false;
@@ -73,6 +76,7 @@ main(int argc, char** argv)
     void (*add)(CLI::App&, hb::cli::Invocation&);
   };
   static constexpr Group k_groups[] = {{"bench", hb::cli::add_bench_commands},
+                                       {"daemon", hb::cli::add_daemon_commands},
                                        {"component", hb::cli::add_component_commands},
                                        {"doctor", hb::cli::add_doctor_commands},
                                        {"report", hb::cli::add_report_commands},
@@ -84,7 +88,7 @@ main(int argc, char** argv)
     return !args.empty() && args.front() == g.name;
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
-    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, doctor, "
+    fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, daemon, doctor, "
                        "report, rig, runs, runtime and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;

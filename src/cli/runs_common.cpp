@@ -33,37 +33,7 @@ add_filter_options(CLI::App* cmd, RunFilterArgs& f, bool paged)
 Result<RunFilter>
 make_filter(const RunFilterArgs& a)
 {
-  RunFilter f;
-  if (!a.kind.empty()) f.kind = a.kind;
-  if (!a.component.empty()) f.component_id = a.component;
-  if (!a.rig.empty()) f.rig_id = a.rig;
-  if (!a.scenario.empty()) f.scenario_id = a.scenario;
-  if (!a.status.empty()) {
-    auto statuses = parse_status_filter(a.status);
-    if (!statuses) {
-      return make_error("validation.invalid_argument",
-                        fmt::format("unknown status `{}`; use queued, booting, running, "
-                                    "collecting_artifacts, succeeded, failed, timed_out, "
-                                    "cancelled, active or terminal (pass, fail, error and stale "
-                                    "are accepted too)",
-                                    a.status));
-    }
-    f.statuses = *statuses;
-  }
-  TimeMs now = now_ms();
-  if (!a.since.empty()) {
-    auto t = parse_time_point(a.since, now);
-    if (!t) return Unexpected(t.error());
-    f.since = *t;
-  }
-  if (!a.until.empty()) {
-    auto t = parse_time_point(a.until, now);
-    if (!t) return Unexpected(t.error());
-    f.until = *t;
-  }
-  f.limit = a.limit;
-  if (!a.after.empty()) f.after = a.after;
-  return f;
+  return app::parse_run_filter(a);
 }
 
 int

@@ -2,6 +2,7 @@
 // What the `runs` command files share: the run filter flags of `runs list`,
 // opening the store, and small renderings.
 
+#include "app/run_views.hpp"
 #include "app/runs_service.hpp"
 #include "cli/output.hpp"
 #include "model/run.hpp"
@@ -21,11 +22,9 @@ namespace hb::cli {
 
 struct Invocation;
 
-struct RunFilterArgs
-{
-  std::string kind, component, rig, scenario, status, since, until, after;
-  std::size_t limit = 20;
-};
+/// The filter flags' text; parsed by app::parse_run_filter (the API parses
+/// its query parameters the same way).
+using RunFilterArgs = app::RunFilterText;
 
 /// --kind, --component, --rig, --status, --since, --until; with `paged` also
 /// --scenario, --limit (1..100000, never clamped) and --after.

@@ -40,6 +40,11 @@ Result<Run> start(Store& store, const Paths& paths, const Recipe& recipe,
 /// settled `failed` (`spawn_failed`) and the error returned.
 Result<int> launch_claimed(Store& store, const Paths& paths, const Run& claimed);
 
+/// The `homeboy` program launch_claimed runs as the supervisor (default:
+/// this process's own executable). The daemon, a separate program, names
+/// the homeboy beside it. Call before any launch, from one thread.
+void set_supervisor_executable(const std::string& path);
+
 /// Tells waiting workers and `runs status --wait` that something changed.
 void wake(const Paths& paths);
 

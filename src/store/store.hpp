@@ -35,6 +35,14 @@ struct RunFilter
   std::optional<std::string> after;
 };
 
+/// A position in the store's events, ordered by (at, seq, run_id).
+struct EventCursor
+{
+  TimeMs at = 0;
+  std::int64_t seq = 0;
+  std::string run_id;
+};
+
 struct RunPage
 {
   std::vector<Run> runs;
@@ -262,6 +270,13 @@ public:
   virtual Result<std::vector<RunEvent>> run_events(const std::string& run_id,
                                                    std::int64_t after_seq,
                                                    std::size_t limit) = 0;
+  /// Every run's events after `cursor`, in (at, seq, run_id) order, at most
+  /// `limit` (index events_by_at): the daemon's stream of all events.
+  virtual Result<std::vector<RunEvent>> events_after(const EventCursor& cursor,
+                                                     std::size_t limit) = 0;
+  /// The position of the newest event in that order (a default cursor when
+  /// there is none).
+  virtual Result<EventCursor> latest_event() = 0;
 
   // Retention (`runs promote`, `runs retain`, `runs cleanup`).
 

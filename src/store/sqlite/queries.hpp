@@ -59,5 +59,12 @@ inline constexpr const char* k_active_runs_where =
 /// run_events: seq, at, type, data of (run_id, after seq, limit).
 inline constexpr const char* k_run_events_sql =
   "SELECT seq, at, type, data FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+/// events_after: run_id, seq, at, type, data after (at, seq, run_id), limit.
+inline constexpr const char* k_events_after_sql =
+  "SELECT run_id, seq, at, type, data FROM events WHERE (at, seq, run_id) > (?, ?, ?) "
+  "ORDER BY at, seq, run_id LIMIT ?";
+/// latest_event: the last event in that order.
+inline constexpr const char* k_latest_event_sql =
+  "SELECT at, seq, run_id FROM events ORDER BY at DESC, seq DESC, run_id DESC LIMIT 1";
 
 } // namespace hb::sqlite

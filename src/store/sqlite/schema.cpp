@@ -132,6 +132,11 @@ ALTER TABLE runs ADD COLUMN heartbeat_timeout_ms INTEGER;
 CREATE INDEX runs_by_retention ON runs (COALESCE(finished_at, created_at), id)
   WHERE promoted_at IS NULL AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled');
 )sql",
+  // 4 (daemon): every run's events in time order, for the daemon's event
+  // stream (/api/v1/events) and its Last-Event-ID resume.
+  R"sql(
+CREATE INDEX events_by_at ON events (at, seq, run_id);
+)sql",
 };
 
 constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));

@@ -57,6 +57,34 @@ SqliteStore::run_events(const std::string& run_id, std::int64_t after_seq, std::
   return out;
 }
 
+Result<std::vector<RunEvent>>
+SqliteStore::events_after(const EventCursor& cursor, std::size_t limit)
+{
+  std::vector<RunEvent> out;
+  auto ok = each_row(
+    m_db, k_events_after_sql,
+    [&](Stmt& s) {
+      s.bind(1, cursor.at).bind(2, cursor.seq).bind(3, cursor.run_id)
+        .bind(4, static_cast<std::int64_t>(limit));
+    },
+    [&](const Stmt& s) {
+      out.push_back(RunEvent{s.text(0), s.int64(1), s.int64(2), s.text(3), s.text(4)});
+    });
+  if (!ok) return Unexpected(ok.error());
+  return out;
+}
+
+Result<EventCursor>
+SqliteStore::latest_event()
+{
+  EventCursor cursor;
+  auto ok = each_row(
+    m_db, k_latest_event_sql, [](Stmt&) {},
+    [&](const Stmt& s) { cursor = EventCursor{s.int64(0), s.int64(1), s.text(2)}; });
+  if (!ok) return Unexpected(ok.error());
+  return cursor;
+}
+
 Result<std::optional<Run>>
 SqliteStore::get_run(const std::string& run_id)
 {

@@ -43,6 +43,8 @@ public:
   Result<std::vector<Run>> active_runs() override;
   Result<std::vector<RunEvent>> run_events(const std::string& run_id, std::int64_t after_seq,
                                            std::size_t limit) override;
+  Result<std::vector<RunEvent>> events_after(const EventCursor& cursor, std::size_t limit) override;
+  Result<EventCursor> latest_event() override;
   Result<std::optional<Run>> get_run(const std::string& run_id) override;
   Result<std::optional<std::string>> resolve_run_id(const std::string& prefix) override;
   Result<std::optional<std::string>> resolve_finding_id(const std::string& prefix) override;

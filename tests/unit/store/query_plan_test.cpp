@@ -172,6 +172,13 @@ TEST_F(QueryPlan, RegistryLookupsUseTheStatusIndexAndTheEventKey)
 
   expect_indexed(std::string("SELECT id FROM runs WHERE ") + sqlite::k_active_runs_where);
   expect_indexed(sqlite::k_run_events_sql);
+  expect_indexed(sqlite::k_events_after_sql);
+  for (const auto& line : plan(sqlite::k_events_after_sql)) {
+    EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << line;
+  }
+  for (const auto& line : plan(sqlite::k_latest_event_sql)) {
+    EXPECT_EQ(line.find("TEMP B-TREE"), std::string::npos) << line;
+  }
 }
 
 TEST_F(QueryPlan, RunCleanupPlanAndDeleteNeverScanRuns)

@@ -1,0 +1,45 @@
+#pragma once
+// What the API's handler files share: request parsing helpers. Internal to
+// src/server/.
+
+#include "model/run.hpp"
+#include "server/api.hpp"
+#include "util/json.hpp"
+
+#include <initializer_list>
+#include <string>
+
+namespace hb::server::detail {
+
+/// A validation error response (400) with this message.
+ApiResponse bad_request(const std::string& message);
+
+/// Refuses query parameters outside `allowed` (400 naming the first unknown one).
+Result<void> check_query(const ApiRequest& request, std::initializer_list<const char*> allowed);
+
+/// The request body as a JSON object (an empty body is {}); 400 for text that
+/// is not JSON, another type, or keys outside `allowed`.
+Result<Json> body_object(const ApiRequest& request, std::initializer_list<const char*> allowed);
+
+/// A string member of a body, or `fallback`; 400 naming the key for another type.
+Result<std::string> body_string(const Json& body, const char* key, std::string fallback = "");
+
+/// A boolean member of a body, or `fallback`.
+Result<bool> body_bool(const Json& body, const char* key, bool fallback = false);
+
+/// The run the first path parameter names (id or unique prefix).
+Result<Run> path_run(const ApiContext& ctx, const ApiRequest& request, Store*& store);
+
+// Handlers, by file.
+ApiResponse list_runs(const ApiContext&, const ApiRequest&);
+ApiResponse show_run(const ApiContext&, const ApiRequest&);
+ApiResponse run_logs(const ApiContext&, const ApiRequest&);
+ApiResponse get_artifact(const ApiContext&, const ApiRequest&);
+ApiResponse submit_run(const ApiContext&, const ApiRequest&);
+ApiResponse cancel_run(const ApiContext&, const ApiRequest&);
+ApiResponse promote(const ApiContext&, const ApiRequest&);
+ApiResponse retain(const ApiContext&, const ApiRequest&);
+ApiResponse replay(const ApiContext&, const ApiRequest&);
+ApiResponse compare_runs(const ApiContext&, const ApiRequest&);
+
+} // namespace hb::server::detail

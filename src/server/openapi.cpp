@@ -1,0 +1,100 @@
+// The OpenAPI 3.0 description of /api/v1, served at /api/v1/openapi.json.
+// tests/unit/server/openapi_test.cpp checks that it names exactly the routes
+// api_routes() implements, so the two cannot drift apart.
+
+#include "server/api.hpp"
+#include "util/json.hpp"
+
+namespace hb::server {
+
+namespace {
+
+const char* const k_openapi = R"json({
+  "openapi": "3.0.3",
+  "info": {
+    "title": "homeboy daemon API",
+    "version": "1",
+    "description": "Runs recorded by homeboy: list, detail, logs, artifacts, submit, cancel, promote, retain, replay, compare, and live events. Errors are the CLI's envelope {success: false, error: {code, message, details}}. When the daemon has a token, every request needs `Authorization: Bearer <token>`. See docs/daemon.md."
+  },
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "parameters": {
+      "run_id": {"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A run id or a unique prefix of at least 4 characters"},
+      "artifact_id": {"name": "artifact_id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "An artifact id or a unique prefix"}
+    },
+    "schemas": {
+      "Error": {"type": "object", "required": ["success", "error"], "properties": {"success": {"type": "boolean", "enum": [false]}, "error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
+      "Submitted": {"type": "object", "properties": {"run_id": {"type": "string"}, "status": {"type": "string"}, "ref": {"type": "string"}, "kind": {"type": "string"}, "command": {"type": "string"}}},
+      "Recipe": {"type": "object", "required": ["argv", "cwd"], "additionalProperties": false, "properties": {
+        "argv": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "cwd": {"type": "string", "description": "Absolute directory the command runs in"},
+        "name": {"type": "string"}, "kind": {"type": "string", "default": "task"},
+        "timeout": {"type": "string", "example": "15m"}, "start_timeout": {"type": "string"}, "heartbeat_timeout": {"type": "string"}, "retain_for": {"type": "string"},
+        "env": {"type": "object", "additionalProperties": {"type": "string"}},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "secret_env": {"type": "array", "items": {"type": "string"}},
+        "artifacts": {"type": "array", "items": {"type": "string"}}}}
+    },
+    "responses": {
+      "Error": {"description": "The CLI's JSON error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Json": {"description": "The payload of the matching CLI command (its --json data.payload)", "content": {"application/json": {"schema": {"type": "object"}}}}
+    }
+  },
+  "security": [{"bearer": []}, {}],
+  "paths": {
+    "/api/v1/status": {"get": {"summary": "The daemon: version, pid, uptime, listen address, store", "responses": {"200": {"$ref": "#/components/responses/Json"}}}},
+    "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"$ref": "#/components/responses/Json"}}}},
+    "/api/v1/runs": {
+      "get": {"summary": "runs.list: newest created first, keyset paged", "parameters": [
+        {"name": "kind", "in": "query", "schema": {"type": "string"}},
+        {"name": "component", "in": "query", "schema": {"type": "string"}},
+        {"name": "rig", "in": "query", "schema": {"type": "string"}},
+        {"name": "scenario", "in": "query", "schema": {"type": "string"}},
+        {"name": "status", "in": "query", "schema": {"type": "string"}, "description": "queued, running, succeeded, failed, timed_out, cancelled, active, terminal, ..."},
+        {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "A duration (24h) or a timestamp"},
+        {"name": "until", "in": "query", "schema": {"type": "string"}},
+        {"name": "after", "in": "query", "schema": {"type": "string"}, "description": "The next_cursor of the previous page"},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 20}}],
+        "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}}},
+      "post": {"summary": "Queue a task run (runs submit); the daemon's worker executes it", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recipe"}}}},
+        "responses": {"201": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submitted"}}}}, "400": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/runs/{run_id}": {"get": {"summary": "runs.show plus findings and events", "parameters": [{"$ref": "#/components/parameters/run_id"}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/runs/{run_id}/logs": {"get": {"summary": "runs.logs: captured stdout and stderr", "parameters": [{"$ref": "#/components/parameters/run_id"},
+        {"name": "tail", "in": "query", "schema": {"type": "integer", "minimum": 1}, "description": "Only the last N lines of each stream"},
+        {"name": "stream", "in": "query", "schema": {"type": "string", "enum": ["stdout", "stderr", "both"]}}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/runs/{run_id}/artifacts/{artifact_id}": {"get": {"summary": "An artifact's bytes (Content-Disposition: attachment); a link artifact redirects", "parameters": [{"$ref": "#/components/parameters/run_id"}, {"$ref": "#/components/parameters/artifact_id"}],
+      "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}, "302": {"description": "A link artifact"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/runs/{run_id}/cancel": {"post": {"summary": "runs cancel", "parameters": [{"$ref": "#/components/parameters/run_id"}],
+      "requestBody": {"content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"reason": {"type": "string"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/runs/{run_id}/promote": {"post": {"summary": "runs promote", "parameters": [{"$ref": "#/components/parameters/run_id"}],
+      "requestBody": {"content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"reason": {"type": "string"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/runs/{run_id}/retain": {"post": {"summary": "runs retain --until", "parameters": [{"$ref": "#/components/parameters/run_id"}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["until"], "additionalProperties": false, "properties": {"until": {"type": "string"}, "force": {"type": "boolean"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/runs/{run_id}/replay": {"post": {"summary": "runs replay: queue a new run from this run's recipe", "parameters": [{"$ref": "#/components/parameters/run_id"}],
+      "responses": {"201": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submitted"}}}}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/compare": {"get": {"summary": "2 to 4 bench runs, each compared with the first (runs bench-compare)", "parameters": [
+        {"name": "runs", "in": "query", "required": true, "schema": {"type": "string"}, "description": "2 to 4 run ids, comma-separated; the first is the baseline"},
+        {"name": "metric", "in": "query", "schema": {"type": "string"}, "description": "Only these metrics, comma-separated"}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/events": {"get": {"summary": "Server-Sent Events: every run's status changes and new runs; Last-Event-ID resumes", "responses": {"200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}}},
+    "/api/v1/runs/{run_id}/events": {"get": {"summary": "Server-Sent Events: one run's events; Last-Event-ID (the event seq) resumes", "parameters": [{"$ref": "#/components/parameters/run_id"}],
+      "responses": {"200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}, "404": {"$ref": "#/components/responses/Error"}}}}
+  }
+})json";
+
+} // namespace
+
+const Json&
+openapi_document()
+{
+  static const Json document = Json::parse(k_openapi);
+  return document;
+}
+
+} // namespace hb::server

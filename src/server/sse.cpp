@@ -1,0 +1,225 @@
+// Server-Sent Events over the store's events (sse.hpp). Each stream reads
+// the store itself (its thread's connection) and waits on the registry's
+// wake file between reads, so streams share nothing: a slow one delays no
+// other.
+
+#include "server/sse.hpp"
+
+#include "app/run_views.hpp"
+#include "app/runs_service.hpp"
+#include "registry/registry.hpp"
+#include "util/json.hpp"
+
+#include <fmt/core.h>
+
+#include <charconv>
+#include <memory>
+
+namespace hb::server {
+
+namespace {
+
+constexpr std::size_t k_batch = 200;
+constexpr int k_wait_ms = 250;
+constexpr TimeMs k_keepalive_ms = 15000;
+
+std::string
+sse_event(const std::string& id, const std::string& type, const Json& data)
+{
+  return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", id, type, dump_json(data));
+}
+
+std::optional<std::int64_t>
+parse_int(std::string_view text)
+{
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// `<at>.<seq>.<run id>`, the id of an event in the stream of every run.
+std::string
+cursor_id(const EventCursor& c)
+{
+  return fmt::format("{}.{}.{}", c.at, c.seq, c.run_id);
+}
+
+std::optional<EventCursor>
+parse_cursor(const std::string& text)
+{
+  auto first = text.find('.');
+  auto second = first == std::string::npos ? first : text.find('.', first + 1);
+  if (second == std::string::npos) return std::nullopt;
+  auto at = parse_int(std::string_view(text).substr(0, first));
+  auto seq = parse_int(std::string_view(text).substr(first + 1, second - first - 1));
+  if (!at || !seq) return std::nullopt;
+  return EventCursor{*at, *seq, text.substr(second + 1)};
+}
+
+// What a stream keeps between chunks.
+struct StreamState
+{
+  const ApiContext* context = nullptr;
+  const std::atomic<bool>* closing = nullptr;
+  std::unique_ptr<registry::WakeWatcher> watcher;
+  TimeMs last_sent = 0;
+  bool first = true;
+  // One run's stream.
+  std::string run_id;
+  std::int64_t after_seq = 0;
+  // Every run's stream.
+  EventCursor cursor;
+};
+
+// Waits for a change (a wake, or k_wait_ms); a keep-alive comment when
+// nothing was sent for a while, so a dead client is noticed.
+void
+idle(StreamState& st, std::string& chunk)
+{
+  st.watcher->wait(k_wait_ms);
+  if (now_ms() - st.last_sent >= k_keepalive_ms) {
+    chunk += ": keep-alive\n\n";
+    st.last_sent = now_ms();
+  }
+}
+
+bool
+run_chunk(StreamState& st, std::string& chunk)
+{
+  if (*st.closing) return false;
+  if (st.first) {
+    chunk += "retry: 1000\n\n";
+    st.first = false;
+  }
+  auto store = st.context->store();
+  if (!store) return false;
+  // Read the run before its events: when it is terminal here, every event
+  // it will ever have is already written and read below.
+  auto run = (*store)->get_run(st.run_id);
+  if (!run || !*run) return false;
+  bool settled = is_terminal((*run)->status);
+  auto events = (*store)->run_events(st.run_id, st.after_seq, k_batch);
+  if (!events) return false;
+  for (const auto& e : *events) {
+    chunk += sse_event(std::to_string(e.seq), e.type, app::run_event_json(e));
+    st.after_seq = e.seq;
+  }
+  if (!events->empty()) {
+    st.last_sent = now_ms();
+    return true;
+  }
+  if (settled) return false;
+  idle(st, chunk);
+  return true;
+}
+
+bool
+all_chunk(StreamState& st, std::string& chunk)
+{
+  if (*st.closing) return false;
+  if (st.first) {
+    chunk += "retry: 1000\n\n";
+    st.first = false;
+  }
+  auto store = st.context->store();
+  if (!store) return false;
+  auto events = (*store)->events_after(st.cursor, k_batch);
+  if (!events) return false;
+  for (const auto& e : *events) {
+    st.cursor = EventCursor{e.at, e.seq, e.run_id};
+    Json data = app::run_event_json(e);
+    data["run_id"] = e.run_id;
+    chunk += sse_event(cursor_id(st.cursor), e.type, data);
+  }
+  if (!events->empty()) {
+    st.last_sent = now_ms();
+    return true;
+  }
+  idle(st, chunk);
+  return true;
+}
+
+} // namespace
+
+SseHub::SseHub(const ApiContext& context, int max_streams) : m_context(context), m_max(max_streams) {}
+
+SseStream
+SseHub::open(const ApiRequest& request, const std::string& last_event_id)
+{
+  SseStream out;
+  if (m_closing) {
+    out.refusal = error_response(Error{"api.unavailable", "the daemon is stopping"});
+    return out;
+  }
+  if (!request.query.empty()) {
+    out.refusal = error_response(Error{"validation.unknown_parameter",
+                                       fmt::format("{} takes no query parameters; resume with the "
+                                                   "Last-Event-ID header",
+                                                   request.path)});
+    return out;
+  }
+  auto state = std::make_shared<StreamState>();
+  state->context = &m_context;
+  state->closing = &m_closing;
+  auto store = m_context.store();
+  if (!store) {
+    out.refusal = error_response(store.error());
+    return out;
+  }
+  bool one_run = !request.params.empty();
+  if (one_run) {
+    auto run = app::find_run(**store, request.params.front());
+    if (!run) {
+      out.refusal = error_response(run.error());
+      return out;
+    }
+    state->run_id = run->id;
+    if (!last_event_id.empty()) {
+      auto seq = parse_int(last_event_id);
+      if (!seq) {
+        out.refusal = error_response(Error{"validation.invalid_argument",
+                                           fmt::format("Last-Event-ID `{}` is not an event seq "
+                                                       "of this run (a whole number)",
+                                                       last_event_id)});
+        return out;
+      }
+      state->after_seq = *seq;
+    }
+  } else if (!last_event_id.empty()) {
+    auto cursor = parse_cursor(last_event_id);
+    if (!cursor) {
+      out.refusal = error_response(Error{"validation.invalid_argument",
+                                         fmt::format("Last-Event-ID `{}` is not an id this stream "
+                                                     "sent (<at>.<seq>.<run id>)",
+                                                     last_event_id)});
+      return out;
+    }
+    state->cursor = *cursor;
+  } else {
+    // A new subscriber starts from now: the runs list gave it the past.
+    auto latest = (*store)->latest_event();
+    if (!latest) {
+      out.refusal = error_response(latest.error());
+      return out;
+    }
+    state->cursor = *latest;
+  }
+  if (m_open.fetch_add(1) >= m_max) {
+    m_open.fetch_sub(1);
+    out.refusal = error_response(Error{"api.unavailable",
+                                       fmt::format("{} event streams are open, the daemon's "
+                                                   "limit; close one or retry later",
+                                                   m_max)});
+    return out;
+  }
+  state->watcher = std::make_unique<registry::WakeWatcher>(m_context.paths());
+  state->last_sent = now_ms();
+  out.provider = [state, one_run](std::string& chunk) {
+    return one_run ? run_chunk(*state, chunk) : all_chunk(*state, chunk);
+  };
+  out.release = [this] { m_open.fetch_sub(1); };
+  return out;
+}
+
+} // namespace hb::server
