@@ -56,7 +56,8 @@ run_summary_json(const Run& run)
               {"command", text_or_null(run.command)},
               {"cwd", text_or_null(run.cwd)},
               {"exit_code", run.exit_code ? Json(*run.exit_code) : Json(nullptr)},
-              {"terminal_reason", text_or_null(run.terminal_reason)}};
+              {"terminal_reason", text_or_null(run.terminal_reason)},
+              {"attempt", run.attempt}};
 }
 
 Json
@@ -77,7 +78,56 @@ run_detail_json(const Run& run)
   out["start_timeout_ms"] = ms(run.start_timeout_ms);
   out["timeout_ms"] = ms(run.timeout_ms);
   out["heartbeat_timeout_ms"] = ms(run.heartbeat_timeout_ms);
+  out["retry_at"] = time_json(run.retry_at);
   out["metadata"] = object_or_empty(run.metadata_json);
+  return out;
+}
+
+namespace {
+
+Json
+attempt_json(int attempt, RunStatus status, const std::string& reason,
+             const std::optional<int>& exit_code, const std::optional<TimeMs>& started,
+             const std::optional<TimeMs>& finished, const std::string& lease_owner,
+             const std::string& metadata_json)
+{
+  Json metadata = object_or_empty(metadata_json);
+  Json host = nullptr;
+  if (metadata.contains("runtime") && metadata["runtime"].is_object()
+      && metadata["runtime"].contains("host")) {
+    host = metadata["runtime"]["host"];
+  } else if (auto colon = lease_owner.rfind(':'); colon != std::string::npos) {
+    host = lease_owner.substr(0, colon);
+  }
+  auto member = [&](const char* key) { return metadata.contains(key) ? metadata[key] : Json(nullptr); };
+  return Json{{"attempt", attempt},
+              {"status", to_string(status)},
+              {"terminal_reason", text_or_null(reason)},
+              {"exit_code", exit_code ? Json(*exit_code) : Json(nullptr)},
+              {"started_at", time_json(started)},
+              {"finished_at", time_json(finished)},
+              {"host", host},
+              {"timings", member("timings")},
+              {"error", member("error")},
+              {"warnings", member("attempt_warnings")},
+              {"latest", false}};
+}
+
+} // namespace
+
+Json
+attempts_json(const Run& run, const std::vector<RunAttempt>& earlier)
+{
+  Json out = Json::array();
+  for (const auto& a : earlier) {
+    if (a.attempt >= run.attempt) continue; // a row left from a run imported over
+    out.push_back(attempt_json(a.attempt, a.status, a.terminal_reason, a.exit_code, a.started_at,
+                               a.finished_at, a.lease_owner, a.metadata_json));
+  }
+  Json latest = attempt_json(run.attempt, run.status, run.terminal_reason, run.exit_code,
+                             run.started_at, run.finished_at, run.lease_owner, run.metadata_json);
+  latest["latest"] = true;
+  out.push_back(std::move(latest));
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include "model/run.hpp"
 #include "util/json_fwd.hpp"
 
+#include <vector>
+
 namespace hb::app {
 
 /// runs.list row: {id, kind, status, started_at, finished_at, component_id,
@@ -11,6 +13,10 @@ namespace hb::app {
 Json run_summary_json(const Run& run);
 /// runs.show: the summary plus metadata and every lifecycle field.
 Json run_detail_json(const Run& run);
+/// A run's attempts, oldest first: the `earlier` ones (Store::run_attempts)
+/// and the one the run row holds, each {attempt, status, terminal_reason,
+/// exit_code, started_at, finished_at, host, timings, error, latest}.
+Json attempts_json(const Run& run, const std::vector<RunAttempt>& earlier);
 Json artifact_json(const Artifact& artifact);
 Json finding_json(const Finding& finding);
 /// Stored JSON text (a run's or artifact's metadata) as an object; invalid

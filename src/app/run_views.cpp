@@ -67,18 +67,21 @@ load_run_evidence(Store& store, const Run& run)
   FindingFilter ff;
   ff.run_id = run.id;
   auto findings = store.list_findings(ff);
+  auto attempts = store.run_attempts(run.id);
   for (const Error* e : {artifacts ? nullptr : &artifacts.error(), metrics ? nullptr : &metrics.error(),
-                         scenarios ? nullptr : &scenarios.error(), findings ? nullptr : &findings.error()}) {
+                         scenarios ? nullptr : &scenarios.error(), findings ? nullptr : &findings.error(),
+                         attempts ? nullptr : &attempts.error()}) {
     if (e) return Unexpected(*e);
   }
   return RunEvidence{std::move(*artifacts), std::move(*metrics), std::move(*scenarios),
-                     std::move(*findings)};
+                     std::move(*findings), std::move(*attempts)};
 }
 
 Json
 run_show_payload(const Run& run, const RunEvidence& evidence, const char* command)
 {
   Json detail = run_detail_json(run);
+  detail["attempts"] = attempts_json(run, evidence.attempts);
   Json list = Json::array();
   for (const auto& a : evidence.artifacts) list.push_back(artifact_json(a));
   detail["artifacts"] = std::move(list);

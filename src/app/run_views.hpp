@@ -38,6 +38,7 @@ struct RunEvidence
   std::vector<MetricRow> metrics;
   std::vector<std::string> scenarios;
   std::vector<Finding> findings;
+  std::vector<RunAttempt> attempts; // earlier attempts (runs resume, --retry)
 };
 
 Result<RunEvidence> load_run_evidence(Store& store, const Run& run);

@@ -60,7 +60,8 @@ artifact_lines(const Run& run, const Artifact& a)
 // with the command that fetches it.
 std::string
 render_show(const Run& run, const std::vector<Artifact>& artifacts,
-            const std::vector<MetricRow>& metrics, const std::vector<Finding>& findings, bool colour)
+            const std::vector<MetricRow>& metrics, const std::vector<Finding>& findings,
+            const std::vector<RunAttempt>& attempts, bool colour)
 {
   constexpr std::size_t k_metric_rows = 12;
   std::string out;
@@ -89,6 +90,21 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
     if (meta.contains("name")) out += fmt::format("name       {}\n", json_text(meta["name"]));
     if (meta.contains("error")) out += fmt::format("error      {}\n", json_text(meta["error"]));
     out += fmt::format("logs       homeboy runs logs {}\n", run.id);
+  }
+  if (run.attempt > 1 || run.retry_at) {
+    out += fmt::format("attempts   {}{}\n", run.attempt,
+                       run.retry_at ? fmt::format(" (attempt {} waits for its retry until {})",
+                                                  run.attempt, format_rfc3339(*run.retry_at))
+                                    : std::string());
+    for (const auto& a : app::attempts_json(run, attempts)) {
+      out += fmt::format("  #{:<3} {:<10} {:<20} {}{}\n", a["attempt"].get<int>(),
+                         a["status"].get<std::string>(), json_text(a["terminal_reason"]),
+                         json_text(a["host"]),
+                         a["latest"].get<bool>() || run.attempt == 1
+                           ? std::string()
+                           : fmt::format("  (runs logs {} --attempt {})", run.id,
+                                         a["attempt"].get<int>()));
+    }
   }
   if (meta.contains("regression_reasons") && meta["regression_reasons"].is_array()) {
     for (const auto& reason : meta["regression_reasons"]) {
@@ -168,7 +184,8 @@ emit_show(const OutputOptions& out, Store& store, const Run& run, const char* co
   }
   const app::RunEvidence& e = *evidence;
   return emit(out, variant, app::run_show_payload(run, e, command),
-              render_show(run, e.artifacts, e.metrics, e.findings, term::colour_enabled(stdout)));
+              render_show(run, e.artifacts, e.metrics, e.findings, e.attempts,
+                          term::colour_enabled(stdout)));
 }
 
 // `runs show --field`: one query prints its value (a string as plain text);

@@ -1,11 +1,12 @@
 // The run registry's commands: runs submit | start | status | cancel | logs |
-// heartbeat | events | replay, and the hidden runs supervise that a worker
-// or `runs start` launches for each run.
+// heartbeat | events | replay | resume | progress, and the hidden runs
+// supervise that a worker or `runs start` launches for each run.
 
 #include "app/run_json.hpp"
 #include "app/run_views.hpp"
 #include "cli/commands.hpp"
 #include "cli/runs_common.hpp"
+#include "registry/attempts.hpp"
 #include "registry/registry.hpp"
 #include "registry/supervisor.hpp"
 #include "util/fs.hpp"
@@ -55,6 +56,15 @@ add_recipe_options(CLI::App* cmd, RecipeArgs& a)
   cmd->add_option("--retain-for", a.retain_for,
                   "Keep the run from cleanup for this long after it finishes (e.g. 30d)");
   cmd->add_option("--kind", a.kind, "The run's kind (default task)");
+  cmd->add_option("--retry", a.retry,
+                  "Let a worker start up to N more attempts of the run when it fails for a "
+                  "--retry-on reason (never when a user cancelled it)");
+  cmd->add_option("--retry-on", a.retry_on,
+                  "With --retry: the reasons to retry for, comma-separated: heartbeat_lost, "
+                  "owner_gone, exit_code, signal, timed_out, interrupted (default: all)");
+  cmd->add_option("--retry-backoff", a.retry_backoff,
+                  "With --retry: MIN..MAX wait before each retry, doubling from MIN with jitter "
+                  "up to MAX (default 10s..10m)");
 }
 
 // --batch FILE (- for stdin); registry::parse_batch reads its lines.
@@ -81,11 +91,19 @@ status_human(const Run& run, bool colour)
   out += fmt::format("kind       {}\n", run.kind);
   out += fmt::format("status     {}{}\n", status_text(run.status, colour),
                      run.terminal_reason.empty() ? "" : " (" + run.terminal_reason + ")");
+  if (run.attempt > 1) out += fmt::format("attempt    {}\n", run.attempt);
+  if (run.retry_at && run.status == RunStatus::queued) {
+    out += fmt::format("retry      not before {} (automatic retry)\n", format_rfc3339(*run.retry_at));
+  }
   if (!run.command.empty()) out += fmt::format("command    {}\n", run.command);
   out += fmt::format("created    {}\n", format_rfc3339(run.created_at));
   if (run.status == RunStatus::queued) {
-    out += fmt::format("waiting    {} for a worker (is `homeboy worker` running?)\n",
-                       format_duration_ms(std::max<std::int64_t>(0, now_ms() - run.created_at)));
+    // created_at is the first attempt's: a later one has waited since its
+    // predecessor ended.
+    out += fmt::format("waiting    {}for a worker (is `homeboy worker` running?)\n",
+                       run.attempt > 1 ? std::string()
+                                       : format_duration_ms(std::max<std::int64_t>(
+                                           0, now_ms() - run.created_at)) + " ");
   }
   if (run.started_at) out += fmt::format("started    {}\n", format_rfc3339(*run.started_at));
   if (run.finished_at) {
@@ -292,7 +310,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   });
 
   // runs logs
-  struct LogsArgs { std::string id, stream = "both"; std::size_t tail = 0; bool follow = false; OutputOptions output; };
+  struct LogsArgs { std::string id, stream = "both"; std::size_t tail = 0; int attempt = 0; bool follow = false; OutputOptions output; };
   auto logs_args = std::make_shared<LogsArgs>();
   auto* logs = runs->add_subcommand("logs", "Print a run's captured output (stdout to stdout, "
                                             "stderr to stderr)");
@@ -300,6 +318,8 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   logs->add_option("--stream", logs_args->stream, "stdout, stderr or both (default)")
     ->check(CLI::IsMember({"stdout", "stderr", "both"}));
   logs->add_option("--tail", logs_args->tail, "Only the last N lines of each stream");
+  logs->add_option("--attempt", logs_args->attempt,
+                   "The output of this attempt (default: the latest; see `runs show`)");
   logs->add_flag("-f,--follow", logs_args->follow, "Keep printing new output until the run settles");
   logs->add_flag("--json", logs_args->output.json,
                  "Print the runs.logs envelope ({stdout, stderr}); with --follow, one JSON "
@@ -308,11 +328,22 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
     OutputOptions& out = logs_args->output;
     with_run(out, inv.exit_code, logs_args->id,
              [&](app::OpenStore& s, const Run& run) {
+      const int attempt = logs_args->attempt == 0 ? run.attempt : logs_args->attempt;
+      if (attempt < 1 || attempt > run.attempt) {
+        Error e{"validation.invalid_option",
+                fmt::format("--attempt {}: run {} has {} attempt{} (1{})", logs_args->attempt, run.id,
+                            run.attempt, run.attempt == 1 ? "" : "s",
+                            run.attempt == 1 ? "" : fmt::format("..{}", run.attempt))};
+        inv.exit_code = emit_error(out, e, 2);
+        return;
+      }
       struct Stream { bool is_stderr; std::FILE* to; std::uint64_t offset = 0; std::string text; };
       std::vector<Stream> streams;
       if (logs_args->stream != "stderr") streams.push_back({false, stdout});
       if (logs_args->stream != "stdout") streams.push_back({true, stderr});
-      auto path = [&](const Stream& st) { return registry::log_path(s.paths, run.id, st.is_stderr); };
+      auto path = [&](const Stream& st) {
+        return registry::log_path(s.paths, run.id, st.is_stderr, attempt);
+      };
       auto name = [](const Stream& st) { return st.is_stderr ? "stderr" : "stdout"; };
       std::error_code ec;
       bool any = false;
@@ -349,7 +380,9 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
       while (true) {
         auto current = s.store->get_run(run.id);
         if (current && *current) last = **current;
-        bool settled = !current || !*current || is_terminal((*current)->status);
+        // A later attempt (a retry) ends this one's output too.
+        bool settled = !current || !*current || is_terminal((*current)->status)
+                       || (*current)->attempt != attempt;
         for (auto& st : streams) pass_on(st);
         // Read once more after the run settled: its last output came first.
         if (!logs_args->follow || settled || interrupt_signal() != 0) {
@@ -368,7 +401,8 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
         std::fflush(stdout);
         return;
       }
-      Json payload = {{"command", "runs.logs"}, {"run_id", run.id}, {"status", status}};
+      Json payload = {{"command", "runs.logs"}, {"run_id", run.id}, {"status", status},
+                      {"attempt", attempt}};
       for (const auto& st : streams) payload[name(st)] = st.text;
       inv.exit_code = emit(out, "runs.logs", payload, "");
     });
@@ -472,6 +506,116 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
                       {"status", to_string(run->status)}, {"ref", run_ref(run->id)}};
       inv.exit_code = emit(replay_args->output, "runs.replay", payload, run->id + "\n");
     });
+  });
+
+  // runs resume
+  struct ResumeArgs { std::string id; bool force = false, start = false; OutputOptions output; };
+  auto resume_args = std::make_shared<ResumeArgs>();
+  auto* resume = runs->add_subcommand(
+    "resume", "Start the next attempt of a failed, timed-out or cancelled run: same run id, "
+              "recipe and state directory (HOMEBOY_RUN_STATE_DIR), HOMEBOY_RESUME_FROM from its "
+              "ledger");
+  resume->add_option("run-id", resume_args->id, "Run id (or a unique prefix)")->required();
+  resume->add_flag("--force", resume_args->force, "Also resume a run that succeeded");
+  resume->add_flag("--start", resume_args->start,
+                   "Start the attempt now under a detached supervisor instead of queueing it for "
+                   "a worker");
+  add_output_options(resume, resume_args->output);
+  resume->callback([resume_args, &inv] {
+    with_run(resume_args->output, inv.exit_code, resume_args->id,
+             [&](app::OpenStore& s, const Run& found) {
+      registry::ResumeOptions options;
+      options.force = resume_args->force;
+      options.start_now = resume_args->start;
+      auto run = registry::resume(*s.store, s.paths, found.id, options);
+      if (!run) {
+        inv.exit_code = emit_error(resume_args->output, run.error(), exit_code_for(run.error()));
+        return;
+      }
+      Json payload = {{"run_id", run->id}, {"attempt", run->attempt},
+                      {"status", to_string(run->status)}, {"ref", run_ref(run->id)}};
+      if (!resume_args->output.json && ::isatty(STDERR_FILENO)) {
+        fmt::print(stderr, "{} attempt {} of run {}. Follow with `homeboy runs status {} --wait`{}.\n",
+                   resume_args->start ? "Started" : "Queued", run->attempt, run->id, run->id,
+                   resume_args->start ? "" : " (a `homeboy worker` executes queued runs)");
+      }
+      inv.exit_code = emit(resume_args->output, "runs.resume", payload,
+                           fmt::format("{} attempt {}\n", run->id, run->attempt));
+    });
+  });
+
+  // runs progress
+  struct ProgressArgs { std::vector<std::string> steps; std::string status = "completed", state_dir; bool check = false, plan = false; OutputOptions output; };
+  auto progress_args = std::make_shared<ProgressArgs>();
+  auto* progress = runs->add_subcommand(
+    "progress", "Record a step of the running command in its validation_progress ledger (in "
+                "HOMEBOY_RUN_STATE_DIR), or --check whether it was completed by an earlier attempt");
+  progress->add_option("step", progress_args->steps,
+                       "The step's name (with --plan: every step's, in order)")->required();
+  progress->add_flag("--plan", progress_args->plan,
+                     "Declare the command's steps, in order, as pending (steps already recorded "
+                     "keep their state), so a later attempt knows what is left");
+  progress->add_option("--status", progress_args->status,
+                       "completed (default), active, failed, skipped or pending");
+  progress->add_flag("--check", progress_args->check,
+                     "Record nothing; exit 0 if the step is completed (or skipped), 1 if not");
+  progress->add_option("--state-dir", progress_args->state_dir,
+                       "The state directory (default: $HOMEBOY_RUN_STATE_DIR)");
+  add_output_options(progress, progress_args->output);
+  progress->callback([progress_args, &inv] {
+    OutputOptions& out = progress_args->output;
+    std::string dir = progress_args->state_dir;
+    if (dir.empty()) {
+      const char* env = std::getenv("HOMEBOY_RUN_STATE_DIR");
+      dir = env ? env : "";
+    }
+    if (dir.empty()) {
+      inv.exit_code = emit_error(out, Error{"validation.no_state_dir",
+                                            "HOMEBOY_RUN_STATE_DIR is not set: `runs progress` "
+                                            "runs inside a registry run's command (or give "
+                                            "--state-dir DIR)"}, 2);
+      return;
+    }
+    const auto& steps = progress_args->steps;
+    if (progress_args->plan) {
+      if (progress_args->check) {
+        inv.exit_code = emit_error(out, Error{"validation.invalid_option",
+                                              "give either --plan or --check, not both"}, 2);
+        return;
+      }
+      auto planned = registry::plan_steps(dir, steps);
+      if (!planned) {
+        inv.exit_code = emit_error(out, planned.error(), exit_code_for(planned.error()));
+        return;
+      }
+      inv.exit_code = emit(out, "runs.progress", Json{{"planned", steps}}, "");
+      return;
+    }
+    if (steps.size() != 1) {
+      inv.exit_code = emit_error(out, Error{"validation.invalid_option",
+                                            fmt::format("give one step ({} given); --plan "
+                                                        "declares several",
+                                                        steps.size())}, 2);
+      return;
+    }
+    if (progress_args->check) {
+      auto done = registry::step_done(dir, steps.front());
+      if (!done) {
+        inv.exit_code = emit_error(out, done.error());
+        return;
+      }
+      inv.exit_code = emit(out, "runs.progress",
+                           Json{{"step", steps.front()}, {"completed", *done}},
+                           *done ? "completed\n" : "not completed\n", *done ? 0 : 1);
+      return;
+    }
+    auto recorded = registry::record_step(dir, steps.front(), progress_args->status);
+    if (!recorded) {
+      inv.exit_code = emit_error(out, recorded.error(), exit_code_for(recorded.error()));
+      return;
+    }
+    inv.exit_code = emit(out, "runs.progress",
+                         Json{{"step", steps.front()}, {"status", progress_args->status}}, "");
   });
 
   // runs supervise (internal: launched by a worker or `runs start`)

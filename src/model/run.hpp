@@ -70,6 +70,27 @@ struct Run
   std::optional<std::int64_t> start_timeout_ms;
   std::optional<std::int64_t> timeout_ms;
   std::optional<std::int64_t> heartbeat_timeout_ms;
+  // Attempts (docs/registry.md "Resuming"): the row always holds the latest
+  // attempt, numbered from 1; earlier ones are RunAttempt rows. A queued run
+  // with retry_at is an automatic retry that no worker may start before it.
+  int attempt = 1;
+  std::optional<TimeMs> retry_at;
+};
+
+/// A finished attempt of a run that has had a later one: what it was when
+/// the next began (its status, reason, exit code, times, and its metadata's
+/// runtime, timings and error).
+struct RunAttempt
+{
+  std::string run_id;
+  int attempt = 1;
+  RunStatus status = RunStatus::failed;
+  std::string terminal_reason;
+  std::optional<int> exit_code;
+  std::optional<TimeMs> started_at;
+  std::optional<TimeMs> finished_at;
+  std::string lease_owner;
+  std::string metadata_json = "{}";
 };
 
 /// One entry of a run's append-only event log (status changes, cancel

@@ -1,4 +1,5 @@
 #include "registry/collect.hpp"
+#include "registry/attempts.hpp"
 
 #include "registry/registry.hpp"
 #include "util/file_placer.hpp"
@@ -100,11 +101,11 @@ manifest_entry(const Artifact& a, const stdfs::path& dir)
 } // namespace
 
 Result<std::vector<Artifact>>
-collect_logs(const Paths& paths, const std::string& run_id, TimeMs now)
+collect_logs(const Paths& paths, const std::string& run_id, TimeMs now, int attempt)
 {
   std::vector<Artifact> out;
   for (bool is_stderr : {false, true}) {
-    auto path = log_path(paths, run_id, is_stderr);
+    auto path = log_path(paths, run_id, is_stderr, attempt);
     auto digest = fs::digest_file(path);
     if (!digest) {
       return Unexpected(digest.error());
@@ -117,10 +118,11 @@ collect_logs(const Paths& paths, const std::string& run_id, TimeMs now)
 
 Result<Collection>
 collect_files(const Paths& paths, const std::string& run_id, const std::string& cwd,
-              const std::vector<std::string>& globs, const std::vector<Artifact>& logs, TimeMs now)
+              const std::vector<std::string>& globs, const std::vector<Artifact>& logs, TimeMs now,
+              int attempt)
 {
   Collection out;
-  auto dir = paths.run_dir(run_id);
+  auto dir = attempt_dir(paths, run_id, attempt);
   std::error_code ec;
   stdfs::path root = stdfs::canonical(cwd, ec);
   if (ec) {
@@ -147,7 +149,7 @@ collect_files(const Paths& paths, const std::string& run_id, const std::string& 
   Json entries = Json::array();
   for (const auto& a : logs) entries.push_back(manifest_entry(a, dir));
   for (const auto& a : out.artifacts) entries.push_back(manifest_entry(a, dir));
-  Json manifest = {{"run_id", run_id}, {"artifacts", entries}, {"warnings", out.warnings}};
+  Json manifest = {{"run_id", run_id}, {"attempt", attempt}, {"artifacts", entries}, {"warnings", out.warnings}};
   auto manifest_path = dir / "manifest.json";
   std::string text = dump_json(manifest, 2) + "\n";
   if (auto ok = fs::write_file_atomic(manifest_path, text); !ok) {

@@ -20,16 +20,19 @@ struct Collection
   std::vector<std::string> warnings;
 };
 
-/// The stdout and stderr logs as artifacts (kind `command_log`).
-Result<std::vector<Artifact>> collect_logs(const Paths& paths, const std::string& run_id, TimeMs now);
+/// The stdout and stderr logs of attempt `attempt` as artifacts (kind
+/// `command_log`).
+Result<std::vector<Artifact>> collect_logs(const Paths& paths, const std::string& run_id, TimeMs now,
+                                           int attempt = 1);
 
 /// Copies the files `globs` match under `cwd` (glob(3) patterns; a
-/// directory brings every file below it) into `<run dir>/files/`, and writes
-/// `<run dir>/manifest.json` listing them with `logs` (kind
+/// directory brings every file below it) into `<attempt dir>/files/`, and
+/// writes `<attempt dir>/manifest.json` (attempt_dir: the run directory for
+/// attempt 1) listing them with `logs` (kind
 /// `bundle_manifest`). All or nothing: on an error (a full disk) every copy
 /// made is removed again and the error says what failed.
 Result<Collection> collect_files(const Paths& paths, const std::string& run_id,
                                  const std::string& cwd, const std::vector<std::string>& globs,
-                                 const std::vector<Artifact>& logs, TimeMs now);
+                                 const std::vector<Artifact>& logs, TimeMs now, int attempt = 1);
 
 } // namespace hb::registry

@@ -6,7 +6,9 @@
 #include "util/secret_mask.hpp"
 #include "util/time.hpp"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include <tuple>
 
@@ -98,6 +100,10 @@ recipe_to_json(const Recipe& r)
     {"start_timeout_ms", r.start_timeout_ms},
     {"heartbeat_timeout_ms", r.heartbeat_timeout_ms},
     {"retain_for_ms", opt_json(r.retain_for_ms)},
+    {"retry", {{"retries", r.retries},
+               {"on", r.retry_on},
+               {"backoff_min_ms", r.retry_backoff_min_ms},
+               {"backoff_max_ms", r.retry_backoff_max_ms}}},
   };
 }
 
@@ -132,6 +138,16 @@ recipe_from_run(const Run& run)
   r.heartbeat_timeout_ms =
     opt_from(node, "heartbeat_timeout_ms").value_or(k_default_heartbeat_timeout_ms);
   r.retain_for_ms = opt_from(node, "retain_for_ms");
+  if (auto retry = node.find("retry"); retry != node.end() && retry->is_object()) {
+    r.retries = static_cast<int>(opt_from(*retry, "retries").value_or(0));
+    if (auto on = retry->find("on"); on != retry->end() && on->is_array()) {
+      for (const auto& reason : *on) {
+        if (reason.is_string()) r.retry_on.push_back(reason.get<std::string>());
+      }
+    }
+    r.retry_backoff_min_ms = opt_from(*retry, "backoff_min_ms").value_or(k_default_retry_backoff_min_ms);
+    r.retry_backoff_max_ms = opt_from(*retry, "backoff_max_ms").value_or(k_default_retry_backoff_max_ms);
+  }
   return r;
 }
 
@@ -247,6 +263,86 @@ duration_option(const std::string& flag, const std::string& text)
   return std::optional<std::int64_t>(*ms);
 }
 
+const std::vector<std::string>&
+retryable_reasons()
+{
+  static const std::vector<std::string> reasons = {"heartbeat_lost", "owner_gone", "exit_code",
+                                                   "signal", "timed_out", "interrupted"};
+  return reasons;
+}
+
+Result<RetryOptions>
+parse_retry(const std::string& retry, const std::string& retry_on, const std::string& backoff)
+{
+  RetryOptions out;
+  if (retry.empty()) {
+    if (!retry_on.empty() || !backoff.empty()) {
+      return make_error("validation.invalid_option",
+                        fmt::format("{} needs --retry N (how many more attempts a worker may start)",
+                                    !retry_on.empty() ? "--retry-on" : "--retry-backoff"));
+    }
+    return out;
+  }
+  std::size_t used = 0;
+  int n = -1;
+  try {
+    n = std::stoi(retry, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != retry.size() || n < 0 || n > k_max_retries) {
+    return make_error("validation.invalid_option",
+                      fmt::format("--retry {}: expected how many times to retry, a whole number "
+                                  "from 0 to {}",
+                                  retry, k_max_retries));
+  }
+  out.retries = n;
+  const auto& allowed = retryable_reasons();
+  if (retry_on.empty()) {
+    out.on = allowed;
+  }
+  for (std::size_t at = 0; !retry_on.empty() && at <= retry_on.size();) {
+    std::size_t comma = retry_on.find(',', at);
+    if (comma == std::string::npos) comma = retry_on.size();
+    std::string reason = retry_on.substr(at, comma - at);
+    at = comma + 1;
+    if (reason == "cancelled_by_user" || reason == "cancelled") {
+      return make_error("validation.invalid_option",
+                        "--retry-on cancelled_by_user: a run a user cancelled is never retried; "
+                        "resume it by hand with `homeboy runs resume <id>`");
+    }
+    if (std::find(allowed.begin(), allowed.end(), reason) == allowed.end()) {
+      return make_error("validation.invalid_option",
+                        fmt::format("--retry-on {}: `{}` is not a reason a run can be retried for; "
+                                    "give a comma-separated list of {}",
+                                    retry_on, reason, fmt::join(allowed, ", ")));
+    }
+    if (std::find(out.on.begin(), out.on.end(), reason) == out.on.end()) out.on.push_back(reason);
+  }
+  if (!backoff.empty()) {
+    std::size_t dots = backoff.find("..");
+    std::string low = dots == std::string::npos ? backoff : backoff.substr(0, dots);
+    std::string high = dots == std::string::npos ? backoff : backoff.substr(dots + 2);
+    auto min = parse_duration_ms(low);
+    auto max = parse_duration_ms(high);
+    if (!min || !max || *min <= 0 || *max <= 0) {
+      return make_error("validation.invalid_duration",
+                        fmt::format("--retry-backoff {}: expected MIN..MAX, two durations longer "
+                                    "than 0 (e.g. 10s..10m), or one duration for a fixed wait",
+                                    backoff));
+    }
+    if (*min > *max) {
+      return make_error("validation.invalid_duration",
+                        fmt::format("--retry-backoff {}: the minimum ({}) is longer than the "
+                                    "maximum ({}); give MIN..MAX",
+                                    backoff, low, high));
+    }
+    out.backoff_min_ms = *min;
+    out.backoff_max_ms = *max;
+  }
+  return out;
+}
+
 Result<Recipe>
 make_recipe(const RecipeOptions& a, const std::vector<std::string>& argv)
 {
@@ -285,6 +381,12 @@ make_recipe(const RecipeOptions& a, const std::vector<std::string>& argv)
   r.start_timeout_ms = start->value_or(k_default_start_timeout_ms);
   r.heartbeat_timeout_ms = beat->value_or(k_default_heartbeat_timeout_ms);
   r.retain_for_ms = *retain;
+  auto retry = parse_retry(a.retry, a.retry_on, a.retry_backoff);
+  if (!retry) return Unexpected(retry.error());
+  r.retries = retry->retries;
+  r.retry_on = retry->on;
+  r.retry_backoff_min_ms = retry->backoff_min_ms;
+  r.retry_backoff_max_ms = retry->backoff_max_ms;
   return r;
 }
 
@@ -350,7 +452,9 @@ parse_batch(std::string_view text, std::string_view source)
          {std::tuple<const char*, std::string*, const char*>{"name", &a.name, ""},
           {"cwd", &a.cwd, ""}, {"kind", &a.kind, "task"}, {"timeout", &a.timeout, ""},
           {"start_timeout", &a.start_timeout, ""},
-          {"heartbeat_timeout", &a.heartbeat_timeout, ""}, {"retain_for", &a.retain_for, ""}}) {
+          {"heartbeat_timeout", &a.heartbeat_timeout, ""}, {"retain_for", &a.retain_for, ""},
+          {"retry", &a.retry, ""}, {"retry_on", &a.retry_on, ""},
+          {"retry_backoff", &a.retry_backoff, ""}}) {
       auto value = text(key, fallback);
       if (!value) return Unexpected(value.error());
       *into = std::move(*value);

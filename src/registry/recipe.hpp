@@ -22,6 +22,9 @@ namespace hb::registry {
 
 inline constexpr std::int64_t k_default_start_timeout_ms = 60'000;
 inline constexpr std::int64_t k_default_heartbeat_timeout_ms = 30'000;
+inline constexpr std::int64_t k_default_retry_backoff_min_ms = 10'000;
+inline constexpr std::int64_t k_default_retry_backoff_max_ms = 600'000;
+inline constexpr int k_max_retries = 100;
 
 struct Recipe
 {
@@ -39,6 +42,13 @@ struct Recipe
   std::int64_t start_timeout_ms = k_default_start_timeout_ms;
   std::int64_t heartbeat_timeout_ms = k_default_heartbeat_timeout_ms;
   std::optional<std::int64_t> retain_for_ms;
+  // --retry N: a worker starts up to N more attempts of a run that ended for
+  // one of `retry_on`, after an exponential backoff with jitter between the
+  // two bounds (registry/attempts.hpp).
+  int retries = 0;
+  std::vector<std::string> retry_on;
+  std::int64_t retry_backoff_min_ms = k_default_retry_backoff_min_ms;
+  std::int64_t retry_backoff_max_ms = k_default_retry_backoff_max_ms;
 };
 
 Json recipe_to_json(const Recipe& recipe);
@@ -66,6 +76,7 @@ std::string command_text(const std::vector<std::string>& argv);
 struct RecipeOptions
 {
   std::string name, cwd, timeout, start_timeout, heartbeat_timeout, retain_for, kind = "task";
+  std::string retry, retry_on, retry_backoff; // --retry N, --retry-on A,B, --retry-backoff MIN..MAX
   std::vector<std::string> env, secret_env, artifacts, labels; // env, labels: K=V
 };
 
@@ -73,6 +84,24 @@ struct RecipeOptions
 /// the text ("--timeout 3x: ...").
 Result<std::optional<std::int64_t>> duration_option(const std::string& flag,
                                                     const std::string& text);
+
+/// The reasons `--retry-on` accepts (and its default): every terminal
+/// reason of a failure the next attempt may get past. Never
+/// cancelled_by_user.
+const std::vector<std::string>& retryable_reasons();
+
+struct RetryOptions
+{
+  int retries = 0;
+  std::vector<std::string> on;
+  std::int64_t backoff_min_ms = k_default_retry_backoff_min_ms;
+  std::int64_t backoff_max_ms = k_default_retry_backoff_max_ms;
+};
+
+/// `--retry N`, `--retry-on A,B` and `--retry-backoff MIN..MAX` (or one
+/// duration) as typed; errors name the flag and what to give instead.
+Result<RetryOptions> parse_retry(const std::string& retry, const std::string& retry_on,
+                                 const std::string& backoff);
 
 /// The recipe for `argv` with these options: cwd made absolute (default:
 /// the current directory; must be a directory), K=V pairs split, durations

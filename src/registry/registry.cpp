@@ -1,5 +1,6 @@
 #include "registry/registry.hpp"
 
+#include "registry/attempts.hpp"
 #include "registry/preview.hpp"
 
 #include "app/reconcile.hpp"
@@ -52,9 +53,9 @@ owned_here(const Run& run)
 } // namespace
 
 std::filesystem::path
-log_path(const Paths& paths, const std::string& run_id, bool stderr_stream)
+log_path(const Paths& paths, const std::string& run_id, bool stderr_stream, int attempt)
 {
-  return paths.run_dir(run_id) / (stderr_stream ? "stderr.log" : "stdout.log");
+  return attempt_dir(paths, run_id, attempt) / (stderr_stream ? "stderr.log" : "stdout.log");
 }
 
 namespace {
@@ -375,17 +376,10 @@ heartbeat(Store& store, const std::string& run_id, const std::string& preview_js
   }
 }
 
-Result<Run>
-replay(Store& store, const Paths& paths, const std::string& run_id, bool start_now)
+Result<Recipe>
+rerunnable_recipe(const Run& run)
 {
-  auto original = store.get_run(run_id);
-  if (!original) {
-    return Unexpected(original.error());
-  }
-  if (!*original) {
-    return make_error("run.not_found", fmt::format("no run with id {}", truncate_for_message(run_id, 60)));
-  }
-  auto recipe = recipe_from_run(**original);
+  auto recipe = recipe_from_run(run);
   if (!recipe) {
     return Unexpected(recipe.error());
   }
@@ -396,9 +390,26 @@ replay(Store& store, const Paths& paths, const std::string& run_id, bool start_n
   if (has_mask) {
     return make_error("registry.masked_recipe",
                       fmt::format("run {}'s command or environment held a secret, stored masked "
-                                  "as ***, so it cannot be replayed as recorded; submit it again "
+                                  "as ***, so it cannot be replayed as recorded (nor resumed); submit it again "
                                   "and pass the secret with --secret-env",
-                                  run_id));
+                                  run.id));
+  }
+  return recipe;
+}
+
+Result<Run>
+replay(Store& store, const Paths& paths, const std::string& run_id, bool start_now)
+{
+  auto original = store.get_run(run_id);
+  if (!original) {
+    return Unexpected(original.error());
+  }
+  if (!*original) {
+    return make_error("run.not_found", fmt::format("no run with id {}", truncate_for_message(run_id, 60)));
+  }
+  auto recipe = rerunnable_recipe(**original);
+  if (!recipe) {
+    return Unexpected(recipe.error());
   }
   if (start_now) {
     return start(store, paths, *recipe, run_id);

@@ -17,8 +17,10 @@
 
 namespace hb::registry {
 
-/// A run's captured output, in its run directory (Paths::run_dir).
-std::filesystem::path log_path(const Paths& paths, const std::string& run_id, bool stderr_stream);
+/// A run's captured output of attempt `attempt`, in that attempt's
+/// directory (attempt_dir: the run directory for attempt 1).
+std::filesystem::path log_path(const Paths& paths, const std::string& run_id, bool stderr_stream,
+                               int attempt = 1);
 
 /// Validates and queues runs in one transaction, then wakes the workers.
 /// The values of each recipe's secret variables, as this process sees them,
@@ -94,6 +96,11 @@ Result<CancelResult> cancel(Store& store, const Paths& paths, const std::string&
 /// event).
 Result<Run> heartbeat(Store& store, const std::string& run_id, const std::string& preview_json,
                       const std::string& message);
+
+/// The recipe to run `run` again from (replay, resume): `registry.no_recipe`
+/// for runs not made by the registry, `registry.masked_recipe` when a
+/// secret was typed into its command or environment and stored masked.
+Result<Recipe> rerunnable_recipe(const Run& run);
 
 /// Submits (or, with `start_now`, starts) a new run from `run_id`'s recipe,
 /// linked to it (`replay_of`).

@@ -1,6 +1,7 @@
 #include "registry/supervisor.hpp"
 
 #include "app/reconcile.hpp"
+#include "registry/attempts.hpp"
 #include "registry/collect.hpp"
 #include "registry/recipe.hpp"
 #include "registry/registry.hpp"
@@ -179,7 +180,9 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   outcome.merge_metadata = true;
   std::string error;
   Json runtime = {{"host", hostname()}, {"supervisor_pid", self}};
-  Json timings = {{"queued_ms", claimed_at - run.created_at}};
+  const int attempt = run.attempt;
+  Json timings = Json::object();
+  if (attempt == 1) timings["queued_ms"] = claimed_at - run.created_at;
 
   auto recipe = recipe_from_run(run);
   std::vector<std::string> secrets, missing;
@@ -194,9 +197,18 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     }
   }
   SecretMasker masker(secrets);
-  (void)fs::create_directories(paths.run_dir(run_id));
-  LogSink out_log(log_path(paths, run_id, false), masker);
-  LogSink err_log(log_path(paths, run_id, true), masker);
+  const auto run_dir = attempt_dir(paths, run_id, attempt);
+  (void)fs::create_directories(run_dir);
+  LogSink out_log(log_path(paths, run_id, false, attempt), masker);
+  LogSink err_log(log_path(paths, run_id, true, attempt), masker);
+  // The state directory outlives the attempt; what the earlier ones left in
+  // it says where this one picks up.
+  const auto state = state_dir(paths, run_id);
+  AttemptState prepared = prepare_state(state, attempt);
+  for (const auto& warning : prepared.warnings) {
+    err_log.write("homeboy: warning: " + warning + "\n");
+    (void)store.append_event(run_id, "warning", dump_json(Json{{"message", warning}}), now_ms());
+  }
 
   Beater beater(paths, run_id, epoch, run.heartbeat_timeout_ms.value_or(k_default_heartbeat_timeout_ms));
   std::optional<ProcessResult> result;
@@ -204,7 +216,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     error = recipe.error().message;
     outcome.terminal_reason = "invalid_recipe";
   } else if (!out_log.opened() || !err_log.opened()) {
-    error = fmt::format("cannot create the log files in {}: {}", paths.run_dir(run_id).string(),
+    error = fmt::format("cannot create the log files in {}: {}", run_dir.string(),
                         std::strerror(errno));
     outcome.terminal_reason = "artifact_collection_failed";
   } else if (!missing.empty()) {
@@ -221,6 +233,9 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     spec.cwd = recipe->cwd;
     for (const auto& [name, value] : recipe->env) spec.env.set(name, value);
     spec.env.set("HOMEBOY_RUN_ID", run_id);
+    spec.env.set("HOMEBOY_RUN_ATTEMPT", std::to_string(attempt));
+    spec.env.set("HOMEBOY_RUN_STATE_DIR", state.string());
+    if (prepared.resume_from) spec.env.set("HOMEBOY_RESUME_FROM", *prepared.resume_from);
     spec.timeout_ms = recipe->timeout_ms.value_or(0);
     spec.on_output = [&](OutputStream stream, std::string_view chunk) {
       (stream == OutputStream::stdout_stream ? out_log : err_log).write(chunk);
@@ -303,7 +318,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   }
   if (!error.empty() && outcome.terminal_reason != "exit_code" && outcome.terminal_reason != "signal") {
     // Say it where a user looks first: the run's stderr log.
-    if (std::FILE* f = std::fopen(log_path(paths, run_id, true).c_str(), "ab")) {
+    if (std::FILE* f = std::fopen(log_path(paths, run_id, true, attempt).c_str(), "ab")) {
       std::string line = masker.mask("homeboy: " + error + "\n");
       std::fwrite(line.data(), 1, line.size(), f);
       std::fclose(f);
@@ -321,10 +336,11 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
     }
     if (moved) current = RunStatus::collecting_artifacts;
   }
-  auto logs = collect_logs(paths, run_id, collect_start);
+  auto logs = collect_logs(paths, run_id, collect_start, attempt);
   Result<Collection> files =
     logs ? collect_files(paths, run_id, recipe ? recipe->cwd : run.cwd,
-                         recipe ? recipe->artifacts : std::vector<std::string>{}, *logs, collect_start)
+                         recipe ? recipe->artifacts : std::vector<std::string>{}, *logs, collect_start,
+                         attempt)
          : Result<Collection>(Unexpected(logs.error()));
   Json metadata;
   if (!logs_ok || !files) {
@@ -361,10 +377,19 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   metadata["runtime"] = runtime;
   metadata["timings"] = timings;
   if (!error.empty()) metadata["error"] = error;
+  if (!prepared.warnings.empty()) metadata["attempt_warnings"] = prepared.warnings;
+  // The ledger as the command left it, for `runs resume-plan`.
+  if (std::string ledger = read_ledger(state); !ledger.empty()) {
+    metadata["validation_progress"] = parse_json_or_discard(ledger);
+  }
   outcome.metadata_json = dump_json(redact_secrets(metadata, masker));
   outcome.finished_at = now_ms();
   if (recipe && recipe->retain_for_ms) {
     outcome.eligible_at = outcome.finished_at + *recipe->retain_for_ms;
+  }
+  if (recipe) {
+    outcome.retry_at = retry_time(*recipe, attempt, outcome.status, outcome.terminal_reason,
+                                  outcome.finished_at, jitter_sample());
   }
   beater.stop();
   auto settled = store.settle_run(run_id, current, epoch, outcome);
@@ -373,11 +398,11 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   // recorded failed without its artifacts beats one left `running`. If none
   // lands, the reaper settles the run (heartbeat_lost) once the store can
   // write again; supervisor.log says why.
-  for (int attempt = 1; !settled && settled.error().code != "store.conflict" && attempt <= 4;
-       ++attempt) {
+  for (int tries = 1; !settled && settled.error().code != "store.conflict" && tries <= 4;
+       ++tries) {
     say(run_id, fmt::format("could not settle the run ({}); retrying", settled.error().message));
-    std::this_thread::sleep_for(std::chrono::seconds(attempt));
-    if (attempt == 4) {
+    std::this_thread::sleep_for(std::chrono::seconds(tries));
+    if (tries == 4) {
       RunOutcome minimal;
       minimal.status = RunStatus::failed;
       minimal.terminal_reason = "artifact_collection_failed";

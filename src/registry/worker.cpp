@@ -1,6 +1,7 @@
 #include "registry/worker.hpp"
 
 #include "app/reconcile.hpp"
+#include "registry/attempts.hpp"
 #include "registry/registry.hpp"
 #include "util/host.hpp"
 #include "util/json.hpp"
@@ -131,8 +132,13 @@ reap(Store& store, const Paths& paths, TimeMs now, std::optional<TimeMs>& next_d
     outcome.finished_at = now;
     outcome.merge_metadata = true;
     outcome.metadata_json = dump_json(Json{{"error", action->detail}});
+    // An automatic retry (--retry) is queued in the same transaction.
+    if (auto recipe = recipe_from_run(run)) {
+      outcome.retry_at = retry_time(*recipe, run.attempt, outcome.status, outcome.terminal_reason,
+                                    now, jitter_sample());
+    }
     if (auto settled = store.settle_run(run.id, run.status, run.lease_epoch, outcome); settled) {
-      out.push_back(Reaped{run, *action});
+      out.push_back(Reaped{run, *action, outcome.retry_at});
     } else if (settled.error().code != "store.conflict") {
       return Unexpected(settled.error());
     }
@@ -174,8 +180,11 @@ run_worker(const Paths& paths, const WorkerOptions& options, bool events, const 
         error(fmt::format("reaper: {}", reaped.error().message));
       } else {
         for (const auto& r : *reaped) {
-          event(fmt::format("reaped {} ({}): {} {}", r.run.id, to_string(r.run.status),
-                          to_string(r.action.status), r.action.reason));
+          event(fmt::format("reaped {} ({}): {} {}{}", r.run.id, to_string(r.run.status),
+                          to_string(r.action.status), r.action.reason,
+                          r.retry_at ? fmt::format("; attempt {} queued for {}", r.run.attempt + 1,
+                                                   format_rfc3339(*r.retry_at))
+                                     : std::string()));
         }
       }
       // Owners that die are noticed within a second; timeouts on time.
@@ -186,7 +195,10 @@ run_worker(const Paths& paths, const WorkerOptions& options, bool events, const 
       auto it = children.find(pid);
       if (it == children.end()) continue;
       auto run = events ? store.get_run(it->second.run_id) : Result<std::optional<Run>>();
-      if (run && *run) {
+      if (run && *run && (*run)->status == RunStatus::queued && (*run)->retry_at) {
+        event(fmt::format("finished {}: attempt {} failed; attempt {} queued for {}", (*run)->id,
+                          (*run)->attempt - 1, (*run)->attempt, format_rfc3339(*(*run)->retry_at)));
+      } else if (run && *run) {
         event(fmt::format("finished {}: {} ({})", (*run)->id, to_string((*run)->status),
                         (*run)->terminal_reason));
       }
@@ -222,9 +234,16 @@ run_worker(const Paths& paths, const WorkerOptions& options, bool events, const 
       event(fmt::format("started {}: {}", run.id, run.command));
     }
     if (options.once && queue_empty && children.empty()) {
-      std::optional<TimeMs> due;
-      (void)reap(store, paths, now_ms(), due);
-      return {};
+      // A retry waiting for its backoff is still queued: wait for it.
+      RunFilter queued;
+      queued.statuses = {RunStatus::queued};
+      queued.limit = 1;
+      auto waiting = store.list_runs(queued);
+      if (!waiting || waiting->runs.empty()) {
+        std::optional<TimeMs> due;
+        (void)reap(store, paths, now_ms(), due);
+        return {};
+      }
     }
     std::vector<struct pollfd> fds;
     if (watcher.fd() >= 0) fds.push_back({watcher.fd(), POLLIN, 0});

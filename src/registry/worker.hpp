@@ -45,6 +45,7 @@ struct Reaped
 {
   Run run;
   ReapAction action;
+  std::optional<TimeMs> retry_at; // an automatic retry was queued for then
 };
 
 /// One reaper pass over the active runs: kills what remains of each run it
@@ -57,7 +58,9 @@ Result<std::vector<Reaped>> reap(Store& store, const Paths& paths, TimeMs now,
 struct WorkerOptions
 {
   int concurrency = 1;
-  bool once = false; // stop when the queue is empty and our runs are done
+  // Stop when the queue is empty (no queued run at all, automatic retries
+  // waiting for their backoff included) and our runs are done.
+  bool once = false;
 };
 
 /// One line of a worker's report: an event (a run started, finished or

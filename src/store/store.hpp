@@ -100,6 +100,26 @@ struct RunOutcome
   bool merge_metadata = false;
   /// When set, the run may be cleaned up from then on.
   std::optional<TimeMs> eligible_at;
+  /// An automatic retry: in the same transaction as the settle, the run's
+  /// next attempt is queued (begin_attempt) and no worker starts it before
+  /// this time.
+  std::optional<TimeMs> retry_at;
+};
+
+/// How Store::begin_attempt starts a run's next attempt.
+struct NewAttempt
+{
+  /// queued (for a worker; lease epoch unchanged) or booting (claimed by
+  /// `owner` under lease epoch + 1, as claim_run would).
+  RunStatus status = RunStatus::queued;
+  std::string owner;
+  /// queued only: the earliest time a worker may claim it (an automatic
+  /// retry's backoff); nullopt: at once.
+  std::optional<TimeMs> not_before;
+  /// Why, for the `attempt` event: `resume` (a user) or `retry` (automatic).
+  std::string cause = "resume";
+  /// Extra keys for the `attempt` event (a JSON object's text; empty: none).
+  std::string event_json;
 };
 
 /// A registry write on one active run (Store::update_run): what to set.
@@ -241,8 +261,9 @@ public:
   virtual Result<void> insert_runs(const std::vector<Run>& runs) = 0;
   /// Moves the oldest queued run (or `run_id`, when given) with no cancel
   /// request to booting under a new lease: lease_epoch + 1, lease_owner =
-  /// `owner`, heartbeat_at = `now`, deadline_at = now + start_timeout_ms.
-  /// Any number of processes may call this at once; a run goes to exactly
+  /// `owner`, heartbeat_at = `now`, deadline_at = now + start_timeout_ms,
+  /// retry_at cleared; the oldest never is an automatic retry whose retry_at
+  /// is after `now`. Any number of processes may call this at once; a run goes to exactly
   /// one. nullopt: nothing to claim.
   virtual Result<std::optional<Run>> claim_run(const std::string& owner, TimeMs now,
                                                const std::optional<std::string>& run_id) = 0;
@@ -262,6 +283,20 @@ public:
   /// its supervisor; leaves a finished one alone. Returns the run after.
   virtual Result<Run> request_cancel(const std::string& run_id, const std::string& reason,
                                      TimeMs now) = 0;
+  /// Starts the next attempt of a terminal run still in `expected` with
+  /// `expected_epoch` (compare-and-set; `store.conflict` otherwise, nothing
+  /// written). In one transaction: the finished attempt is kept as a
+  /// RunAttempt row; the run gets attempt + 1, `attempt.status`, no start,
+  /// finish, reason, exit code or cancel request, and loses the finished
+  /// attempt's metadata keys (runtime, timings, refs, error, ...; the recipe,
+  /// labels and validation_progress stay); an `attempt` and a `status` event
+  /// are appended. Returns the run as written.
+  virtual Result<Run> begin_attempt(const std::string& run_id, RunStatus expected,
+                                    std::int64_t expected_epoch, const NewAttempt& attempt,
+                                    TimeMs now) = 0;
+  /// The earlier attempts of a run (not the one the run row holds), oldest
+  /// first; empty for a run with one attempt.
+  virtual Result<std::vector<RunAttempt>> run_attempts(const std::string& run_id) = 0;
   /// Runs that are booting, running or collecting artifacts (status index).
   virtual Result<std::vector<Run>> active_runs() = 0;
   virtual Result<void> append_event(const std::string& run_id, const std::string& type,

@@ -50,9 +50,10 @@ Result<void> bind_retention(Stmt& stmt, int& index, const RetentionFilter& filte
 
 // The registry's lookups.
 /// The id of the oldest queued run nobody asked to cancel (claim_run).
+/// Parameter ?3 is now: an automatic retry waits for its retry_at.
 inline constexpr const char* k_next_queued_run_sql =
   "(SELECT id FROM runs WHERE status = 'queued' AND cancel_requested_at IS NULL "
-  "ORDER BY created_at, id LIMIT 1)";
+  "AND (retry_at IS NULL OR retry_at <= ?3) ORDER BY created_at, id LIMIT 1)";
 /// active_runs' condition (the reaper's view).
 inline constexpr const char* k_active_runs_where =
   "status IN ('booting', 'running', 'collecting_artifacts')";

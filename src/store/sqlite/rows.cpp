@@ -41,6 +41,8 @@ read_run(const Stmt& s)
   run.start_timeout_ms = s.opt_int64(25);
   run.timeout_ms = s.opt_int64(26);
   run.heartbeat_timeout_ms = s.opt_int64(27);
+  run.attempt = static_cast<int>(s.int64(28));
+  run.retry_at = s.opt_int64(29);
   return run;
 }
 
@@ -103,7 +105,7 @@ read_trace_span(const Stmt& s)
 std::string
 insert_run_sql()
 {
-  return fmt::format("INSERT INTO runs ({}) VALUES ({})", k_run_columns, placeholders(28));
+  return fmt::format("INSERT INTO runs ({}) VALUES ({})", k_run_columns, placeholders(30));
 }
 
 void
@@ -136,7 +138,9 @@ bind_run(Stmt& stmt, const Run& run)
     .bind(25, run.metadata_json)
     .bind_opt(26, run.start_timeout_ms)
     .bind_opt(27, run.timeout_ms)
-    .bind_opt(28, run.heartbeat_timeout_ms);
+    .bind_opt(28, run.heartbeat_timeout_ms)
+    .bind(29, static_cast<std::int64_t>(run.attempt))
+    .bind_opt(30, run.retry_at);
 }
 
 std::string

@@ -23,7 +23,8 @@ inline constexpr const char* k_run_columns =
   "id, kind, status, component_id, rig_id, command, cwd, git_sha, homeboy_version, created_at, "
   "started_at, finished_at, heartbeat_at, lease_owner, lease_epoch, deadline_at, "
   "cancel_requested_at, terminal_reason, exit_code, owner_pid, owner_start_time, eligible_at, "
-  "retained_until, promoted_at, metadata, start_timeout_ms, timeout_ms, heartbeat_timeout_ms";
+  "retained_until, promoted_at, metadata, start_timeout_ms, timeout_ms, heartbeat_timeout_ms, "
+  "attempt, retry_at";
 /// The artifacts columns in read_artifact's order.
 inline constexpr const char* k_artifact_columns =
   "id, run_id, kind, type, path, url, sha256, size_bytes, mime, label, created_at, metadata";

@@ -137,6 +137,26 @@ CREATE INDEX runs_by_retention ON runs (COALESCE(finished_at, created_at), id)
   R"sql(
 CREATE INDEX events_by_at ON events (at, seq, run_id);
 )sql",
+  // 5 (attempts, issue 19): a run's attempt number and, for an automatic
+  // retry, the earliest time a worker may start it; every earlier attempt
+  // of a run, kept as it ended. Self-contained: touches only these columns
+  // and this table.
+  R"sql(
+ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE runs ADD COLUMN retry_at INTEGER;
+CREATE TABLE run_attempts (
+  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  terminal_reason TEXT,
+  exit_code INTEGER,
+  started_at INTEGER,
+  finished_at INTEGER,
+  lease_owner TEXT,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (run_id, attempt)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));

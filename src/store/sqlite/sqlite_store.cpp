@@ -77,7 +77,15 @@ SqliteStore::settle_run(const std::string& run_id, RunStatus expected, std::int6
     if (auto ok = insert_event(run_id, "status", dump_json(data), outcome.finished_at); !ok) {
       return ok;
     }
-    return write_evidence(run_id, outcome);
+    if (auto ok = write_evidence(run_id, outcome); !ok || !outcome.retry_at) {
+      return ok;
+    }
+    NewAttempt retry;
+    retry.cause = "retry";
+    retry.not_before = outcome.retry_at;
+    auto next = next_attempt(run_id, outcome.status, expected_epoch, retry, outcome.finished_at);
+    if (!next) return Unexpected(next.error());
+    return {};
   });
 }
 
@@ -119,7 +127,7 @@ SqliteStore::claim_run(const std::string& owner, TimeMs now,
     // moves, so two claimers can never both get it.
     auto stmt = m_db.prepare(fmt::format(
       "UPDATE runs SET status = 'booting', lease_epoch = lease_epoch + 1, lease_owner = ?, "
-      "heartbeat_at = ?, owner_pid = NULL, owner_start_time = NULL, "
+      "heartbeat_at = ?, owner_pid = NULL, owner_start_time = NULL, retry_at = NULL, "
       "deadline_at = CASE WHEN start_timeout_ms IS NULL THEN NULL ELSE ? + start_timeout_ms END "
       "WHERE id = {} AND status = 'queued' AND cancel_requested_at IS NULL RETURNING {}",
       run_id ? "?" : std::string(sqlite::k_next_queued_run_sql), k_run_columns));

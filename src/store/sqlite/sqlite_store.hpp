@@ -3,7 +3,8 @@
 // open_sqlite_store in store.hpp). Its methods live in three files:
 // sqlite_store.cpp (the lifecycle writes, fenced by status and lease epoch,
 // each with its events in the same transaction), sqlite_reads.cpp (the
-// readers) and sqlite_retention.cpp (promote, retain, cleanup).
+// readers), sqlite_attempts.cpp (a run's attempts) and sqlite_retention.cpp
+// (promote, retain, cleanup).
 //
 // Ownership and threads: a SqliteStore owns its connection; one thread at a
 // time may call it (each process opens its own). Durability: a write has
@@ -66,6 +67,12 @@ public:
   Result<std::vector<Finding>> list_findings(const FindingFilter& filter) override;
   Result<std::optional<Finding>> get_finding(const std::string& finding_id) override;
 
+  // Attempts (sqlite_attempts.cpp).
+  Result<Run> begin_attempt(const std::string& run_id, RunStatus expected,
+                            std::int64_t expected_epoch, const NewAttempt& attempt,
+                            TimeMs now) override;
+  Result<std::vector<RunAttempt>> run_attempts(const std::string& run_id) override;
+
   // Retention (sqlite_retention.cpp).
   Result<std::vector<Artifact>> cleanup_candidates(std::optional<TimeMs> finished_before,
                                                    const std::string& run_id, TimeMs now) override;
@@ -85,6 +92,9 @@ private:
   /// Writes a settled run's scenarios, metrics, artifacts and findings
   /// (inside settle_run's transaction).
   Result<void> write_evidence(const std::string& run_id, const RunOutcome& outcome);
+  /// begin_attempt's body, inside the caller's write transaction.
+  Result<Run> next_attempt(const std::string& run_id, RunStatus expected,
+                           std::int64_t expected_epoch, const NewAttempt& attempt, TimeMs now);
 
   Db m_db;
 };
