@@ -33,39 +33,6 @@ struct RecipeArgs : registry::RecipeOptions
   std::string batch;
 };
 
-void
-add_recipe_options(CLI::App* cmd, RecipeArgs& a)
-{
-  cmd->add_option("--name", a.name, "A name to find the run by");
-  cmd->add_option("--cwd", a.cwd, "Working directory of the command (default: the current one)");
-  cmd->add_option("--env", a.env, "Set K=V in the command's environment (stored; repeatable)");
-  cmd->add_option("--secret-env", a.secret_env,
-                  "Pass this exported variable to the command without ever storing its value; "
-                  "its value is masked in logs and metadata (repeatable)");
-  cmd->add_option("--timeout", a.timeout, "Stop the command after this long (e.g. 30s, 15m)");
-  cmd->add_option("--start-timeout", a.start_timeout,
-                  "Settle the run timed_out if it has not started this long after a worker took "
-                  "it (default 60s)");
-  cmd->add_option("--heartbeat-timeout", a.heartbeat_timeout,
-                  "Settle the run failed (heartbeat_lost) after this long without a heartbeat "
-                  "(default 30s)");
-  cmd->add_option("--artifact", a.artifacts,
-                  "Collect the files this glob matches under the working directory when the "
-                  "command ends (repeatable)");
-  cmd->add_option("--label", a.labels, "A k=v label (repeatable)");
-  cmd->add_option("--retain-for", a.retain_for,
-                  "Keep the run from cleanup for this long after it finishes (e.g. 30d)");
-  cmd->add_option("--kind", a.kind, "The run's kind (default task)");
-  cmd->add_option("--retry", a.retry,
-                  "Let a worker start up to N more attempts of the run when it fails for a "
-                  "--retry-on reason (never when a user cancelled it)");
-  cmd->add_option("--retry-on", a.retry_on,
-                  "With --retry: the reasons to retry for, comma-separated: heartbeat_lost, "
-                  "owner_gone, exit_code, signal, timed_out, interrupted (default: all)");
-  cmd->add_option("--retry-backoff", a.retry_backoff,
-                  "With --retry: MIN..MAX wait before each retry, doubling from MIN with jitter "
-                  "up to MAX (default 10s..10m)");
-}
 
 // --batch FILE (- for stdin); registry::parse_batch reads its lines.
 Result<std::vector<registry::Recipe>>
@@ -170,7 +137,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
                  "supervisor; prints its run id"
                : "Queue a run of `-- COMMAND [ARGS...]` for a worker (homeboy worker); prints "
                  "its run id");
-    add_recipe_options(cmd, args->recipe);
+    add_recipe_options(cmd, args->recipe, true);
     if (!starting) {
       cmd->add_option("--batch", args->recipe.batch,
                       "Queue every run of this JSON-lines file (- for stdin) in one transaction; "

@@ -38,6 +38,7 @@ void add_report_commands(CLI::App& app, Invocation& invocation);
 void add_rig_commands(CLI::App& app, Invocation& invocation);
 void add_runs_commands(CLI::App& app, Invocation& invocation);
 void add_runtime_commands(CLI::App& app, Invocation& invocation);
+void add_schedule_commands(CLI::App& app, Invocation& invocation);
 void add_worker_commands(CLI::App& app, Invocation& invocation);
 
 /// The resource policy before a bench: warns on stderr when the machine is

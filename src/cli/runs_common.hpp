@@ -18,9 +18,18 @@ class App;
 }
 
 
+namespace hb::registry {
+struct RecipeOptions;
+}
+
 namespace hb::cli {
 
 struct Invocation;
+
+/// The options of a run's recipe (runs submit/start, schedule add): --name,
+/// --cwd, --env, --secret-env, the timeouts, --artifact, --label,
+/// --retain-for, --retry*, and --kind when `with_kind`.
+void add_recipe_options(CLI::App* cmd, registry::RecipeOptions& a, bool with_kind);
 
 /// The filter flags' text; parsed by app::parse_run_filter (the API parses
 /// its query parameters the same way).

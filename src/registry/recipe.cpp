@@ -118,7 +118,12 @@ recipe_from_run(const Run& run)
                                   "or `runs start` can be replayed",
                                   run.id));
   }
-  const Json& node = (*metadata)["recipe"];
+  return recipe_from_json((*metadata)["recipe"], fmt::format("run {}", run.id));
+}
+
+Result<Recipe>
+recipe_from_json(const Json& node, const std::string& owner)
+{
   Recipe r;
   try {
     r.argv = node.value("argv", std::vector<std::string>{});
@@ -131,7 +136,7 @@ recipe_from_run(const Run& run)
     r.kind = node.value("kind", std::string("task"));
   } catch (const Json::exception& e) {
     return make_error("registry.no_recipe",
-                      fmt::format("run {} has a damaged recipe ({})", run.id, e.what()));
+                      fmt::format("{} has a damaged recipe ({})", owner, e.what()));
   }
   r.timeout_ms = opt_from(node, "timeout_ms");
   r.start_timeout_ms = opt_from(node, "start_timeout_ms").value_or(k_default_start_timeout_ms);

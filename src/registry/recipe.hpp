@@ -55,6 +55,9 @@ Json recipe_to_json(const Recipe& recipe);
 /// The recipe a run stored; `registry.no_recipe` for runs not made by the
 /// registry.
 Result<Recipe> recipe_from_run(const Run& run);
+/// A recipe from its JSON (recipe_to_json); errors name `owner` ("run X",
+/// "schedule Y").
+Result<Recipe> recipe_from_json(const Json& node, const std::string& owner);
 
 /// Checks what a user gave: a command, valid variable names, no secret in
 /// --env (a secret-named variable must go through --secret-env, which is

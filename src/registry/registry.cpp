@@ -114,22 +114,26 @@ set_supervisor_executable(const std::string& path)
   supervisor_executable() = path;
 }
 
+Result<std::string>
+homeboy_program()
+{
+  if (!supervisor_executable().empty()) return supervisor_executable();
+  char exe[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) {
+    return make_error("process.spawn_failed",
+                      fmt::format("cannot find the homeboy executable: {}", std::strerror(errno)));
+  }
+  return std::string(exe, static_cast<std::size_t>(n));
+}
+
 namespace {
 
 Result<int>
 launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t epoch)
 {
-  char exe[PATH_MAX];
-  if (!supervisor_executable().empty()) {
-    std::snprintf(exe, sizeof exe, "%s", supervisor_executable().c_str());
-  } else {
-    ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-      return make_error("process.spawn_failed",
-                        fmt::format("cannot find the homeboy executable: {}", std::strerror(errno)));
-    }
-    exe[n] = '\0';
-  }
+  auto exe = homeboy_program();
+  if (!exe) return Unexpected(exe.error());
   auto dir = paths.run_dir(run_id);
   if (auto made = fs::create_directories(dir); !made) {
     return make_error("process.spawn_failed",
@@ -166,12 +170,12 @@ launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t ep
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, exe, &actions, &attr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, exe->c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     return make_error("process.spawn_failed",
-                      fmt::format("cannot launch the supervisor ({}): {}", exe, std::strerror(rc)));
+                      fmt::format("cannot launch the supervisor ({}): {}", *exe, std::strerror(rc)));
   }
   return static_cast<int>(pid);
 }

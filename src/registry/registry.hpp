@@ -47,6 +47,10 @@ Result<int> launch_claimed(Store& store, const Paths& paths, const Run& claimed)
 /// the homeboy beside it. Call before any launch, from one thread.
 void set_supervisor_executable(const std::string& path);
 
+/// The `homeboy` program: the one set_supervisor_executable named, else
+/// this process's own executable.
+Result<std::string> homeboy_program();
+
 /// Tells waiting workers and `runs status --wait` that something changed.
 void wake(const Paths& paths);
 

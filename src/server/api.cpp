@@ -117,6 +117,13 @@ api_routes()
     {"POST", "/api/v1/runs/{run_id}/retain", retain},
     {"POST", "/api/v1/runs/{run_id}/replay", replay},
     {"GET", "/api/v1/compare", compare_runs},
+    {"GET", "/api/v1/schedules", list_schedules},
+    {"POST", "/api/v1/schedules", add_schedule},
+    {"GET", "/api/v1/schedules/{schedule}", show_schedule},
+    {"DELETE", "/api/v1/schedules/{schedule}", remove_schedule},
+    {"POST", "/api/v1/schedules/{schedule}/pause", pause_schedule},
+    {"POST", "/api/v1/schedules/{schedule}/resume", resume_schedule},
+    {"GET", "/api/v1/cron/next", cron_next},
     {"GET", "/api/v1/events", nullptr, true},
     {"GET", "/api/v1/runs/{run_id}/events", nullptr, true},
   };

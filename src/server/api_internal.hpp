@@ -41,5 +41,13 @@ ApiResponse promote(const ApiContext&, const ApiRequest&);
 ApiResponse retain(const ApiContext&, const ApiRequest&);
 ApiResponse replay(const ApiContext&, const ApiRequest&);
 ApiResponse compare_runs(const ApiContext&, const ApiRequest&);
+// api_schedules.cpp
+ApiResponse list_schedules(const ApiContext&, const ApiRequest&);
+ApiResponse add_schedule(const ApiContext&, const ApiRequest&);
+ApiResponse show_schedule(const ApiContext&, const ApiRequest&);
+ApiResponse pause_schedule(const ApiContext&, const ApiRequest&);
+ApiResponse resume_schedule(const ApiContext&, const ApiRequest&);
+ApiResponse remove_schedule(const ApiContext&, const ApiRequest&);
+ApiResponse cron_next(const ApiContext&, const ApiRequest&);
 
 } // namespace hb::server::detail

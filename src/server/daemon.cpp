@@ -4,9 +4,11 @@
 
 #include "server/daemon.hpp"
 
+#include "app/reconcile.hpp"
 #include "app/run_views.hpp"
 #include "registry/registry.hpp"
 #include "registry/worker.hpp"
+#include "schedule/schedules.hpp"
 #include "server/http_server.hpp"
 #include "util/fs.hpp"
 #include "util/http_get.hpp"
@@ -22,6 +24,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
+#include <fstream>
 #include <mutex>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -192,10 +195,59 @@ read_token_file(const std::filesystem::path& path)
   return token;
 }
 
+Result<std::string>
+ensure_token_file(const std::filesystem::path& path)
+{
+  std::error_code ec;
+  if (!stdfs::exists(path, ec)) {
+    if (auto made = fs::create_directories(path.parent_path()); !made) return Unexpected(made.error());
+    std::string token;
+    {
+      std::ifstream random("/dev/urandom", std::ios::binary);
+      unsigned char bytes[32];
+      if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) {
+        return make_error("daemon.no_random", "cannot read /dev/urandom to make the daemon's token");
+      }
+      for (unsigned char b : bytes) token += fmt::format("{:02x}", b);
+    }
+    // O_EXCL: of two daemons starting at once, one writes and both read it.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      std::string line = token + "\n";
+      bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+      ok = ::fsync(fd) == 0 && ok;
+      ::close(fd);
+      if (!ok) {
+        stdfs::remove(path, ec);
+        return make_error("daemon.token_file",
+                          fmt::format("cannot write the daemon's token to {}: {}", path.string(),
+                                      std::strerror(errno)));
+      }
+    } else if (errno != EEXIST) {
+      return make_error("daemon.token_file",
+                        fmt::format("cannot create the daemon's token file {}: {}", path.string(),
+                                    std::strerror(errno)));
+    }
+  }
+  auto token = read_token_file(path);
+  if (!token) {
+    Error e = token.error();
+    e.message = fmt::format("the daemon's token file: {}", e.message);
+    return Unexpected(e);
+  }
+  return token;
+}
+
 std::filesystem::path
 daemon_dir(const Paths& paths)
 {
   return paths.data_root / "daemon";
+}
+
+std::filesystem::path
+default_token_file(const Paths& paths)
+{
+  return paths.config_root / "daemon.token";
 }
 
 Json
@@ -210,7 +262,8 @@ state_json(const DaemonState& s)
               {"log", s.log},
               {"started_at", format_rfc3339(s.started_at)},
               {"started_at_ms", s.started_at},
-              {"token", s.token}};
+              {"token", s.token},
+              {"token_file", s.token_file}};
 }
 
 Result<std::optional<DaemonState>>
@@ -236,6 +289,7 @@ running_daemon(const Paths& paths)
   s.log = json_member_or(*node, "log", "");
   s.started_at = json_member_or(*node, "started_at_ms", std::int64_t{0});
   s.token = json_member_or(*node, "token", false);
+  s.token_file = json_member_or(*node, "token_file", "");
   if (s.pid <= 0 || !process_alive(s.pid, s.start_time)) return std::optional<DaemonState>();
   return std::optional<DaemonState>(s);
 }
@@ -270,11 +324,22 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   install_interrupt_handlers();
   registry::set_supervisor_executable(homeboy_exe);
 
+  // Without --token-file, the generated token guards every change; reads on
+  // loopback stay open (a browser's EventSource cannot send a header).
+  std::filesystem::path token_file =
+    options.token_file.empty() ? default_token_file(*paths) : stdfs::absolute(options.token_file);
+  if (checked->token.empty()) {
+    auto token = ensure_token_file(token_file);
+    if (!token) return print_error(false, token.error(), 1);
+    checked->token = *token;
+  }
+
   ApiContext context(*paths, version, "");
   HttpOptions http;
   http.host = checked->address.host;
   http.port = checked->address.port;
   http.token = checked->token;
+  http.token_for_reads = !options.token_file.empty();
   http.max_streams = options.max_streams;
   http.threads = options.max_streams + 8;
   HttpServer server(context, http);
@@ -285,7 +350,7 @@ serve(const ServeOptions& options, const std::string& version, const std::string
 
   DaemonState state{static_cast<int>(::getpid()), process_start_time(::getpid()), listen, version,
                     paths->store_path.string(), log_file(*paths).string(), now_ms(),
-                    !http.token.empty()};
+                    http.token_for_reads, token_file.string()};
   if (auto written = fs::write_file_atomic(state_path(*paths), dump_json(state_json(state), 2) + "\n");
       !written) {
     return print_error(false, written.error(), 1);
@@ -300,7 +365,9 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   log(false, fmt::format("homeboy daemon {} listening on http://{} (pid {}, store {}, {} "
                          "concurrent run(s){})",
                          version, listen, state.pid, paths->store_path.string(),
-                         options.concurrency, http.token.empty() ? "" : ", bearer token required"));
+                         options.concurrency,
+                         http.token_for_reads ? ", bearer token required"
+                                              : ", bearer token required for changes: " + token_file.string()));
 
   std::atomic<bool> worker_done{false};
   bool worker_failed = false;
@@ -313,6 +380,11 @@ serve(const ServeOptions& options, const std::string& version, const std::string
     }
     worker_done = true;
   });
+  std::thread scheduler([&] {
+    schedule::run_scheduler(
+      *paths, app::owner_label(state.pid),
+      [&] { return interrupt_signal() != 0 || worker_done; }, log);
+  });
   // SIGTERM/SIGINT (or a worker that stopped) ends the server: it stops
   // accepting, open streams end, the worker claims nothing more.
   std::thread watcher([&] {
@@ -324,6 +396,7 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   server.serve();
   watcher.join();
   worker.join();
+  scheduler.join();
   std::error_code ec;
   stdfs::remove(state_path(*paths), ec);
   log(false, "stopped; runs still active keep going under their supervisors");
@@ -471,7 +544,8 @@ status(bool json)
     "running    pid {}\naddress    http://{}\nuptime     {}\nversion    {}\nstore      {}\n"
     "log        {}\ntoken      {}\n{}",
     s.pid, s.listen, uptime_text(now_ms() - s.started_at), s.version, s.store, s.log,
-    s.token ? "required" : "none (loopback only)",
+    s.token ? fmt::format("required for every request ({})", s.token_file)
+            : fmt::format("required for changes (POST, DELETE): {}", s.token_file),
     probe ? "" : fmt::format("warning    it does not answer HTTP: {}\n", probe.error().message));
   print_result(json, "daemon.status", payload, human);
   return 0;

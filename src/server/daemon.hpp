@@ -37,6 +37,11 @@ Result<ListenAddress> parse_listen(std::string_view text);
 /// it, and when it is empty or shorter than 16 characters.
 Result<std::string> read_token_file(const std::filesystem::path& path);
 
+/// The token in `path`, made first when the file does not exist (64 random
+/// hex characters, mode 0600, created exclusively so two daemons starting at
+/// once agree): the daemon's token when no --token-file is given.
+Result<std::string> ensure_token_file(const std::filesystem::path& path);
+
 struct ServeOptions
 {
   std::string listen = k_default_listen;
@@ -47,6 +52,10 @@ struct ServeOptions
 
 /// Where the daemon of a data root keeps its state, lock and log.
 std::filesystem::path daemon_dir(const Paths& paths);
+
+/// The token file a daemon started without --token-file makes and uses:
+/// <config root>/daemon.token.
+std::filesystem::path default_token_file(const Paths& paths);
 
 /// The state of a running daemon (daemon.json), or nullopt when none runs
 /// for this data root (no state file, or its process and lock are gone).
@@ -59,7 +68,8 @@ struct DaemonState
   std::string store;
   std::string log;
   std::int64_t started_at = 0;
-  bool token = false;
+  bool token = false;      // every request needs the token (not only changes)
+  std::string token_file; // where the token is
 };
 Result<std::optional<DaemonState>> running_daemon(const Paths& paths);
 Json state_json(const DaemonState& state);

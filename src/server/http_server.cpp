@@ -139,7 +139,7 @@ struct HttpServer::Impl
            res);
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (!options.token.empty()) {
+    if (!options.token.empty() && (options.token_for_reads || req.method != "GET")) {
       std::string header = req.get_header_value("Authorization");
       const std::string bearer = "Bearer ";
       if (header.rfind(bearer, 0) != 0) {
@@ -211,6 +211,8 @@ struct HttpServer::Impl
       };
       if (route.method == "GET") {
         server.Get(pattern, handler);
+      } else if (route.method == "DELETE") {
+        server.Delete(pattern, handler);
       } else {
         server.Post(pattern, handler);
       }

@@ -15,7 +15,8 @@ struct HttpOptions
 {
   std::string host = "127.0.0.1";
   int port = 0;               // 0: an ephemeral port
-  std::string token;          // empty: no token (only on a loopback address)
+  std::string token;          // empty: no token
+  bool token_for_reads = true; // false: only POST/DELETE need the token (loopback default)
   int threads = 16;           // request threads; SSE streams take one each
   int max_streams = 8;        // open SSE streams at once; more get 503
   std::size_t max_body = 1 << 20;

@@ -14,12 +14,13 @@ const char* const k_openapi = R"json({
   "info": {
     "title": "homeboy daemon API",
     "version": "1",
-    "description": "Runs recorded by homeboy: list, detail, logs, artifacts, submit, cancel, promote, retain, replay, compare, and live events. Errors are the CLI's envelope {success: false, error: {code, message, details}}. When the daemon has a token, every request needs `Authorization: Bearer <token>`. See docs/daemon.md."
+    "description": "Runs recorded by homeboy: list, detail, logs, artifacts, submit, cancel, promote, retain, replay, compare, schedules, and live events. Errors are the CLI's envelope {success: false, error: {code, message, details}}. When the daemon has a token, every request needs `Authorization: Bearer <token>`. See docs/daemon.md."
   },
   "components": {
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     "parameters": {
       "run_id": {"name": "run_id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A run id or a unique prefix of at least 4 characters"},
+      "schedule": {"name": "schedule", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A schedule's name, id or unique id prefix"},
       "artifact_id": {"name": "artifact_id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "An artifact id or a unique prefix"}
     },
     "schemas": {
@@ -33,7 +34,14 @@ const char* const k_openapi = R"json({
         "env": {"type": "object", "additionalProperties": {"type": "string"}},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "secret_env": {"type": "array", "items": {"type": "string"}},
-        "artifacts": {"type": "array", "items": {"type": "string"}}}}
+        "artifacts": {"type": "array", "items": {"type": "string"}}}},
+      "ScheduleAdd": {"type": "object", "required": ["name", "cron", "argv", "cwd"], "additionalProperties": false, "properties": {
+        "name": {"type": "string"}, "cron": {"type": "string", "example": "0 3 * * *"}, "timezone": {"type": "string", "example": "Europe/Berlin"},
+        "catch_up": {"type": "string", "enum": ["skip", "once"], "default": "skip"}, "paused": {"type": "boolean"},
+        "argv": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "A command, or [\"bench\", COMPONENT, ...] for this homeboy's bench"},
+        "cwd": {"type": "string"}, "timeout": {"type": "string"}, "start_timeout": {"type": "string"}, "heartbeat_timeout": {"type": "string"}, "retain_for": {"type": "string"},
+        "env": {"type": "object", "additionalProperties": {"type": "string"}}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "secret_env": {"type": "array", "items": {"type": "string"}}, "artifacts": {"type": "array", "items": {"type": "string"}}}}
     },
     "responses": {
       "Error": {"description": "The CLI's JSON error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -82,6 +90,26 @@ const char* const k_openapi = R"json({
         {"name": "runs", "in": "query", "required": true, "schema": {"type": "string"}, "description": "2 to 4 run ids, comma-separated; the first is the baseline"},
         {"name": "metric", "in": "query", "schema": {"type": "string"}, "description": "Only these metrics, comma-separated"}],
       "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/schedules": {
+      "get": {"summary": "schedule.list: every schedule with its next firings and latest slot", "responses": {"200": {"$ref": "#/components/responses/Json"}}},
+      "post": {"summary": "schedule add: a command or bench queued on a cron schedule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScheduleAdd"}}}},
+        "responses": {"201": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/schedules/{schedule}": {
+      "get": {"summary": "schedule.show: a schedule, its next firings and its 20 latest slots", "parameters": [{"$ref": "#/components/parameters/schedule"}],
+        "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}},
+      "delete": {"summary": "schedule remove (the runs it queued stay)", "parameters": [{"$ref": "#/components/parameters/schedule"}],
+        "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}
+    },
+    "/api/v1/schedules/{schedule}/pause": {"post": {"summary": "schedule pause", "parameters": [{"$ref": "#/components/parameters/schedule"}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/schedules/{schedule}/resume": {"post": {"summary": "schedule resume: from now on (missed slots never fire)", "parameters": [{"$ref": "#/components/parameters/schedule"}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/cron/next": {"get": {"summary": "schedule next: the next firings of a cron expression (the form's cron helper)", "parameters": [
+        {"name": "cron", "in": "query", "required": true, "schema": {"type": "string"}},
+        {"name": "timezone", "in": "query", "schema": {"type": "string"}, "description": "IANA zone (default: the daemon's)"},
+        {"name": "count", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 5}}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/events": {"get": {"summary": "Server-Sent Events: every run's status changes and new runs; Last-Event-ID resumes", "responses": {"200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}}},
     "/api/v1/runs/{run_id}/events": {"get": {"summary": "Server-Sent Events: one run's events; Last-Event-ID (the event seq) resumes", "parameters": [{"$ref": "#/components/parameters/run_id"}],
       "responses": {"200": {"description": "text/event-stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}, "404": {"$ref": "#/components/responses/Error"}}}}

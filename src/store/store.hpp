@@ -10,6 +10,7 @@
 
 #include "model/paths.hpp"
 #include "model/run.hpp"
+#include "model/schedule.hpp"
 #include "util/error.hpp"
 
 #include <cstdint>
@@ -340,6 +341,38 @@ public:
   virtual Result<std::vector<DeletedRun>> delete_runs(const std::vector<std::string>& run_ids,
                                                       const RetentionFilter& filter,
                                                       TimeMs now) = 0;
+
+  // Schedules (src/schedule, docs/schedules.md).
+
+  /// Inserts a schedule; `store.conflict` when its name is taken.
+  virtual Result<void> insert_schedule(const Schedule& schedule) = 0;
+  /// Every schedule, by name.
+  virtual Result<std::vector<Schedule>> list_schedules() = 0;
+  /// The schedule with this id or name, or a unique id prefix (at least 4
+  /// characters); nullopt when none.
+  virtual Result<std::optional<Schedule>> find_schedule(const std::string& id_or_name) = 0;
+  /// Pauses or resumes; resuming moves the cursor to `now`, so the slots
+  /// that passed while paused never fire. False when nothing changed.
+  virtual Result<bool> set_schedule_paused(const std::string& schedule_id, bool paused,
+                                           TimeMs now) = 0;
+  /// Deletes a schedule and its slot records; the runs it queued stay.
+  virtual Result<bool> delete_schedule(const std::string& schedule_id) = 0;
+  /// Records one slot, in one transaction with what it does: the slot row,
+  /// the queued run (`run`, with its `submitted` event) when it fires, and
+  /// the schedule's cursor moved to the slot. False, and nothing written,
+  /// when the slot was recorded already (another scheduler got it) or the
+  /// schedule is gone: so a slot fires at most once, across restarts and
+  /// daemons.
+  virtual Result<bool> record_slot(const ScheduleSlot& slot, const std::optional<Run>& run) = 0;
+  /// A schedule's recorded slots, newest first, at most `limit`.
+  virtual Result<std::vector<ScheduleSlot>> schedule_slots(const std::string& schedule_id,
+                                                           std::size_t limit) = 0;
+  /// Takes or renews the named lease for `holder` until now + ttl_ms: true
+  /// when `holder` holds it now (it was free, expired, or already its own).
+  virtual Result<bool> acquire_lease(const std::string& name, const std::string& holder,
+                                     TimeMs now, std::int64_t ttl_ms) = 0;
+  /// Gives the lease up if `holder` holds it.
+  virtual Result<void> release_lease(const std::string& name, const std::string& holder) = 0;
 };
 
 /// Opens (creating and migrating as needed) the SQLite store at

@@ -4,7 +4,7 @@
 // the daemon's worker and followed through its event stream, cancel,
 // Last-Event-ID resume, tokens, origins, and the start/stop/status lifecycle.
 
-#include "integration/harness.hpp"
+#include "integration/daemon_fixture.hpp"
 
 #include <csignal>
 #include <set>
@@ -14,91 +14,6 @@
 using namespace hbit;
 
 namespace {
-
-struct Http
-{
-  int status = 0;
-  std::string body;
-  std::string headers;
-  Json json() const { return Json::parse(body, nullptr, false); }
-  std::string describe() const { return "HTTP " + std::to_string(status) + "\n" + headers + body; }
-};
-
-class Daemon : public HomeboyTest
-{
-protected:
-  void TearDown() override
-  {
-    run({"daemon", "stop"});
-    HomeboyTest::TearDown();
-  }
-
-  /// `homeboy daemon start` on an ephemeral port; returns the address.
-  std::string start_daemon(const std::vector<std::string>& extra = {})
-  {
-    std::vector<std::string> args = {"daemon", "start", "--listen", "127.0.0.1:0", "--json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto r = run(args);
-    EXPECT_EQ(r.exit_code, 0) << r.describe();
-    if (r.exit_code != 0) return "";
-    address_ = r.payload()["listen"].get<std::string>();
-    return address_;
-  }
-
-  Http http(const std::string& method, const std::string& path, const std::string& body = "",
-            const std::vector<std::string>& headers = {})
-  {
-    fs::path out = root_ / "http-body";
-    fs::path head = root_ / "http-headers";
-    std::vector<std::string> argv = {"curl", "-sS", "-X", method, "-o", out.string(), "-D",
-                                     head.string(), "-w", "%{http_code}", "--max-time", "20"};
-    for (const auto& h : headers) {
-      argv.push_back("-H");
-      argv.push_back(h);
-    }
-    if (!body.empty()) {
-      // Through a file: a large body would not fit on a command line.
-      fs::path request = root_ / "http-request";
-      write_file(request, body);
-      argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary",
-                               "@" + request.string()});
-    }
-    argv.push_back("http://" + address_ + path);
-    auto r = exec(argv);
-    Http h;
-    h.status = std::atoi(r.out.c_str());
-    h.body = fs::exists(out) ? read_file(out) : "";
-    h.headers = fs::exists(head) ? read_file(head) : "";
-    fs::remove(out);
-    fs::remove(head);
-    return h;
-  }
-
-  /// Submits `argv` through the API; returns the run id.
-  std::string submit(const std::vector<std::string>& argv)
-  {
-    Json body = {{"argv", argv}, {"cwd", work_.string()}, {"name", "api-run"}};
-    auto h = http("POST", "/api/v1/runs", body.dump());
-    EXPECT_EQ(h.status, 201) << h.describe();
-    return h.json().value("run_id", "");
-  }
-
-  /// Polls the run until its status is one of `statuses` (the test's own
-  /// timeout bounds it).
-  Json wait_status(const std::string& id, const std::set<std::string>& statuses)
-  {
-    for (int i = 0; i < 600; ++i) {
-      auto h = http("GET", "/api/v1/runs/" + id);
-      Json run = h.json()["run"];
-      if (run.is_object() && statuses.count(run.value("status", ""))) return run;
-      std::this_thread::sleep_for(100ms);
-    }
-    ADD_FAILURE() << "run " << id << " never reached the status";
-    return Json();
-  }
-
-  std::string address_;
-};
 
 TEST_F(Daemon, ExecutesASubmittedRunAndServesItsDetailLogsAndEvents)
 {
@@ -328,6 +243,36 @@ TEST_F(Daemon, ATokenIsRequiredWhenConfiguredAndForeignOriginsAreRefused)
                        "Origin: https://evil.example"});
   EXPECT_EQ(foreign.status, 403) << foreign.describe();
   EXPECT_EQ(foreign.json()["error"]["code"], "auth.foreign_origin");
+}
+
+TEST_F(Daemon, WithoutATokenFileAGeneratedTokenGuardsEveryChange)
+{
+  ASSERT_FALSE(start_daemon().empty());
+  fs::path token_file = config_ / "daemon.token";
+  ASSERT_TRUE(fs::exists(token_file));
+  struct stat info{};
+  ASSERT_EQ(::stat(token_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::string token = read_file(token_file);
+  EXPECT_EQ(token.size(), 65u) << token; // 64 hex characters and a newline
+
+  // Reads on loopback need no token; a change without it is refused.
+  EXPECT_EQ(http("GET", "/api/v1/runs").status, 200);
+  Json body = {{"argv", {"true"}}, {"cwd", work_.string()}};
+  auto refused = http("POST", "/api/v1/runs", body.dump(), {"Authorization: none"});
+  EXPECT_EQ(refused.status, 401) << refused.describe();
+  EXPECT_EQ(refused.json()["error"]["code"], "auth.missing_token");
+  auto wrong = http("POST", "/api/v1/runs", body.dump(), {"Authorization: Bearer 0000000000000000000000"});
+  EXPECT_EQ(wrong.status, 401) << wrong.describe();
+  EXPECT_EQ(http("POST", "/api/v1/runs", body.dump()).status, 201); // the fixture sends the token
+  auto status = run({"daemon", "status"});
+  EXPECT_NE(status.out.find("required for changes (POST, DELETE): " + token_file.string()),
+            std::string::npos) << status.describe();
+
+  // A restart keeps the same token.
+  ASSERT_EQ(run({"daemon", "stop"}).exit_code, 0);
+  ASSERT_FALSE(start_daemon().empty());
+  EXPECT_EQ(read_file(token_file), token);
 }
 
 TEST_F(Daemon, TheOpenApiDocumentIsServed)

@@ -106,6 +106,11 @@ first_row(Db& db, std::string_view sql, const std::function<void(Stmt&)>& bind, 
   return out;
 }
 
+/// The id in `table` that starts with `prefix` (at least 4 characters;
+/// shorter: none); `validation.ambiguous_id` naming two when several do.
+Result<std::optional<std::string>> resolve_prefix(Db& db, const char* table, const char* what,
+                                                  const std::string& prefix);
+
 /// Steps an UPDATE ... RETURNING <k_run_columns> to its end: the run it
 /// wrote, or `store.conflict` saying `conflict` when it matched no row.
 Result<Run> updated_run(Stmt& stmt, const std::string& conflict);

@@ -157,6 +157,37 @@ CREATE TABLE run_attempts (
   PRIMARY KEY (run_id, attempt)
 ) WITHOUT ROWID;
 )sql",
+  // 6 (schedules, issue 16): schedules, each slot recorded once (the
+  // primary key is what makes a slot fire at most once), and named leases
+  // (the scheduler's: one daemon fires at a time).
+  R"sql(
+CREATE TABLE schedules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  cron TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  catch_up TEXT NOT NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  recipe TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  cursor_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE schedule_slots (
+  schedule_id TEXT NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
+  slot_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  run_id TEXT,
+  reason TEXT,
+  recorded_at INTEGER NOT NULL,
+  PRIMARY KEY (schedule_id, slot_at)
+) WITHOUT ROWID;
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));

@@ -92,32 +92,6 @@ SqliteStore::get_run(const std::string& run_id)
                         by_id(run_id), read_run);
 }
 
-namespace {
-
-/// The one id in `table` (runs or findings) that starts with `prefix`, by a
-/// range scan on its primary key: ids with this prefix sort between the
-/// prefix and the prefix followed by the highest byte.
-Result<std::optional<std::string>>
-resolve_prefix(Db& db, const char* table, const char* what, const std::string& prefix)
-{
-  if (prefix.size() < 4) return std::optional<std::string>();
-  std::vector<std::string> ids;
-  auto ok = each_row(
-    db, fmt::format("SELECT id FROM {} WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", table),
-    [&](Stmt& s) { s.bind(1, prefix).bind(2, prefix + "\xff"); },
-    [&](const Stmt& s) { ids.push_back(s.text(0)); });
-  if (!ok) return Unexpected(ok.error());
-  if (ids.size() > 1) {
-    return make_error("validation.ambiguous_id",
-                      fmt::format("{} id prefix `{}` matches more than one {} ({}, {}, ...); "
-                                  "give more characters",
-                                  what, prefix, what, ids[0], ids[1]));
-  }
-  return ids.empty() ? std::optional<std::string>() : std::optional<std::string>(ids[0]);
-}
-
-} // namespace
-
 Result<std::optional<std::string>>
 SqliteStore::resolve_run_id(const std::string& prefix)
 {

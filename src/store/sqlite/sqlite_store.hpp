@@ -3,8 +3,9 @@
 // open_sqlite_store in store.hpp). Its methods live in three files:
 // sqlite_store.cpp (the lifecycle writes, fenced by status and lease epoch,
 // each with its events in the same transaction), sqlite_reads.cpp (the
-// readers), sqlite_attempts.cpp (a run's attempts) and sqlite_retention.cpp
-// (promote, retain, cleanup).
+// readers), sqlite_attempts.cpp (a run's attempts), sqlite_retention.cpp
+// (promote, retain, cleanup) and sqlite_schedules.cpp (schedules, slots,
+// named leases).
 //
 // Ownership and threads: a SqliteStore owns its connection; one thread at a
 // time may call it (each process opens its own). Durability: a write has
@@ -84,6 +85,19 @@ public:
                                           std::size_t limit) override;
   Result<std::vector<DeletedRun>> delete_runs(const std::vector<std::string>& run_ids,
                                               const RetentionFilter& filter, TimeMs now) override;
+
+  // Schedules and leases (sqlite_schedules.cpp).
+  Result<void> insert_schedule(const Schedule& schedule) override;
+  Result<std::vector<Schedule>> list_schedules() override;
+  Result<std::optional<Schedule>> find_schedule(const std::string& id_or_name) override;
+  Result<bool> set_schedule_paused(const std::string& schedule_id, bool paused, TimeMs now) override;
+  Result<bool> delete_schedule(const std::string& schedule_id) override;
+  Result<bool> record_slot(const ScheduleSlot& slot, const std::optional<Run>& run) override;
+  Result<std::vector<ScheduleSlot>> schedule_slots(const std::string& schedule_id,
+                                                   std::size_t limit) override;
+  Result<bool> acquire_lease(const std::string& name, const std::string& holder, TimeMs now,
+                             std::int64_t ttl_ms) override;
+  Result<void> release_lease(const std::string& name, const std::string& holder) override;
 
 private:
   /// Appends one event (inside the caller's write transaction).
