@@ -41,6 +41,9 @@ ApiResponse promote(const ApiContext&, const ApiRequest&);
 ApiResponse retain(const ApiContext&, const ApiRequest&);
 ApiResponse replay(const ApiContext&, const ApiRequest&);
 ApiResponse compare_runs(const ApiContext&, const ApiRequest&);
+// api_bench.cpp
+ApiResponse scope(const ApiContext&, const ApiRequest&);
+ApiResponse submit_bench(const ApiContext&, const ApiRequest&);
 // api_schedules.cpp
 ApiResponse list_schedules(const ApiContext&, const ApiRequest&);
 ApiResponse add_schedule(const ApiContext&, const ApiRequest&);

@@ -35,6 +35,11 @@ const char* const k_openapi = R"json({
         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
         "secret_env": {"type": "array", "items": {"type": "string"}},
         "artifacts": {"type": "array", "items": {"type": "string"}}}},
+      "BenchJob": {"type": "object", "required": ["component"], "additionalProperties": false, "properties": {
+        "component": {"type": "string"}, "rigs": {"type": "array", "items": {"type": "string"}, "description": "One rig pins it; several compare them (cross-rig)"},
+        "scenarios": {"type": "array", "items": {"type": "string"}}, "iterations": {"type": "integer", "minimum": 1, "maximum": 100000},
+        "runs": {"type": "integer", "minimum": 1, "maximum": 1000}, "baseline": {"type": "boolean", "description": "Save the result as the baseline"},
+        "timeout": {"type": "string", "example": "2h"}}},
       "ScheduleAdd": {"type": "object", "required": ["name", "cron", "argv", "cwd"], "additionalProperties": false, "properties": {
         "name": {"type": "string"}, "cron": {"type": "string", "example": "0 3 * * *"}, "timezone": {"type": "string", "example": "Europe/Berlin"},
         "catch_up": {"type": "string", "enum": ["skip", "once"], "default": "skip"}, "paused": {"type": "boolean"},
@@ -90,6 +95,9 @@ const char* const k_openapi = R"json({
         {"name": "runs", "in": "query", "required": true, "schema": {"type": "string"}, "description": "2 to 4 run ids, comma-separated; the first is the baseline"},
         {"name": "metric", "in": "query", "schema": {"type": "string"}, "description": "Only these metrics, comma-separated"}],
       "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/scope": {"get": {"summary": "The new-run form's scope: components with their rigs and the scenarios and metrics of their latest bench run; rigs with their components", "responses": {"200": {"$ref": "#/components/responses/Json"}}}},
+    "/api/v1/bench": {"post": {"summary": "Queue a bench as a run (kind bench-job) for the daemon's worker; the bench run it records is announced on the job's events as `produced`", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BenchJob"}}}},
+      "responses": {"201": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submitted"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/schedules": {
       "get": {"summary": "schedule.list: every schedule with its next firings and latest slot", "responses": {"200": {"$ref": "#/components/responses/Json"}}},
       "post": {"summary": "schedule add: a command or bench queued on a cron schedule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScheduleAdd"}}}},

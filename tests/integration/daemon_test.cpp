@@ -275,6 +275,52 @@ TEST_F(Daemon, WithoutATokenFileAGeneratedTokenGuardsEveryChange)
   EXPECT_EQ(read_file(token_file), token);
 }
 
+TEST_F(Daemon, ABenchQueuedThroughTheApiProducesABenchRunLinkedToItsJob)
+{
+  make_component("basic", "two_scenarios.sh");
+  // A first bench, so the scope knows the component's scenarios and metrics.
+  auto first = run({"bench", "basic", "--iterations", "3"});
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  ASSERT_FALSE(start_daemon().empty());
+
+  auto scope = http("GET", "/api/v1/scope");
+  ASSERT_EQ(scope.status, 200) << scope.describe();
+  Json components = scope.json()["components"];
+  ASSERT_EQ(components.size(), 1u) << scope.describe();
+  EXPECT_EQ(components[0]["id"], "basic");
+  EXPECT_GE(components[0]["scenarios"].size(), 2u) << scope.describe();
+  EXPECT_FALSE(components[0]["metrics"].empty()) << scope.describe();
+
+  Json body = {{"component", "basic"}, {"iterations", 3}};
+  auto queued = http("POST", "/api/v1/bench", body.dump());
+  ASSERT_EQ(queued.status, 201) << queued.describe();
+  std::string job = queued.json()["run_id"];
+  EXPECT_EQ(queued.json()["kind"], "bench-job");
+  Json detail = wait_status(job, {"succeeded", "failed"});
+  EXPECT_EQ(detail["status"], "succeeded") << detail.dump(2);
+  std::string produced;
+  for (const auto& e : detail["events"]) {
+    if (e["type"] == "produced") produced = e["data"]["run_id"];
+  }
+  ASSERT_FALSE(produced.empty()) << detail.dump(2);
+  auto bench = http("GET", "/api/v1/runs/" + produced);
+  ASSERT_EQ(bench.status, 200) << bench.describe();
+  EXPECT_EQ(bench.json()["run"]["kind"], "bench");
+  EXPECT_EQ(bench.json()["run"]["metadata"]["job"]["run_id"], job) << bench.describe();
+
+  // Bad requests name what was wrong, and queue nothing.
+  auto unknown = http("POST", "/api/v1/bench", R"({"component": "nope"})");
+  EXPECT_EQ(unknown.status, 400) << unknown.describe();
+  EXPECT_NE(unknown.json()["error"]["message"].get<std::string>().find("nope"), std::string::npos);
+  auto rig = http("POST", "/api/v1/bench", R"({"component": "basic", "rigs": ["missing-rig"]})");
+  EXPECT_EQ(rig.status, 400) << rig.describe();
+  auto zero = http("POST", "/api/v1/bench", R"({"component": "basic", "iterations": 0})");
+  EXPECT_EQ(zero.status, 400) << zero.describe();
+  auto typed = http("POST", "/api/v1/bench", R"({"component": "basic", "iterations": "3"})");
+  EXPECT_EQ(typed.status, 400) << typed.describe();
+  EXPECT_EQ(http("GET", "/api/v1/runs?kind=bench-job").json()["runs"].size(), 1u);
+}
+
 TEST_F(Daemon, TheOpenApiDocumentIsServed)
 {
   ASSERT_FALSE(start_daemon().empty());

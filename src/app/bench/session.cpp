@@ -5,6 +5,7 @@
 // interleaves their invocations (compare_arms.cpp).
 
 #include "app/bench/baseline_commit.hpp"
+#include "app/bench/job_link.hpp"
 #include "app/bench/pipeline.hpp"
 #include "app/bench/isolation.hpp"
 #include "app/bench_context.hpp"
@@ -133,14 +134,18 @@ open_session(const BenchRequest& request, bool compare_baseline)
   // runtime: where `runs reconcile` finds what is left of a killed bench.
   Json runtime = {{"host", hostname()}, {"pgid", s.group.pgid()}};
   if (s.group.start_time()) runtime["start_time"] = *s.group.start_time();
-  run.metadata_json = dump_json(Json{{"iterations", request.iterations},
-                                     {"runner", {{"extension_id", p.runner.extension_id}}},
-                                     {"runtime", runtime}});
+  Json metadata = {{"iterations", request.iterations},
+                   {"runner", {{"extension_id", p.runner.extension_id}}},
+                   {"runtime", runtime}};
+  std::optional<std::string> job = parent_job(*s.store);
+  run.metadata_json = dump_json(metadata);
+  if (job) run.metadata_json = with_job(run.metadata_json, *job);
   // The row first, then its directory: a kill in between leaves a run that
   // reconcile settles, never a directory no run owns.
   if (auto inserted = s.store->insert_run(run); !inserted) {
     return Unexpected(inserted.error());
   }
+  if (job) announce_to_job(*s.store, *job, run);
   if (auto made = fs::create_directories(s.run_dir); !made) {
     Error error{"store.unwritable",
                 made.error().message + " (set --artifact-root or HOMEBOY_ARTIFACT_ROOT to a "
@@ -256,6 +261,7 @@ settle(Session& s, const BenchRequest& request, std::optional<Baseline> next_bas
   outcome.exit_code = report.exit_code;
   outcome.finished_at = now_ms();
   outcome.metadata_json = run_metadata(request, p, report, s.terminal_reason);
+  if (auto job = parent_job(*s.store)) outcome.metadata_json = with_job(outcome.metadata_json, *job);
   outcome.artifacts = report.artifacts;
   if (report.results) {
     for (const auto& sc : report.results->scenarios) {
