@@ -60,6 +60,39 @@ run_summary_json(const Run& run)
               {"attempt", run.attempt}};
 }
 
+Run
+run_from_summary_json(const Json& row)
+{
+  auto text = [&](const char* key) {
+    auto it = row.find(key);
+    return it != row.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto time = [&](const char* key) -> std::optional<TimeMs> {
+    auto t = parse_rfc3339(text(key));
+    return t ? std::optional<TimeMs>(*t) : std::nullopt;
+  };
+  Run run;
+  run.id = text("id");
+  run.kind = text("kind");
+  run.status = parse_run_status(text("run_status")).value_or(RunStatus::failed);
+  run.created_at = time("created_at").value_or(0);
+  run.started_at = time("started_at");
+  run.finished_at = time("finished_at");
+  run.component_id = text("component_id");
+  run.rig_id = text("rig_id");
+  run.git_sha = text("git_sha");
+  run.command = text("command");
+  run.cwd = text("cwd");
+  run.terminal_reason = text("terminal_reason");
+  if (auto it = row.find("exit_code"); it != row.end() && it->is_number_integer()) {
+    run.exit_code = it->get<int>();
+  }
+  if (auto it = row.find("attempt"); it != row.end() && it->is_number_integer()) {
+    run.attempt = it->get<int>();
+  }
+  return run;
+}
+
 Json
 run_detail_json(const Run& run)
 {

@@ -11,6 +11,9 @@ namespace hb::app {
 /// runs.list row: {id, kind, status, started_at, finished_at, component_id,
 /// rig_id, git_sha, command, cwd, ...lifecycle}.
 Json run_summary_json(const Run& run);
+/// The Run a run_summary_json row describes (a remote runner's list, read
+/// back for the same table); what the row lacks stays default.
+Run run_from_summary_json(const Json& row);
 /// runs.show: the summary plus metadata and every lifecycle field.
 Json run_detail_json(const Run& run);
 /// A run's attempts, oldest first: the `earlier` ones (Store::run_attempts)

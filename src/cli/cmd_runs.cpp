@@ -9,6 +9,7 @@
 #include "app/runs_service.hpp"
 #include "bench/units.hpp"
 #include "cli/commands.hpp"
+#include "remote/runners.hpp"
 #include "cli/global_options.hpp"
 #include "cli/runs_common.hpp"
 #include "util/fs.hpp"
@@ -242,6 +243,151 @@ render_finding(const Finding& f)
   return out;
 }
 
+/// The runs table of a runs.list payload (local or a runner's), with the
+/// next page's cursor.
+std::string
+render_run_list(const Json& payload)
+{
+  std::vector<Run> runs;
+  for (const auto& row : payload["runs"]) runs.push_back(app::run_from_summary_json(row));
+  if (runs.empty()) return "No runs match.\n";
+  bool colour = term::colour_enabled(stdout);
+  using A = TextTable::Align;
+  // Sorted by creation, so the creation time is shown (a queued run starts
+  // later; `duration` is from its start). The rig column only when a run on
+  // the page is pinned to one.
+  const bool rigs = std::any_of(runs.begin(), runs.end(), [](const Run& r) { return !r.rig_id.empty(); });
+  std::vector<std::string> headers = {"id", "kind", "status", "component"};
+  std::vector<A> align = {A::left, A::left, A::left, A::left};
+  if (rigs) {
+    headers.push_back("rig");
+    align.push_back(A::left);
+  }
+  headers.insert(headers.end(), {"created", "duration", "exit"});
+  align.insert(align.end(), {A::left, A::right, A::right});
+  TextTable table(headers, align);
+  for (const auto& run : runs) {
+    std::vector<std::string> row = {short_id(run.id), run.kind, status_text(run.status, colour),
+                                    run.component_id};
+    if (rigs) row.push_back(run.rig_id);
+    row.insert(row.end(), {format_rfc3339(run.created_at), duration_text(run),
+                           run.exit_code ? std::to_string(*run.exit_code) : ""});
+    table.add_row(std::move(row));
+  }
+  std::string human = table.render();
+  if (payload.contains("next_cursor") && payload["next_cursor"].is_string()) {
+    human += fmt::format("\nMore runs: add --after {}\n", payload["next_cursor"].get<std::string>());
+  }
+  return human;
+}
+
+/// `s` percent-encoded for a query string.
+std::string
+query_value(const std::string& s)
+{
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+/// runs.list from runner `id`'s daemon, with these filters.
+Result<Json>
+remote_runs_list(const std::string& id, const RunFilterArgs& f)
+{
+  auto paths = resolve_paths(std::nullopt);
+  if (!paths) return Unexpected(paths.error());
+  auto runner = remote::find_runner(*paths, id);
+  if (!runner) return Unexpected(runner.error());
+  std::string query = fmt::format("limit={}", f.limit);
+  for (auto [key, value] : std::initializer_list<std::pair<const char*, const std::string*>>{
+         {"kind", &f.kind}, {"component", &f.component}, {"rig", &f.rig}, {"scenario", &f.scenario},
+         {"status", &f.status}, {"since", &f.since}, {"until", &f.until}, {"after", &f.after}}) {
+    if (!value->empty()) query += fmt::format("&{}={}", key, query_value(*value));
+  }
+  auto payload = remote::get_json(*runner, "/api/v1/runs?" + query);
+  if (!payload) return payload;
+  if (!payload->is_object() || !(*payload)["runs"].is_array()) {
+    return make_error("runner.bad_response", fmt::format("runner {} answered without a runs list", id));
+  }
+  (*payload)["runner"] = id;
+  return payload;
+}
+
+/// runs.show from runner `runner_id`'s daemon.
+Result<Json>
+remote_run_detail(const std::string& runner_id, const std::string& run_id)
+{
+  auto paths = resolve_paths(std::nullopt);
+  if (!paths) return Unexpected(paths.error());
+  auto runner = remote::find_runner(*paths, runner_id);
+  if (!runner) return Unexpected(runner.error());
+  auto detail = remote::get_json(*runner, "/api/v1/runs/" + query_value(run_id));
+  if (!detail) return detail;
+  if (!detail->is_object() || !(*detail)["run"].is_object()) {
+    return make_error("runner.bad_response",
+                      fmt::format("runner {} answered without the run's detail", runner_id));
+  }
+  (*detail)["runner"] = runner_id;
+  return detail;
+}
+
+/// A remote run for people: identity, lifecycle and each scenario's metrics.
+std::string
+render_remote_show(const Json& run, const std::string& runner)
+{
+  auto text = [&](const char* key) {
+    auto it = run.find(key);
+    if (it == run.end() || it->is_null()) return std::string();
+    return it->is_string() ? it->get<std::string>() : it->dump();
+  };
+  std::string out = fmt::format("run        {}  (on runner {})\n", text("id"), runner);
+  for (auto [label, key] : std::initializer_list<std::pair<const char*, const char*>>{
+         {"kind", "kind"}, {"status", "run_status"}, {"component", "component_id"}, {"rig", "rig_id"},
+         {"command", "command"}, {"created", "created_at"}, {"started", "started_at"},
+         {"finished", "finished_at"}, {"exit", "exit_code"}, {"reason", "terminal_reason"}}) {
+    if (!text(key).empty()) out += fmt::format("{:<11}{}\n", label, text(key));
+  }
+  if (run.contains("scenario_metrics") && run["scenario_metrics"].is_array()) {
+    TextTable table({"scenario", "metric", "value"});
+    for (const auto& sc : run["scenario_metrics"]) {
+      if (!sc.contains("metrics") || !sc["metrics"].is_object()) continue;
+      for (const auto& [name, value] : sc["metrics"].items()) {
+        table.add_row({sc.value("scenario_id", ""), name, json_text(value)});
+      }
+    }
+    if (!table.empty()) out += "\n" + table.render();
+  }
+  return out;
+}
+
+/// Every runner's active runs: [{runner, runs, next_cursor}] or, for a
+/// runner that could not be read, [{runner, error: {code, message}}].
+Json
+active_runner_jobs(const Paths& paths)
+{
+  Json out = Json::array();
+  auto runners = remote::list_runners(paths);
+  if (!runners) {
+    out.push_back(Json{{"runner", "*"}, {"error", {{"code", runners.error().code},
+                                                   {"message", runners.error().message}}}});
+    return out;
+  }
+  for (const auto& runner : *runners) {
+    auto payload = remote::get_json(runner, "/api/v1/runs?status=active&limit=100", 10);
+    if (!payload || !payload->is_object() || !(*payload)["runs"].is_array()) {
+      Error e = payload ? Error{"runner.bad_response", "the answer has no runs list"} : payload.error();
+      out.push_back(Json{{"runner", runner.id}, {"error", {{"code", e.code}, {"message", e.message}}}});
+      continue;
+    }
+    out.push_back(Json{{"runner", runner.id}, {"runs", (*payload)["runs"]},
+                       {"next_cursor", (*payload)["next_cursor"]}});
+  }
+  return out;
+}
+
 } // namespace
 
 void
@@ -251,20 +397,44 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   runs->require_subcommand(1);
 
   // runs list
-  struct ListArgs { RunFilterArgs filter; OutputOptions output; };
+  struct ListArgs
+  {
+    RunFilterArgs filter;
+    std::string runner;
+    bool include_runner_jobs = false;
+    OutputOptions output;
+  };
   auto list_args = std::make_shared<ListArgs>();
   auto* list = runs->add_subcommand("list", "List runs, newest created first");
   add_filter_options(list, list_args->filter, true);
+  list->add_option("--runner", list_args->runner,
+                   "Read the runs of this remote runner's daemon (`homeboy runner add`) instead "
+                   "of the local store");
+  list->add_flag("--include-active-runner-jobs", list_args->include_runner_jobs,
+                 "Also list the active runs of every remote runner (an unreachable one is "
+                 "reported, never fails the local list)");
   add_output_options(list, list_args->output);
-  const std::string no_daemon =
-    "Remote runner daemons are planned; `homeboy runs list --status running` shows the runs "
-    "this store's workers execute.";
-  add_unsupported_option(list, "--runner", true, no_daemon);
-  add_unsupported_option(list, "--include-active-runner-jobs", false, no_daemon);
   list->callback([list_args, &inv] {
     auto filter = make_filter(list_args->filter);
     if (!filter) {
       inv.exit_code = emit_error(list_args->output, filter.error(), 2);
+      return;
+    }
+    if (!list_args->runner.empty()) {
+      if (list_args->include_runner_jobs) {
+        inv.exit_code = emit_error(list_args->output,
+                                   Error{"validation.invalid_option",
+                                         "--include-active-runner-jobs adds runners' runs to the "
+                                         "local list; with --runner, drop it"},
+                                   2);
+        return;
+      }
+      auto payload = remote_runs_list(list_args->runner, list_args->filter);
+      if (!payload) {
+        inv.exit_code = emit_error(list_args->output, payload.error(), exit_code_for(payload.error()));
+        return;
+      }
+      inv.exit_code = emit(list_args->output, "list", *payload, render_run_list(*payload));
       return;
     }
     with_store(list_args->output, inv.exit_code, [&](app::OpenStore& s) {
@@ -273,34 +443,18 @@ add_runs_commands(CLI::App& app, Invocation& inv)
         inv.exit_code = emit_error(list_args->output, page.error());
         return;
       }
-      bool colour = term::colour_enabled(stdout);
-      using A = TextTable::Align;
-      // Sorted by creation, so the creation time is shown (a queued run
-      // starts later; `duration` is from its start).
-      // The rig column only when a run on the page is pinned to one.
-      const bool rigs = std::any_of(page->runs.begin(), page->runs.end(),
-                                    [](const Run& r) { return !r.rig_id.empty(); });
-      std::vector<std::string> headers = {"id", "kind", "status", "component"};
-      std::vector<A> align = {A::left, A::left, A::left, A::left};
-      if (rigs) {
-        headers.push_back("rig");
-        align.push_back(A::left);
-      }
-      headers.insert(headers.end(), {"created", "duration", "exit"});
-      align.insert(align.end(), {A::left, A::right, A::right});
-      TextTable table(headers, align);
-      for (const auto& run : page->runs) {
-        std::vector<std::string> row = {short_id(run.id), run.kind, status_text(run.status, colour),
-                                        run.component_id};
-        if (rigs) row.push_back(run.rig_id);
-        row.insert(row.end(), {format_rfc3339(run.created_at), duration_text(run),
-                               run.exit_code ? std::to_string(*run.exit_code) : ""});
-        table.add_row(std::move(row));
-      }
       Json payload = app::runs_list_payload(*page);
-      std::string human = page->runs.empty() ? "No runs match.\n" : table.render();
-      if (page->next_cursor) {
-        human += fmt::format("\nMore runs: add --after {}\n", *page->next_cursor);
+      std::string human = render_run_list(payload);
+      if (list_args->include_runner_jobs) {
+        Json jobs = active_runner_jobs(s.paths);
+        for (const auto& runner : jobs) {
+          human += runner.contains("error")
+                     ? fmt::format("\nwarning: {}\n", runner["error"]["message"].get<std::string>())
+                     : fmt::format("\nActive on runner {}:\n{}", runner["runner"].get<std::string>(),
+                                   render_run_list(runner));
+        }
+        if (jobs.empty()) human += "\nNo remote runners (add one with `homeboy runner add`).\n";
+        payload["runner_jobs"] = jobs;
       }
       inv.exit_code = emit(list_args->output, "list", payload, human);
     });
@@ -308,15 +462,32 @@ add_runs_commands(CLI::App& app, Invocation& inv)
 
   // runs show
   struct IdArgs { std::string id; OutputOptions output; };
-  struct ShowArgs { std::string id; std::vector<std::string> fields; OutputOptions output; };
+  struct ShowArgs { std::string id, runner; std::vector<std::string> fields; OutputOptions output; };
   auto show_args = std::make_shared<ShowArgs>();
   auto* show = runs->add_subcommand("show", "Show one run: identity, status, metrics, findings, artifacts");
   show->add_option("run-id", show_args->id, "Run id (or a unique prefix of at least 4 characters)")->required();
   show->add_option("-q,--field", show_args->fields,
                    "Print only what this JSONPath selects from the run's JSON (repeatable), e.g. "
                    "'$.status' or '$.scenario_metrics[*].metrics.p95_ms'");
+  show->add_option("--runner", show_args->runner,
+                   "Read the run from this remote runner's daemon (`homeboy runner add`)");
   add_output_options(show, show_args->output);
   show->callback([show_args, &inv] {
+    if (!show_args->runner.empty()) {
+      auto detail = remote_run_detail(show_args->runner, show_args->id);
+      if (!detail) {
+        inv.exit_code = emit_error(show_args->output, detail.error(), exit_code_for(detail.error()));
+        return;
+      }
+      if (!show_args->fields.empty()) {
+        inv.exit_code = emit_fields(show_args->output, (*detail)["run"].value("id", show_args->id),
+                                    (*detail)["run"], show_args->fields);
+        return;
+      }
+      inv.exit_code = emit(show_args->output, "show", *detail,
+                           render_remote_show((*detail)["run"], show_args->runner));
+      return;
+    }
     with_store(show_args->output, inv.exit_code, [&](app::OpenStore& s) {
       auto run = app::find_run(*s.store, show_args->id);
       if (!run) {

@@ -36,6 +36,7 @@ void add_doctor_commands(CLI::App& app, Invocation& invocation);
 void add_component_commands(CLI::App& app, Invocation& invocation);
 void add_report_commands(CLI::App& app, Invocation& invocation);
 void add_rig_commands(CLI::App& app, Invocation& invocation);
+void add_runner_commands(CLI::App& app, Invocation& invocation);
 void add_runs_commands(CLI::App& app, Invocation& invocation);
 void add_runtime_commands(CLI::App& app, Invocation& invocation);
 void add_schedule_commands(CLI::App& app, Invocation& invocation);

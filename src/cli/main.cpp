@@ -81,6 +81,7 @@ main(int argc, char** argv)
                                        {"doctor", hb::cli::add_doctor_commands},
                                        {"report", hb::cli::add_report_commands},
                                        {"rig", hb::cli::add_rig_commands},
+                                       {"runner", hb::cli::add_runner_commands},
                                        {"runs", hb::cli::add_runs_commands},
                                        {"runtime", hb::cli::add_runtime_commands},
                                        {"schedule", hb::cli::add_schedule_commands},
@@ -90,7 +91,7 @@ main(int argc, char** argv)
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
     fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, daemon, doctor, "
-                       "report, rig, runs, runtime, schedule and worker.\nRun `homeboy --help` for usage.\n",
+                       "report, rig, runner, runs, runtime, schedule and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;
   }

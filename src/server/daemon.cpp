@@ -11,6 +11,7 @@
 #include "schedule/schedules.hpp"
 #include "server/http_server.hpp"
 #include "util/fs.hpp"
+#include "util/secret_file.hpp"
 #include "util/http_get.hpp"
 #include "util/json.hpp"
 #include "util/process.hpp"
@@ -168,31 +169,7 @@ parse_listen(std::string_view text)
 Result<std::string>
 read_token_file(const std::filesystem::path& path)
 {
-  struct stat info{};
-  if (::stat(path.c_str(), &info) != 0) {
-    return make_error("validation.invalid_token_file",
-                      fmt::format("--token-file {}: cannot read it ({})", path.string(),
-                                  std::strerror(errno)));
-  }
-  if ((info.st_mode & 077) != 0) {
-    return make_error("validation.insecure_token_file",
-                      fmt::format("--token-file {} may be read by other users (mode {:o}); run "
-                                  "`chmod 600 {}`",
-                                  path.string(), info.st_mode & 0777, path.string()));
-  }
-  auto text = fs::read_file(path);
-  if (!text) return Unexpected(text.error());
-  std::string token = *text;
-  auto first = token.find_first_not_of(" \t\r\n");
-  auto last = token.find_last_not_of(" \t\r\n");
-  token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
-  if (token.size() < 16) {
-    return make_error("validation.insecure_token_file",
-                      fmt::format("--token-file {}: the token must be at least 16 characters "
-                                  "(e.g. `head -c 32 /dev/urandom | base64 > FILE`)",
-                                  path.string()));
-  }
-  return token;
+  return read_secret_file(path, "--token-file " + path.string());
 }
 
 Result<std::string>

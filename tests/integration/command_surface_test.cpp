@@ -97,9 +97,7 @@ TEST_F(CommandSurface, DocumentedFlagsNotBuiltSaySo)
   make_component("plain", "two_scenarios.sh");
   for (const auto& args : std::vector<std::vector<std::string>>{
          {"bench", "plain", "--concurrency", "2"},
-         {"bench", "plain", "--shared-state", "/tmp"},
-         {"runs", "list", "--include-active-runner-jobs"},
-         {"runs", "list", "--runner", "lab"}}) {
+         {"bench", "plain", "--shared-state", "/tmp"}}) {
     auto r = run(args);
     EXPECT_EQ(r.exit_code, 2) << r.describe();
     EXPECT_THAT(r.err, HasSubstr("not supported yet")) << r.describe();
