@@ -281,18 +281,6 @@ render_run_list(const Json& payload)
   return human;
 }
 
-/// `s` percent-encoded for a query string.
-std::string
-query_value(const std::string& s)
-{
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
-  }
-  return out;
-}
-
 /// runs.list from runner `id`'s daemon, with these filters.
 Result<Json>
 remote_runs_list(const std::string& id, const RunFilterArgs& f)
@@ -305,7 +293,7 @@ remote_runs_list(const std::string& id, const RunFilterArgs& f)
   for (auto [key, value] : std::initializer_list<std::pair<const char*, const std::string*>>{
          {"kind", &f.kind}, {"component", &f.component}, {"rig", &f.rig}, {"scenario", &f.scenario},
          {"status", &f.status}, {"since", &f.since}, {"until", &f.until}, {"after", &f.after}}) {
-    if (!value->empty()) query += fmt::format("&{}={}", key, query_value(*value));
+    if (!value->empty()) query += fmt::format("&{}={}", key, remote::query_value(*value));
   }
   auto payload = remote::get_json(*runner, "/api/v1/runs?" + query);
   if (!payload) return payload;
@@ -324,7 +312,7 @@ remote_run_detail(const std::string& runner_id, const std::string& run_id)
   if (!paths) return Unexpected(paths.error());
   auto runner = remote::find_runner(*paths, runner_id);
   if (!runner) return Unexpected(runner.error());
-  auto detail = remote::get_json(*runner, "/api/v1/runs/" + query_value(run_id));
+  auto detail = remote::get_json(*runner, "/api/v1/runs/" + remote::query_value(run_id));
   if (!detail) return detail;
   if (!detail->is_object() || !(*detail)["run"].is_object()) {
     return make_error("runner.bad_response",
@@ -361,6 +349,31 @@ render_remote_show(const Json& run, const std::string& runner)
     if (!table.empty()) out += "\n" + table.render();
   }
   return out;
+}
+
+/// Downloads artifact `artifact_id` of run `run_id` from runner
+/// `runner_id` into <artifact root>/runner/<runner>/<run>/<artifact> (what
+/// `runs artifact cleanup-downloads` cleans); returns that path.
+Result<std::filesystem::path>
+remote_artifact(const std::string& runner_id, const std::string& run_id, const std::string& artifact_id)
+{
+  auto safe = [](const std::string& id) {
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+    });
+  };
+  if (!safe(run_id) || !safe(artifact_id)) {
+    return make_error("validation.invalid_argument",
+                      "with --runner, give the run and artifact ids (or prefixes) as `runs show --runner` prints them");
+  }
+  auto paths = resolve_paths(std::nullopt);
+  if (!paths) return Unexpected(paths.error());
+  auto runner = remote::find_runner(*paths, runner_id);
+  if (!runner) return Unexpected(runner.error());
+  std::filesystem::path dest = paths->artifact_root / "runner" / runner_id / run_id / artifact_id;
+  auto got = remote::download(*runner, fmt::format("/api/v1/runs/{}/artifacts/{}", run_id, artifact_id), dest);
+  if (!got) return Unexpected(got.error());
+  return dest;
 }
 
 /// Every runner's active runs: [{runner, runs, next_cursor}] or, for a
@@ -571,15 +584,51 @@ add_runs_commands(CLI::App& app, Invocation& inv)
   // runs artifact get
   auto* artifact = runs->add_subcommand("artifact", "Work with one artifact");
   artifact->require_subcommand(1);
-  struct GetArgs { std::string run_id, artifact_id, dest; OutputOptions output; };
+  struct GetArgs { std::string run_id, artifact_id, dest, runner; OutputOptions output; };
   auto get_args = std::make_shared<GetArgs>();
   auto* get = artifact->add_subcommand("get", "Copy an artifact's file to --output, or print it");
   get->add_option("run-id", get_args->run_id, "Run id (or unique prefix)")->required();
   get->add_option("artifact-id", get_args->artifact_id, "Artifact id (or a unique prefix, such as the 8 characters `runs show` prints)")->required();
   get->add_option("--output", get_args->dest, "Copy the file here (default: print its content)");
   get->add_flag("--json", get_args->output.json, "Print the JSON envelope (requires --output)");
+  get->add_option("--runner", get_args->runner,
+                  "Fetch it from this remote runner's daemon (cached under <artifact root>/runner/)");
   get->callback([get_args, &inv] {
     auto& out = get_args->output;
+    if (!get_args->runner.empty()) {
+      if (get_args->dest.empty() && out.json) {
+        inv.exit_code = emit_error(out, Error{"validation.invalid_argument",
+                                              "--json needs --output PATH (the content cannot share stdout with JSON)", "{}"}, 2);
+        return;
+      }
+      auto cached = remote_artifact(get_args->runner, get_args->run_id, get_args->artifact_id);
+      if (!cached) {
+        inv.exit_code = emit_error(out, cached.error(), exit_code_for(cached.error()));
+        return;
+      }
+      auto content = fs::read_file(*cached);
+      if (!content) {
+        inv.exit_code = emit_error(out, content.error());
+        return;
+      }
+      Json payload = {{"command", "runs.artifact.get"}, {"runner", get_args->runner},
+                      {"run_id", get_args->run_id}, {"artifact_id", get_args->artifact_id},
+                      {"cached_path", cached->string()}};
+      if (get_args->dest.empty()) {
+        std::fwrite(content->data(), 1, content->size(), stdout);
+        inv.exit_code = 0;
+        return;
+      }
+      if (auto copied = fs::write_file_atomic(get_args->dest, *content); !copied) {
+        inv.exit_code = emit_error(out, copied.error());
+        return;
+      }
+      payload["output_path"] = get_args->dest;
+      inv.exit_code = emit(out, "artifact_get", payload,
+                           fmt::format("Copied {} from runner {} to {}\n", get_args->artifact_id,
+                                       get_args->runner, get_args->dest));
+      return;
+    }
     with_store(out, inv.exit_code, [&](app::OpenStore& s) {
       auto run = app::find_run(*s.store, get_args->run_id);
       if (!run) {

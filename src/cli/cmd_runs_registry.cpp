@@ -8,6 +8,7 @@
 #include "cli/runs_common.hpp"
 #include "registry/attempts.hpp"
 #include "registry/registry.hpp"
+#include "remote/runners.hpp"
 #include "registry/supervisor.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -33,6 +34,26 @@ struct RecipeArgs : registry::RecipeOptions
   std::string batch;
 };
 
+
+/// runs.logs of a run on remote runner `runner_id` (its latest attempt).
+Result<Json>
+remote_logs(const std::string& runner_id, const std::string& run_id, const std::string& stream,
+            std::size_t tail)
+{
+  auto paths = resolve_paths(std::nullopt);
+  if (!paths) return Unexpected(paths.error());
+  auto runner = remote::find_runner(*paths, runner_id);
+  if (!runner) return Unexpected(runner.error());
+  std::string path = fmt::format("/api/v1/runs/{}/logs?stream={}", remote::query_value(run_id), stream);
+  if (tail > 0) path += fmt::format("&tail={}", tail);
+  auto payload = remote::get_json(*runner, path);
+  if (!payload) return payload;
+  if (!payload->is_object()) {
+    return make_error("runner.bad_response", fmt::format("runner {} answered without the logs", runner_id));
+  }
+  (*payload)["runner"] = runner_id;
+  return payload;
+}
 
 // --batch FILE (- for stdin); registry::parse_batch reads its lines.
 Result<std::vector<registry::Recipe>>
@@ -277,7 +298,7 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   });
 
   // runs logs
-  struct LogsArgs { std::string id, stream = "both"; std::size_t tail = 0; int attempt = 0; bool follow = false; OutputOptions output; };
+  struct LogsArgs { std::string id, stream = "both", runner; std::size_t tail = 0; int attempt = 0; bool follow = false; OutputOptions output; };
   auto logs_args = std::make_shared<LogsArgs>();
   auto* logs = runs->add_subcommand("logs", "Print a run's captured output (stdout to stdout, "
                                             "stderr to stderr)");
@@ -291,8 +312,35 @@ add_runs_registry_commands(CLI::App* runs, Invocation& inv)
   logs->add_flag("--json", logs_args->output.json,
                  "Print the runs.logs envelope ({stdout, stderr}); with --follow, one JSON "
                  "object a line ({stream, data}, then {settled, status})");
+  logs->add_option("--runner", logs_args->runner,
+                   "Read the run's output from this remote runner's daemon (`homeboy runner add`)");
   logs->callback([logs_args, &inv] {
     OutputOptions& out = logs_args->output;
+    if (!logs_args->runner.empty()) {
+      if (logs_args->follow || logs_args->attempt != 0) {
+        inv.exit_code = emit_error(out, Error{"validation.invalid_option",
+                                              "--follow and --attempt read the local store; with "
+                                              "--runner, drop them (the runner's latest attempt is shown)"},
+                                   2);
+        return;
+      }
+      auto payload = remote_logs(logs_args->runner, logs_args->id, logs_args->stream, logs_args->tail);
+      if (!payload) {
+        inv.exit_code = emit_error(out, payload.error(), exit_code_for(payload.error()));
+        return;
+      }
+      if (!out.json) {
+        for (auto [key, to] : {std::pair{"stdout", stdout}, std::pair{"stderr", stderr}}) {
+          if (payload->contains(key) && (*payload)[key].is_string()) {
+            std::string data = (*payload)[key].get<std::string>();
+            std::fwrite(data.data(), 1, data.size(), to);
+          }
+        }
+        return;
+      }
+      inv.exit_code = emit(out, "runs.logs", *payload, "");
+      return;
+    }
     with_run(out, inv.exit_code, logs_args->id,
              [&](app::OpenStore& s, const Run& run) {
       const int attempt = logs_args->attempt == 0 ? run.attempt : logs_args->attempt;

@@ -72,6 +72,18 @@ curl_quoted(const std::string& value)
 
 } // namespace
 
+std::string
+query_value(const std::string& text)
+{
+  std::string out;
+  for (unsigned char c : text) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '.' || c == '_' || c == '~';
+    out += plain ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
 Result<Runner>
 add_runner(const Paths& paths, Runner r)
 {
@@ -157,8 +169,11 @@ remove_runner(const Paths& paths, const std::string& id)
   return {};
 }
 
-Result<Json>
-get_json(const Runner& runner, const std::string& path, int timeout_s)
+namespace {
+
+/// GETs `path` into `dest`; a 2xx status, or the error it means.
+Result<void>
+fetch(const Runner& runner, const std::string& path, const stdfs::path& dest, int timeout_s)
 {
   auto scratch = fs::TempDir::create(stdfs::temp_directory_path(), "hb-runner-");
   if (!scratch) return Unexpected(scratch.error());
@@ -177,13 +192,12 @@ get_json(const Runner& runner, const std::string& path, int timeout_s)
                                                      std::strerror(errno)));
   }
   ::close(fd);
-  stdfs::path body = scratch->path() / "body";
   stdfs::path code = scratch->path() / "code";
   stdfs::path err = scratch->path() / "err";
   SpawnSpec spec;
   spec.argv = {"curl", "-q", "-sS", "--proto", "=http,https", "--connect-timeout", "5",
                "--max-time", std::to_string(timeout_s), "-K", config_file.string(),
-               "-o", body.string(), "-w", "%{http_code}", runner.url + path};
+               "-o", dest.string(), "-w", "%{http_code}", runner.url + path};
   spec.stdout_path = code;
   spec.stderr_path = err;
   spec.timeout_ms = (timeout_s + 5) * 1000LL;
@@ -207,11 +221,16 @@ get_json(const Runner& runner, const std::string& path, int timeout_s)
                                   "(`homeboy daemon status` there)?",
                                   runner.id, runner.url, why.empty() ? ran->describe() : why));
   }
-  std::string text = read(body);
-  auto node = parse_json(text, fmt::format("runner {}'s answer", runner.id));
-  std::string said;
-  if (node && node->is_object() && (*node)["error"].is_object() && (*node)["error"]["message"].is_string()) {
-    said = (*node)["error"]["message"].get<std::string>();
+  if (status >= 200 && status < 300) return {};
+  // An error answer is the daemon's JSON envelope: say what it said.
+  std::error_code ec;
+  std::string text = stdfs::file_size(dest, ec) < (1u << 20) ? read(dest) : "";
+  stdfs::remove(dest, ec);
+  auto node = parse_json(text, "error");
+  std::string said, code_text;
+  if (node && node->is_object() && (*node)["error"].is_object()) {
+    said = json_member_or((*node)["error"], "message", "");
+    code_text = json_member_or((*node)["error"], "code", "");
   }
   if (status == 401 || status == 403) {
     return make_error("runner.unauthorized",
@@ -222,19 +241,26 @@ get_json(const Runner& runner, const std::string& path, int timeout_s)
                                     : "its token file " + runner.token_file + " holds a token "
                                                                               "the daemon does not accept"));
   }
-  if (status < 200 || status >= 300) {
-    Error e{"runner.http_error",
-            fmt::format("runner {} answered HTTP {} for {}{}{}", runner.id, status, path,
-                        said.empty() ? "" : ": ", said)};
-    if (node && node->is_object() && (*node)["error"].is_object() && (*node)["error"]["code"].is_string()) {
-      // Keep the daemon's own code where it says what kind of miss it was.
-      std::string code_text = (*node)["error"]["code"].get<std::string>();
-      if (code_text.size() > 10 && code_text.compare(code_text.size() - 10, 10, ".not_found") == 0) {
-        e.code = code_text;
-      }
-    }
-    return Unexpected(e);
+  Error e{"runner.http_error", fmt::format("runner {} answered HTTP {} for {}{}{}", runner.id, status,
+                                           path, said.empty() ? "" : ": ", said)};
+  // Keep the daemon's own code where it says what kind of miss it was.
+  if (code_text.size() > 10 && code_text.compare(code_text.size() - 10, 10, ".not_found") == 0) {
+    e.code = code_text;
   }
+  return Unexpected(e);
+}
+
+} // namespace
+
+Result<Json>
+get_json(const Runner& runner, const std::string& path, int timeout_s)
+{
+  auto scratch = fs::TempDir::create(stdfs::temp_directory_path(), "hb-runner-body-");
+  if (!scratch) return Unexpected(scratch.error());
+  stdfs::path body = scratch->path() / "body";
+  if (auto ok = fetch(runner, path, body, timeout_s); !ok) return Unexpected(ok.error());
+  auto text = fs::read_file(body);
+  auto node = text ? parse_json(*text, "answer") : Result<Json>(Unexpected(text.error()));
   if (!node) {
     return make_error("runner.bad_response",
                       fmt::format("runner {} ({}) did not answer with JSON; is {} a homeboy "
@@ -242,6 +268,21 @@ get_json(const Runner& runner, const std::string& path, int timeout_s)
                                   runner.id, runner.url, runner.url));
   }
   return std::move(*node);
+}
+
+Result<void>
+download(const Runner& runner, const std::string& path, const stdfs::path& dest, int timeout_s)
+{
+  if (auto made = fs::create_directories(dest.parent_path()); !made) return Unexpected(made.error());
+  stdfs::path partial = dest;
+  partial += ".partial";
+  if (auto ok = fetch(runner, path, partial, timeout_s); !ok) return ok;
+  std::error_code ec;
+  stdfs::rename(partial, dest, ec);
+  if (ec) {
+    return make_error("fs.write_failed", fmt::format("cannot place {}: {}", dest.string(), ec.message()));
+  }
+  return {};
 }
 
 } // namespace hb::remote

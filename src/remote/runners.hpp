@@ -11,6 +11,7 @@
 #include "util/error.hpp"
 #include "util/json_fwd.hpp"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ Result<Runner> find_runner(const Paths& paths, const std::string& id);
 /// Deletes runner `id`'s file (`runner.not_found` when there is none).
 Result<void> remove_runner(const Paths& paths, const std::string& id);
 
+/// `text` percent-encoded for a URL's path segment or query value.
+std::string query_value(const std::string& text);
+
 /// GET `path` (starting with /api/v1/, query included) from the runner's
 /// daemon, with its token; the JSON body. Errors say which runner and why:
 /// `runner.unreachable` (no connection, a TLS error, a timeout),
@@ -41,5 +45,10 @@ Result<void> remove_runner(const Paths& paths, const std::string& id);
 /// `runner.http_error` (another status; the daemon's message),
 /// `runner.bad_response` (not JSON).
 Result<Json> get_json(const Runner& runner, const std::string& path, int timeout_s = 20);
+
+/// GET `path` into the file `dest` (its directory made; written beside it
+/// and renamed, so `dest` is whole or absent). Errors as get_json's.
+Result<void> download(const Runner& runner, const std::string& path, const std::filesystem::path& dest,
+                      int timeout_s = 600);
 
 } // namespace hb::remote

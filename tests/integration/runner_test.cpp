@@ -83,9 +83,34 @@ TEST_F(Runner, ReadsAnotherMachinesRunsThroughItsDaemon)
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_THAT(unknown.err, HasSubstr("no runner named nope; known runners: down, lab"));
 
+  // Logs and artifact bytes come from the runner too (the worker runs one
+  // run at a time: the busy one goes first).
+  http("POST", "/api/v1/runs/" + busy + "/cancel", "{}");
+  wait_status(busy, {"cancelled"});
+  Json body = {{"argv", {"sh", "-c", "echo hello-from-lab; echo '{\"ok\": 1}' > report.json"}},
+               {"cwd", work_.string()}, {"artifacts", {"report.json"}}};
+  auto made = http("POST", "/api/v1/runs", body.dump());
+  ASSERT_EQ(made.status, 201) << made.describe();
+  std::string with_files = made.json()["run_id"];
+  Json detail = wait_status(with_files, {"succeeded", "failed"});
+  ASSERT_EQ(detail["status"], "succeeded") << detail.dump(2);
+  auto logs = client({"runs", "logs", with_files, "--runner", "lab"});
+  ASSERT_EQ(logs.exit_code, 0) << logs.describe();
+  EXPECT_EQ(logs.out, "hello-from-lab\n");
+  std::string artifact;
+  for (const auto& a : detail["artifacts"]) {
+    if (a["path"].get<std::string>().find("report.json") != std::string::npos) artifact = a["id"];
+  }
+  ASSERT_FALSE(artifact.empty()) << detail.dump(2);
+  auto bytes = client({"runs", "artifact", "get", with_files, artifact, "--runner", "lab"});
+  ASSERT_EQ(bytes.exit_code, 0) << bytes.describe();
+  EXPECT_EQ(bytes.out, "{\"ok\": 1}\n");
+  EXPECT_TRUE(fs::exists(root_ / "client-data" / "artifacts" / "runner" / "lab" / with_files / artifact));
+  auto escape = client({"runs", "artifact", "get", "../../etc", "passwd", "--runner", "lab"});
+  EXPECT_EQ(escape.exit_code, 2) << escape.describe();
+
   ASSERT_EQ(client({"runner", "remove", "down"}).exit_code, 0);
   EXPECT_THAT(client({"runner", "list"}).out, Not(HasSubstr("down")));
-  http("POST", "/api/v1/runs/" + busy + "/cancel", "{}");
 }
 
 TEST_F(Runner, ATokenTheDaemonRefusesIsReportedAsSuch)
