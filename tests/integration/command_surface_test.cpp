@@ -96,8 +96,6 @@ TEST_F(CommandSurface, DocumentedFlagsNotBuiltSaySo)
 {
   make_component("plain", "two_scenarios.sh");
   for (const auto& args : std::vector<std::vector<std::string>>{
-         {"bench", "plain", "--concurrency", "2"},
-         {"bench", "plain", "--shared-state", "/tmp"},
          {"runs", "list", "--include-active-runner-jobs"},
          {"runs", "list", "--runner", "lab"}}) {
     auto r = run(args);
