@@ -31,7 +31,7 @@ inline constexpr std::uint64_t k_max_runs = 100;
 /// scenario; timed commands count their iterations).
 struct BenchProgress
 {
-  enum class Kind { invocation_started, invocation_finished, scenario, finished };
+  enum class Kind { invocation_started, scenario };
   Kind kind = Kind::scenario;
   std::uint64_t invocation = 1;  // 1-based (--runs N)
   std::uint64_t invocations = 1;

@@ -36,9 +36,6 @@ apply_progress(BenchProgressState& state, const app::BenchProgress& event, std::
     state.iteration = event.iteration;
     state.iterations = event.iterations;
     break;
-  case Kind::invocation_finished:
-  case Kind::finished:
-    break;
   }
 }
 

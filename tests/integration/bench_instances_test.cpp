@@ -91,6 +91,19 @@ TEST_F(BenchInstances, ThreeInstancesAreJoinedWithInstanceSuffixes)
     << again.payload()["baseline_comparison"].dump(2);
 }
 
+TEST_F(BenchInstances, RunsTimesInstancesKeepsEachInstancesSessions)
+{
+  make_component("svc", "instances.sh");
+  auto r = bench_json({"svc", "--iterations", "2", "--runs", "2", "--concurrency", "2",
+                       "--shared-state", (root_ / "s").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Json p = r.payload();
+  EXPECT_EQ(scenario_ids(p), (std::vector<std::string>{"x:i0", "x:i1"}));
+  EXPECT_EQ(p["results"]["scenarios"][1]["runs"].size(), 2u) << p["results"].dump(2);
+  Json run = show_run(p["persisted_run"].value("run_id", ""));
+  EXPECT_EQ(run["metadata"]["memory"]["invocations"].size(), 4u) << "2 invocations x 2 instances";
+}
+
 TEST_F(BenchInstances, SharedStateAloneRunsOneInstanceWithoutSuffixes)
 {
   fs::path dir = make_component("svc", "instances.sh");
@@ -172,6 +185,23 @@ TEST_F(BenchInstances, AComparisonRefusesSeveralInstancesAndSaysWhy)
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_THAT(r.err, HasSubstr("--concurrency 2 is refused on a comparison")) << r.describe();
   EXPECT_FALSE(fs::exists(dir / "seen-0.txt")) << "no runner ran";
+}
+
+TEST_F(BenchInstances, ARigsComponentsEachGetTheirOwnSharedStateSubdirectory)
+{
+  fs::path a = make_component("a", "instances.sh");
+  fs::path b = make_component("b", "instances.sh");
+  Json spec = {{"id", "matrix"},
+               {"components", {{"a", {{"path", a.string()}}}, {"b", {{"path", b.string()}}}}},
+               {"bench", {{"components", Json::array({"a", "b"})}}}};
+  write_file(config_ / "rigs" / "matrix.json", spec.dump());
+  fs::path shared = root_ / "shared";
+  auto r = bench_json({"--rig", "matrix", "--iterations", "1", "--shared-state", shared.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(seen(a, "single")["shared_state"], (shared / "a").string());
+  EXPECT_EQ(seen(b, "single")["shared_state"], (shared / "b").string());
+  EXPECT_TRUE(fs::exists(shared / "a" / "instance-single"));
+  EXPECT_TRUE(fs::exists(shared / "b" / "instance-single"));
 }
 
 TEST_F(BenchInstances, PeakRssOfTheRunnersProcessTreeIsRecordedAndShown)

@@ -115,13 +115,16 @@ measure_instances(const Prepared& p, const BenchRequest& request, const std::str
     if (!out.process || (r.failure && !out.failure)) out.process = r.process;
     if (r.failure && !out.failure) {
       out.failure = *r.failure;
-      out.failure->message = fmt::format("instance {} of {} (HOMEBOY_BENCH_INSTANCE_ID={}) failed: {}",
-                                         k, n, k, r.failure->message);
+      // An interruption stops every instance: its message says so alone.
+      if (!r.cancelled) {
+        out.failure->message = fmt::format(
+          "instance {} of {} (HOMEBOY_BENCH_INSTANCE_ID={}) failed: {}", k, n, k, r.failure->message);
+      }
       out.exit_code = r.exit_code;
       out.terminal_reason = r.terminal_reason;
     }
   }
-  if (out.failure) {
+  if (out.failure && !out.cancelled) {
     std::vector<std::string> failed;
     for (std::uint32_t k = 0; k < n; ++k) {
       if (rounds[k].failure) failed.push_back(std::to_string(k));
