@@ -89,6 +89,10 @@ measure_instances(const Prepared& p, const BenchRequest& request, const std::str
       request.on_runner_output(stream, chunk);
     };
   }
+  // The instances share the bench's process group (so `runs reconcile`
+  // finds all of them); GroupGuard has one owner thread, so its guard is
+  // made sure of here, once, and the threads only read its group id.
+  if (p.group) (void)p.group->ensure();
   std::vector<Round> rounds(n);
   std::vector<stdfs::path> files(n);
   {
