@@ -4,6 +4,8 @@
 
 #include "app/bench/instances.hpp"
 
+#include "app/bench/isolation.hpp"
+
 #include "bench/instances.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -141,9 +143,9 @@ measure_instances(const Prepared& p, const BenchRequest& request, const std::str
   if (parts.empty()) return out;
   BenchResults merged = merge_instances(std::move(parts), p.component.id, iterations);
   if (auto written = fs::write_file_atomic(results_file, dump_json(*merged.document)); !written) {
-    fmt::print(stderr, "warning: the joined results of the instances could not be written to {} "
-                       "({}); each instance's file is kept\n",
-               results_file.string(), written.error().message);
+    warn(request, fmt::format("the joined results of the instances could not be written to {} "
+                              "({}); each instance's file is kept",
+                              results_file.string(), written.error().message));
   }
   out.results = std::move(merged);
   return out;

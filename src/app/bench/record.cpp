@@ -4,6 +4,8 @@
 
 #include "app/bench/pipeline.hpp"
 
+#include "app/bench/isolation.hpp"
+
 #include "analysis/workload_metadata.hpp"
 #include "app/bench_context.hpp"
 #include "bench/compare.hpp"
@@ -362,7 +364,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     auto workload = analysis::add_workload_metadata(meta, *report.results->document);
     if (!workload.omitted.empty()) {
       std::string warning = workload_cut_warning(workload);
-      fmt::print(stderr, "warning: {}\n", warning);
+      warn(request, warning);
       warnings.push_back(std::move(warning));
       meta["workload_metadata"] = {{"reported_bytes", workload.reported_bytes},
                                    {"kept_bytes", workload.kept_bytes},
