@@ -26,6 +26,23 @@ namespace hb::app {
 /// The most invocations --runs accepts.
 inline constexpr std::uint64_t k_max_runs = 100;
 
+/// What a bench is doing, for a progress display: which invocation, which
+/// scenario and iteration when known (a runner's progress line names its
+/// scenario; timed commands count their iterations).
+struct BenchProgress
+{
+  enum class Kind { invocation_started, scenario };
+  Kind kind = Kind::scenario;
+  std::uint64_t invocation = 1;  // 1-based (--runs N)
+  std::uint64_t invocations = 1;
+  std::string scenario;          // empty: not known
+  std::uint64_t iteration = 0;   // 1-based; 0: not known
+  std::uint64_t iterations = 0;  // per scenario; 0: not known
+};
+
+/// The most runner instances --concurrency accepts.
+inline constexpr std::uint64_t k_max_concurrency = 64;
+
 struct BenchRequest
 {
   std::optional<std::string> component_id; // else detected from cwd
@@ -96,6 +113,15 @@ struct BenchRequest
     std::vector<Isolation> isolation;
   };
   std::optional<RigPin> rig;
+  /// --shared-state DIR: HOMEBOY_BENCH_SHARED_STATE for every runner
+  /// instance (created when missing; a file there is refused).
+  std::optional<std::filesystem::path> shared_state;
+  /// --concurrency N: runner instances at once (app/bench/instances.hpp);
+  /// N > 1 needs shared_state.
+  std::uint64_t concurrency = 1;
+  /// Receives what the bench is doing now (the CLI's progress line); may
+  /// be called from several threads at once.
+  std::function<void(const BenchProgress&)> on_progress;
   /// The resource policy's assessment before the run (resources/
   /// resources.hpp assessment_json), recorded as metadata.resources; empty:
   /// not assessed.
@@ -175,6 +201,16 @@ struct BenchReport
   /// when the compared baseline's run started (empty: not known).
   std::string resources_state;
   std::string baseline_resources_state;
+  /// The peak RSS of each runner invocation's process tree
+  /// (util/peak_rss.hpp), in the order they ran.
+  struct MemoryPeak
+  {
+    std::uint64_t invocation = 1;           // --runs N: 1-based; later rounds continue
+    std::optional<std::uint32_t> instance;  // --concurrency: 0-based
+    std::uint64_t bytes = 0;
+    std::string method;                     // "cgroup_v2" or "sampler"
+  };
+  std::vector<MemoryPeak> memory_peaks;
 
   const char* status() const { return passed ? "passed" : "failed"; }
 };

@@ -160,6 +160,7 @@ time_commands(const std::vector<TimedCommand>& commands, const TimingOptions& op
     }
     for (std::size_t index : order) {
       CommandTiming& timing = run.commands[index];
+      if (options.on_iteration) options.on_iteration(commands[index].name, iteration, warmup);
       if (prepare) {
         if (cancel_requested()) {
           run.cancelled = true;

@@ -85,6 +85,9 @@ struct TimingOptions
   /// --measure instructions: count each iteration's instructions with this
   /// counter instead of timing it; unset: time it.
   std::optional<measure::Counter> counter;
+  /// Called before each iteration of each command (name, 1-based iteration
+  /// within its warmup or measured rounds, warmup or not): progress only.
+  std::function<void(const std::string&, std::uint64_t, bool)> on_iteration;
 };
 
 struct IterationFailure

@@ -142,8 +142,9 @@ runner_environment(const Component& component, const Runner& runner,
                    const std::vector<HelperFile>& helpers, const RunnerInvocation& invocation)
 {
   Environment env = Environment::current();
-  // Features of later issues; never leak a caller's values into a run (a
-  // rig's workloads arrive through the component's env, set below).
+  // Never leak a caller's values into a run (a rig's workloads arrive
+  // through the component's env, set below; shared state and instances
+  // are set last, from the request).
   for (const char* name : {"HOMEBOY_BENCH_SHARED_STATE", "HOMEBOY_BENCH_INSTANCE_ID",
                            "HOMEBOY_BENCH_CONCURRENCY", "HOMEBOY_BENCH_EXTRA_WORKLOADS"}) {
     env.unset(name);
@@ -187,6 +188,13 @@ runner_environment(const Component& component, const Runner& runner,
   }
   env.set("HOMEBOY_BENCH_ARGS_JSON", dump_json(Json(invocation.runner_args)));
   env.set("HOMEBOY_BENCH_RUN_ID", invocation.run_id);
+  if (!invocation.shared_state.empty()) {
+    env.set("HOMEBOY_BENCH_SHARED_STATE", invocation.shared_state.string());
+  }
+  if (invocation.instance_id) {
+    env.set("HOMEBOY_BENCH_INSTANCE_ID", std::to_string(*invocation.instance_id));
+    env.set("HOMEBOY_BENCH_CONCURRENCY", std::to_string(invocation.concurrency));
+  }
   env.set("HOMEBOY_BENCH_RESPONSIVENESS_FILE",
           (invocation.run_dir / "bench-responsiveness.jsonl").string());
   // Where the sidecar writer (runtime-helpers.md 8.6) puts findings, as the
@@ -257,6 +265,9 @@ invoke_runner(const Runner& runner, const Component& component, const Environmen
     spec.on_output = on_output;
     spec.should_cancel = should_cancel;
     spec.group = invocation.group;
+    if (invocation.on_spawn) {
+      spec.on_spawn = [&](int pid, int) { invocation.on_spawn(pid); };
+    }
     auto result = run_process(spec);
     if (!result) {
       return Unexpected(result.error());

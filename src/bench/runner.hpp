@@ -56,6 +56,15 @@ struct RunnerInvocation
   /// The process group to start the runner in (util/group_guard); null:
   /// one of its own.
   GroupGuard* group = nullptr;
+  /// --shared-state: HOMEBOY_BENCH_SHARED_STATE (empty: unset).
+  std::filesystem::path shared_state;
+  /// --concurrency N > 1: this instance (0-based) and N, exported as
+  /// HOMEBOY_BENCH_INSTANCE_ID and HOMEBOY_BENCH_CONCURRENCY.
+  std::optional<std::uint32_t> instance_id;
+  std::uint32_t concurrency = 1;
+  /// Called with each runner command's pid once it started (the peak-RSS
+  /// monitor of app/bench attaches there).
+  std::function<void(int pid)> on_spawn;
 };
 
 /// The child's environment: ours, the component's `env`, the runtime helper

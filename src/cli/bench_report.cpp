@@ -338,6 +338,7 @@ render_scenario_list(const app::ScenarioList& list)
 int
 emit_bench_report(const app::BenchReport& report, const OutputOptions& output, bool json_summary)
 {
+  run_before_output();
   Json payload = json_summary ? app::bench_summary_payload(report) : app::bench_payload(report);
   if (report.failure && !output.json) {
     fmt::print(stderr, "error: {}\n", report.failure->message);

@@ -4,6 +4,7 @@
 #include "app/bench/rig_bench.hpp"
 #include "app/bench_service.hpp"
 #include "bench/compare.hpp"
+#include "cli/bench_progress.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/cmd_bench_against.hpp"
 #include "cli/cmd_bench_rig.hpp"
@@ -55,6 +56,8 @@ struct BenchArgs
   std::optional<std::string> ci_profile;
   RigArgs rig; // --rig and the comparison options (cmd_bench_rig.cpp)
   std::string against; // --against <git-ref> (cmd_bench_against.cpp)
+  std::optional<std::string> shared_state;
+  std::uint64_t concurrency = 1;
   OutputOptions output;
 };
 
@@ -151,6 +154,12 @@ make_request(const BenchArgs& a, const Invocation& inv)
   r.prepare = a.prepare;
   r.seed = a.seed;
   r.count_instructions = a.measure == "instructions";
+  if (a.shared_state) {
+    // Absolute: the runner runs in the component's directory, not ours.
+    r.shared_state = a.shared_state->empty() ? std::filesystem::path()
+                                             : std::filesystem::absolute(*a.shared_state, ec);
+  }
+  r.concurrency = a.concurrency;
   r.runner_args = inv.passthrough;
   r.ci_profile = a.ci_profile;
   r.command_line = inv.command_line;
@@ -162,10 +171,6 @@ make_request(const BenchArgs& a, const Invocation& inv)
   };
   return r;
 }
-
-constexpr const char* k_concurrency_later =
-  "Concurrent runner instances are planned; run one instance (drop the flag), or `--runs N` "
-  "for N sessions one after another.";
 
 void
 add_common(CLI::App* cmd, BenchArgs& a)
@@ -252,8 +257,14 @@ add_bench_commands(CLI::App& app, Invocation& inv)
   bench->get_option("--baseline")->excludes("--ignore-baseline");
   add_rig_options(bench, args->rig);
   add_against_option(bench, args->against);
-  add_unsupported_option(bench, "--shared-state", true, k_concurrency_later);
-  add_unsupported_option(bench, "--concurrency", true, k_concurrency_later);
+  bench->add_option("--shared-state", args->shared_state,
+                    "Directory shared by the runner instances (HOMEBOY_BENCH_SHARED_STATE); "
+                    "created when missing")
+    ->type_name("DIR");
+  bench->add_option("--concurrency", args->concurrency,
+                    "Run N runner instances at once (needs --shared-state); scenarios become "
+                    "<id>:i0 .. <id>:i<N-1> (docs/bench.md, Concurrent instances)")
+    ->type_name("N");
 
   auto list_args = std::make_shared<BenchArgs>();
   auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");
@@ -275,6 +286,14 @@ add_bench_commands(CLI::App& app, Invocation& inv)
     }
     // The resource policy, before anything runs (docs/isolation.md).
     request->resources_json = bench_resources_check(inv.force_hot);
+    // The live progress line: on a terminal only, never with JSON output;
+    // it erases itself before the report or envelope is printed.
+    const bool progress_on = ::isatty(STDERR_FILENO) == 1 && !args->output.json
+                             && !args->json_summary;
+    BenchProgressDisplay progress(args->component.empty() ? "bench" : "bench " + args->component,
+                                  progress_on);
+    progress.attach(*request);
+    BeforeOutput erase_progress([&progress] { progress.finish(); });
     if (!args->against.empty()) {
       inv.exit_code =
         run_bench_against(args->against, args->rig, *request, args->output, args->json_summary);

@@ -107,6 +107,19 @@ render_show(const Run& run, const std::vector<Artifact>& artifacts,
                                          a["attempt"].get<int>()));
     }
   }
+  if (meta.contains("memory") && meta["memory"].is_object()
+      && meta["memory"].contains("peak_rss_bytes") && meta["memory"]["peak_rss_bytes"].is_number()) {
+    const Json& memory = meta["memory"];
+    std::size_t n = memory.contains("invocations") && memory["invocations"].is_array()
+                      ? memory["invocations"].size()
+                      : 1;
+    out += fmt::format("peak rss   {} (process tree, {}{})\n",
+                       bench::format_metric("peak_rss_bytes", memory["peak_rss_bytes"].get<double>()),
+                       json_member_or(memory, "method", "sampler") == "cgroup_v2"
+                         ? "cgroup v2 memory.peak"
+                         : "sampled every 50 ms",
+                       n > 1 ? fmt::format("; the largest of {} runner invocations", n) : "");
+  }
   if (meta.contains("regression_reasons") && meta["regression_reasons"].is_array()) {
     for (const auto& reason : meta["regression_reasons"]) {
       out += fmt::format("regressed  {}\n", reason.is_string() ? reason.get<std::string>() : dump_json(reason));

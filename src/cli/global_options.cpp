@@ -17,14 +17,6 @@ namespace {
 constexpr const char* k_output_help =
   "Write the full JSON envelope to this file (`--output json`: print it instead, like --json)";
 
-Unexpected<Error>
-unsupported(const std::string& name, const std::string& instead)
-{
-  return make_error("validation.unsupported",
-                    fmt::format("`{}` is documented for homeboy but not supported yet. {}", name,
-                                instead));
-}
-
 /// The subcommand of `app` named `name`, or null.
 const CLI::App*
 find_subcommand(const CLI::App& app, const std::string& name)
@@ -141,19 +133,6 @@ apply_global_options(const CLI::App& app, const GlobalOptions& globals,
   }
   args.insert(args.begin() + static_cast<std::ptrdiff_t>(pos), inserted.begin(), inserted.end());
   return {};
-}
-
-void
-add_unsupported_option(CLI::App* command, const std::string& name, bool takes_value,
-                       const std::string& instead)
-{
-  auto fail = [name, instead](auto&&...) {
-    throw CLI::ValidationError(unsupported(name, instead).error().message);
-  };
-  CLI::Option* opt = takes_value
-                       ? command->add_option_function<std::string>(name, fail)
-                       : command->add_flag_callback(name, [fail] { fail(); });
-  opt->group(""); // hidden from --help: it does nothing yet
 }
 
 } // namespace hb::cli

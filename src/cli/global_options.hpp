@@ -35,10 +35,4 @@ Result<GlobalOptions> take_global_options(std::vector<std::string>& args);
 Result<void> apply_global_options(const CLI::App& app, const GlobalOptions& globals,
                             std::vector<std::string>& args);
 
-/// Adds a documented option of the original that homeboy does not build yet:
-/// given, it fails parsing with "`NAME` is not supported yet" and `instead`.
-/// `takes_value` false: a flag.
-void add_unsupported_option(CLI::App* command, const std::string& name, bool takes_value,
-                            const std::string& instead);
-
 } // namespace hb::cli

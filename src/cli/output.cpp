@@ -3,6 +3,7 @@
 #include "util/fs.hpp"
 
 #include <cstdio>
+#include <utility>
 #include <fmt/core.h>
 
 namespace hb::cli {
@@ -49,10 +50,32 @@ write_envelope_file(const std::filesystem::path& path, const std::string& varian
   return write_json_file(path, success_envelope(variant, payload));
 }
 
+namespace {
+std::function<void()> g_before_output;
+} // namespace
+
+BeforeOutput::BeforeOutput(std::function<void()> hook)
+{
+  g_before_output = std::move(hook);
+}
+
+BeforeOutput::~BeforeOutput()
+{
+  g_before_output = nullptr;
+}
+
+void
+run_before_output()
+{
+  auto hook = std::exchange(g_before_output, nullptr);
+  if (hook) hook();
+}
+
 int
 emit(const OutputOptions& options, const std::string& variant, const Json& payload,
      const std::string& human, int exit_code)
 {
+  run_before_output();
   Json envelope = success_envelope(variant, payload);
   if (options.json) {
     fmt::print("{}\n", dump_json(envelope, 2));
@@ -84,6 +107,7 @@ emit_with_full_file(const OutputOptions& options, const std::string& variant, co
 int
 emit_error(const OutputOptions& options, const Error& error, int exit_code)
 {
+  run_before_output();
   Json envelope = error_envelope(error);
   if (options.json) {
     fmt::print("{}\n", dump_json(envelope, 2));

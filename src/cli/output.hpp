@@ -8,10 +8,24 @@
 #include "util/json.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
 namespace hb::cli {
+
+/// While alive, `hook` runs once before the next envelope or report is
+/// printed by emit*, so a live progress line on stderr erases itself first.
+class BeforeOutput
+{
+public:
+  explicit BeforeOutput(std::function<void()> hook);
+  ~BeforeOutput();
+  BeforeOutput(const BeforeOutput&) = delete;
+  BeforeOutput& operator=(const BeforeOutput&) = delete;
+};
+/// Runs (and drops) the hook of the live BeforeOutput, if any.
+void run_before_output();
 
 struct OutputOptions
 {

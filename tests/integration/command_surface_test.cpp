@@ -92,20 +92,6 @@ TEST_F(CommandSurface, GlobalOutputFileWritesTheEnvelope)
   EXPECT_THAT(missing.err, HasSubstr("--output needs a value"));
 }
 
-TEST_F(CommandSurface, DocumentedFlagsNotBuiltSaySo)
-{
-  make_component("plain", "two_scenarios.sh");
-  for (const auto& args : std::vector<std::vector<std::string>>{
-         {"bench", "plain", "--concurrency", "2"},
-         {"bench", "plain", "--shared-state", "/tmp"}}) {
-    auto r = run(args);
-    EXPECT_EQ(r.exit_code, 2) << r.describe();
-    EXPECT_THAT(r.err, HasSubstr("not supported yet")) << r.describe();
-    EXPECT_THAT(r.err, Not(HasSubstr("extra"))) << r.describe();
-  }
-  EXPECT_TRUE(list_runs().empty()) << "nothing ran";
-}
-
 TEST_F(CommandSurface, CiProfileForwardsTheJobsArgsAndEnv)
 {
   fs::path app = ci_component(perf_profile());

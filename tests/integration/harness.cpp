@@ -528,7 +528,10 @@ HomeboyTest::run_findings(const std::string& run_id)
 std::string
 HomeboyTest::sqlite(const std::string& sql)
 {
-  auto r = exec({"sqlite3", "-batch", "-cmd", ".timeout 10000", (data_ / "homeboy.sqlite").string(), sql});
+  // A busy timeout, as homeboy's own connections have: a daemon or worker
+  // writing at that instant must not fail the test's statement.
+  auto r = exec({"sqlite3", "-batch", "-cmd", ".timeout 10000", (data_ / "homeboy.sqlite").string(),
+                 sql});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   std::string out = r.out;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();

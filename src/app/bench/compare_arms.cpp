@@ -68,6 +68,15 @@ validate(const ComparisonRequest& r)
     return refuse("--until-decisive is not supported in a comparison; raise --iterations, or "
                   "use --interleave, which pairs the sides round by round");
   }
+  if (r.bench.concurrency > 1) {
+    return refuse(fmt::format(
+      "--concurrency {} is refused on a comparison: each side's scenarios would become one "
+      "per instance (`<id>:i0` ...), and comparing instance k of one side with instance k of "
+      "the other pairs arbitrary processes while multiplying the tests the correction must "
+      "pay for; bench each side alone with --concurrency (`homeboy bench <component> --rig "
+      "<id> --concurrency {} --shared-state DIR`), or compare with one instance a side",
+      r.bench.concurrency, r.bench.concurrency));
+  }
   if (r.interleave && r.concurrency > 1) {
     return refuse("--interleave runs one side at a time by design (rounds in a shuffled order); "
                   "drop --rig-concurrency");

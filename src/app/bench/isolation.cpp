@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace hb::app::pipeline {
 
@@ -39,7 +40,7 @@ begin_child(const Prepared& p, const BenchRequest& request, const std::string& r
   invocation::IndexNotes notes;
   auto inv = invocation::Invocation::acquire(options, notes);
   for (const auto& warning : notes.warnings) {
-    fmt::print(stderr, "warning: {}\n", warning);
+    warn(request, warning);
   }
   return inv;
 }
@@ -56,6 +57,17 @@ end_child(invocation::Invocation& inv, const std::filesystem::path& run_dir)
     }
   }
   inv.release();
+}
+
+void
+warn(const BenchRequest& request, const std::string& text)
+{
+  std::string line = fmt::format("warning: {}\n", text);
+  if (request.on_runner_output) {
+    request.on_runner_output(OutputStream::stderr_stream, line);
+  } else {
+    std::fputs(line.c_str(), stderr);
+  }
 }
 
 std::string

@@ -27,6 +27,10 @@ Result<invocation::Invocation> begin_child(const Prepared& p, const BenchRequest
 /// `run_dir` (discovery): nothing is preserved.
 void end_child(invocation::Invocation& inv, const std::filesystem::path& run_dir);
 
+/// Prints "warning: <text>" on stderr through the request's output callback
+/// when it has one (so a live progress line is erased first), else directly.
+void warn(const BenchRequest& request, const std::string& text);
+
 /// The `state` of a resources assessment (BenchRequest::resources_json), or "".
 std::string resources_state_of(const std::string& resources_json);
 /// metadata.resources.state of run `run_id` in the store, or "" (an older

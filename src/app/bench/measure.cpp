@@ -4,12 +4,14 @@
 
 #include "app/bench/pipeline.hpp"
 
+#include "app/bench/instances.hpp"
 #include "app/bench/isolation.hpp"
 
 #include "bench/machine_speed.hpp"
 #include "bench/verdict.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/peak_rss.hpp"
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -45,21 +47,31 @@ mark_cancelled(Round& round, const char* what)
   round.terminal_reason = "cancelled_by_user";
 }
 
+} // namespace
+
 Round
 measure_with_runner(const Prepared& p, const BenchRequest& request, const std::string& run_id,
                     const stdfs::path& run_dir, const stdfs::path& results_file,
-                    const std::string& round_tag, std::uint64_t iterations,
-                    const std::vector<std::string>& scenarios)
+                    const std::string& log_tag, std::uint64_t iterations,
+                    const std::vector<std::string>& scenarios, std::optional<std::uint32_t> instance)
 {
   Round round;
   RunnerInvocation inv;
   inv.run_id = run_id;
   inv.run_dir = run_dir;
   inv.results_file = results_file;
-  inv.log_tag = round_tag;
+  inv.log_tag = log_tag;
   inv.iterations = iterations;
   inv.warmup = request.warmup;
   inv.scenarios = scenarios;
+  if (request.shared_state) inv.shared_state = *request.shared_state;
+  if (instance) {
+    inv.instance_id = instance;
+    inv.concurrency = static_cast<std::uint32_t>(request.concurrency);
+  }
+  // The peak RSS of the runner's whole process tree (util/peak_rss.hpp).
+  PeakRssMonitor memory;
+  inv.on_spawn = [&memory](int pid) { memory.attach(pid); };
   auto child = begin_child(p, request, run_id);
   if (!child) {
     round.failure = child.error();
@@ -77,6 +89,15 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
     return round;
   }
   round.process = exit->process;
+  {
+    PeakRss peak = memory.finish(static_cast<std::uint64_t>(std::max<std::int64_t>(
+      exit->process.max_rss_bytes, 0)));
+    BenchReport::MemoryPeak entry;
+    entry.instance = instance;
+    entry.bytes = peak.bytes;
+    entry.method = to_string(peak.method);
+    round.memory.push_back(entry);
+  }
   const auto& proc = exit->process;
   ParseOptions options = p.parse_options;
   options.source_name = fmt::format("results file {}", results_file.string());
@@ -127,6 +148,8 @@ measure_with_runner(const Prepared& p, const BenchRequest& request, const std::s
   return round;
 }
 
+namespace {
+
 // --exec and bench.commands: homeboy times the commands itself and writes an
 // ordinary results file, which then goes through the same parser as a
 // runner's.
@@ -168,6 +191,20 @@ measure_commands(const Prepared& p, const BenchRequest& request, const std::stri
   }
   options.env.unset("HOMEBOY_INVOCATION_PORT_BASE");
   options.env.unset("HOMEBOY_INVOCATION_PORT_MAX");
+  options.env.unset("HOMEBOY_BENCH_SHARED_STATE");
+  if (request.shared_state) {
+    options.env.set("HOMEBOY_BENCH_SHARED_STATE", request.shared_state->string());
+  }
+  if (request.on_progress) {
+    options.on_iteration = [&](const std::string& name, std::uint64_t iteration, bool warmup) {
+      BenchProgress progress;
+      progress.kind = BenchProgress::Kind::scenario;
+      progress.scenario = warmup ? name + " (warmup)" : name;
+      progress.iteration = iteration;
+      progress.iterations = warmup ? options.warmup : iterations;
+      request.on_progress(progress);
+    };
+  }
   for (const auto& [name, value] : child->env()) {
     options.env.set(name, value);
   }
@@ -233,10 +270,15 @@ measure(const Prepared& p, const BenchRequest& request, const std::string& run_i
 {
   std::string tag = round_number > 1 ? fmt::format(".round-{}", round_number) : "";
   auto results_file = run_dir / ("bench-results" + tag + ".json");
-  return p.exec() ? measure_commands(p, request, run_id, run_dir, results_file, iterations,
-                                     scenarios, seed + round_number - 1)
-                  : measure_with_runner(p, request, run_id, run_dir, results_file, tag, iterations,
-                                        scenarios);
+  Round round =
+    p.exec()                  ? measure_commands(p, request, run_id, run_dir, results_file,
+                                                 iterations, scenarios, seed + round_number - 1)
+    : request.concurrency > 1 ? measure_instances(p, request, run_id, run_dir, results_file, tag,
+                                                  iterations, scenarios)
+                              : measure_with_runner(p, request, run_id, run_dir, results_file,
+                                                    tag, iterations, scenarios);
+  for (auto& peak : round.memory) peak.invocation = round_number;
+  return round;
 }
 
 double
@@ -350,6 +392,7 @@ void
 apply_round(BenchReport& report, Round& round, std::string& terminal_reason)
 {
   if (round.process) report.process = round.process;
+  report.memory_peaks.insert(report.memory_peaks.end(), round.memory.begin(), round.memory.end());
   report.command_failures.insert(report.command_failures.end(), round.command_failures.begin(),
                                  round.command_failures.end());
   if (round.failure) {

@@ -87,7 +87,17 @@ struct Round
   bool cancelled = false;
   std::vector<std::string> command_failures;
   std::optional<std::uint64_t> seed;
+  /// The peak RSS of each runner invocation's process tree in this round.
+  std::vector<BenchReport::MemoryPeak> memory;
 };
+
+/// One runner invocation writing `results_file` (logs tagged `log_tag`);
+/// with `instance`, instance *instance of request.concurrency.
+Round measure_with_runner(const Prepared& p, const BenchRequest& request,
+                          const std::string& run_id, const std::filesystem::path& run_dir,
+                          const std::filesystem::path& results_file, const std::string& log_tag,
+                          std::uint64_t iterations, const std::vector<std::string>& scenarios,
+                          std::optional<std::uint32_t> instance = std::nullopt);
 
 /// One round: the runner, or the timed commands, writing
 /// bench-results[.round-N].json into `run_dir`.

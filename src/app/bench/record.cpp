@@ -4,6 +4,8 @@
 
 #include "app/bench/pipeline.hpp"
 
+#include "app/bench/isolation.hpp"
+
 #include "analysis/workload_metadata.hpp"
 #include "app/bench_context.hpp"
 #include "bench/compare.hpp"
@@ -106,6 +108,28 @@ collect_run_files(BenchReport& report, const stdfs::path& run_dir)
     }
   }
   std::error_code ec;
+  // --concurrency N: each instance's own results (bench-results[.round-k]-i<n>.json).
+  std::vector<std::pair<stdfs::path, std::string>> instance_files;
+  for (const auto& entry : stdfs::directory_iterator(run_dir, ec)) {
+    auto name = entry.path().filename().string();
+    auto at = name.rfind("-i");
+    if (name.rfind("bench-results", 0) != 0 || at == std::string::npos
+        || entry.path().extension() != ".json") {
+      continue;
+    }
+    std::string digits = name.substr(at + 2, name.size() - at - 2 - 5);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    instance_files.emplace_back(entry.path(), digits);
+  }
+  ec.clear();
+  std::sort(instance_files.begin(), instance_files.end());
+  for (const auto& [path, instance] : instance_files) {
+    if (auto a = file_artifact(report.run_id, path, "bench_results",
+                               fmt::format("Bench results, instance {}", instance),
+                               Json{{"instance", std::stoul(instance)}})) {
+      report.artifacts.push_back(*a);
+    }
+  }
   std::vector<stdfs::path> logs;
   for (const auto& entry : stdfs::directory_iterator(run_dir, ec)) {
     auto name = entry.path().filename().string();
@@ -340,7 +364,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     auto workload = analysis::add_workload_metadata(meta, *report.results->document);
     if (!workload.omitted.empty()) {
       std::string warning = workload_cut_warning(workload);
-      fmt::print(stderr, "warning: {}\n", warning);
+      warn(request, warning);
       warnings.push_back(std::move(warning));
       meta["workload_metadata"] = {{"reported_bytes", workload.reported_bytes},
                                    {"kept_bytes", workload.kept_bytes},
@@ -376,6 +400,23 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     if (pr.signal) proc["signal"] = *pr.signal;
     meta["process"] = std::move(proc);
   }
+  if (!report.memory_peaks.empty()) {
+    // The peak RSS of each runner invocation's process tree; the run's
+    // figure is the largest of them.
+    std::uint64_t peak = 0;
+    Json each = Json::array();
+    for (const auto& m : report.memory_peaks) {
+      peak = std::max(peak, m.bytes);
+      Json entry = {{"invocation", m.invocation}, {"peak_rss_bytes", m.bytes}, {"method", m.method}};
+      if (m.instance) entry["instance"] = *m.instance;
+      each.push_back(std::move(entry));
+    }
+    meta["memory"] = {{"peak_rss_bytes", peak},
+                      {"method", report.memory_peaks.front().method},
+                      {"invocations", std::move(each)}};
+  }
+  if (request.shared_state) meta["shared_state"] = request.shared_state->string();
+  if (request.concurrency > 1) meta["concurrency"] = request.concurrency;
   if (!terminal_reason.empty()) meta["terminal_reason"] = terminal_reason;
   return dump_json(meta);
 }

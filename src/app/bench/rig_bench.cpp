@@ -291,6 +291,8 @@ run_rig_bench(const RigBenchRequest& request)
       BenchRequest each = bench;
       each.component_id = c;
       each.path_override = component_path(spec, c);
+      // bench.md: with --shared-state, each component gets <dir>/<component>.
+      if (each.shared_state) each.shared_state = *each.shared_state / c;
       auto report = run_bench(each);
       if (!report) {
         return make_error(report.error().code,

@@ -7,6 +7,7 @@
 #include "app/bench/baseline_commit.hpp"
 #include "app/bench/job_link.hpp"
 #include "app/bench/pipeline.hpp"
+#include "app/bench/instances.hpp"
 #include "app/bench/isolation.hpp"
 #include "app/bench_context.hpp"
 #include "app/reconcile.hpp"
@@ -51,6 +52,11 @@ open_session(const BenchRequest& request, bool compare_baseline)
   auto prepared = prepare(request);
   if (!prepared) {
     return Unexpected(prepared.error());
+  }
+  // --shared-state / --concurrency: refused or the directory made before
+  // anything is recorded.
+  if (auto ok = check_instances(request, prepared->exec()); !ok) {
+    return Unexpected(ok.error());
   }
   auto session = std::make_unique<Session>();
   Session& s = *session;
@@ -189,6 +195,13 @@ measure_invocation(Session& s, const BenchRequest& request, std::uint64_t k,
     report.exit_code = 130;
     s.terminal_reason = "cancelled_by_user";
     return false;
+  }
+  if (request.on_progress) {
+    BenchProgress progress;
+    progress.kind = BenchProgress::Kind::invocation_started;
+    progress.invocation = k;
+    progress.invocations = request.runs;
+    request.on_progress(progress);
   }
   // The machine's speed at both ends of the session (about 20 ms).
   const double before = probe_speed ? speed_probe() : 0;
