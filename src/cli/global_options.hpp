@@ -1,9 +1,7 @@
 #pragma once
 // The original's global options, which go before the command
-// (`homeboy --output json runs refs ...`), and the documented flags that are
-// not built yet. Scripts written for the original must parse: a global
-// option is moved onto the command it applies to, and an unbuilt flag says
-// that it is not supported yet instead of "extra argument".
+// (`homeboy --output json runs refs ...`). Scripts written for the original
+// must parse: a global option is moved onto the command it applies to.
 
 #include "util/error.hpp"
 
