@@ -6,6 +6,8 @@
 
 #include "app/bench/baseline_commit.hpp"
 #include "app/bench/pipeline.hpp"
+#include "app/bench/resume.hpp"
+#include "bench/kept_results.hpp"
 #include "app/bench_context.hpp"
 #include "app/reconcile.hpp"
 
@@ -40,8 +42,32 @@ namespace stdfs = std::filesystem;
 using namespace hb::bench;
 using namespace hb::app::pipeline;
 
+namespace {
+
+Result<BenchReport> run_session(const BenchRequest& request, const ResumePlan* resume);
+
+} // namespace
+
 Result<BenchReport>
 run_bench(const BenchRequest& request)
+{
+  if (!request.resume_from) return run_session(request, nullptr);
+  if (request.runs > 1 || request.until_decisive || request.concurrency > 1 || request.comparison_arm) {
+    return make_error("validation.invalid_option",
+                      "--resume continues one interrupted invocation: drop --runs, "
+                      "--until-decisive, --concurrency and comparisons (--rig a,b, --against)");
+  }
+  auto plan = plan_resume(request);
+  if (!plan) return Unexpected(plan.error());
+  BenchRequest narrowed = request;
+  narrowed.scenarios = plan->nothing_left ? std::vector<std::string>{} : plan->remaining;
+  return run_session(narrowed, &*plan);
+}
+
+namespace {
+
+Result<BenchReport>
+run_session(const BenchRequest& request, const ResumePlan* resume)
 {
   install_interrupt_handlers();
   if (request.runs == 0 || request.runs > k_max_runs) {
@@ -76,10 +102,25 @@ run_bench(const BenchRequest& request)
   // The first measurement: one invocation, or --runs N of them one after
   // another, combined (bench/invocations.hpp). An invocation that fails
   // stops the rest; its results (and the first's) stay for the record.
-  for (std::uint64_t k = 1; k <= request.runs; ++k) {
-    if (!measure_invocation(s, request, k, request.iterations)) break;
+  if (resume && resume->nothing_left) {
+    report.results = resume->kept;
+  } else {
+    for (std::uint64_t k = 1; k <= request.runs; ++k) {
+      if (!measure_invocation(s, request, k, request.iterations)) break;
+    }
+    combine(s);
   }
-  combine(s);
+  if (resume) {
+    // The interrupted run's finished scenarios join the measured ones; both
+    // runs say so (the old one by an event, this one in metadata.resume).
+    std::optional<BenchResults> measured =
+      resume->nothing_left ? std::nullopt : std::optional<BenchResults>(report.results);
+    if (!report.results) report.results = BenchResults{p.component.id, request.iterations};
+    std::vector<std::string> kept = add_kept_scenarios(*report.results, resume->kept);
+    report.resume_json = resume_json(*resume, kept, report.run_id, measured ? &*measured : nullptr);
+    (void)s.store->append_event(resume->from_run, "resumed",
+                                dump_json(Json{{"run_id", report.run_id}, {"kept", kept}}), now_ms());
+  }
   if (report.results && !report.failure) {
     BenchResults& results = *report.results;
     CompareOptions options{request.regression_threshold, request.statistics, request.correction,
@@ -149,6 +190,8 @@ run_bench(const BenchRequest& request)
   add_hints(report, p, p.component.id == "exec" && !request.component_id);
   return std::move(report);
 }
+
+} // namespace
 
 Result<ScenarioList>
 list_scenarios(const BenchRequest& request)

@@ -119,6 +119,9 @@ struct BenchRequest
   /// --concurrency N: runner instances at once (app/bench/instances.hpp);
   /// N > 1 needs shared_state.
   std::uint64_t concurrency = 1;
+  /// --resume RUN: keep the scenarios interrupted bench RUN finished and
+  /// measure the rest (app/bench/resume.hpp).
+  std::optional<std::string> resume_from;
   /// Receives what the bench is doing now (the CLI's progress line); may
   /// be called from several threads at once.
   std::function<void(const BenchProgress&)> on_progress;
@@ -197,6 +200,9 @@ struct BenchReport
   /// A side of a comparison: {id, role, reference_run_id, ...} recorded
   /// under metadata.comparison (JSON object text; empty: none).
   std::string comparison_json;
+  /// --resume: metadata.resume (which run each scenario came from); empty
+  /// when not resumed.
+  std::string resume_json;
   /// The machine's state (cold / warm / hot) when this run started, and
   /// when the compared baseline's run started (empty: not known).
   std::string resources_state;

@@ -3,6 +3,7 @@
 #include "bench/units.hpp"
 #include "bench/verdict_summary.hpp"
 #include "stats/descriptive.hpp"
+#include "util/json.hpp"
 #include "util/table.hpp"
 #include "util/term.hpp"
 
@@ -313,6 +314,19 @@ render_bench_report(const app::BenchReport& r, bool colour)
   out += fmt::format("Result: {} (exit {})\n", verdict_line, r.exit_code);
   if (!r.run_id.empty()) {
     out += fmt::format("Recorded as run {}\n", r.run_id);
+  }
+  if (!r.resume_json.empty()) {
+    // --resume: which scenarios this run kept from the interrupted one.
+    Json resume = Json::parse(r.resume_json, nullptr, false);
+    if (resume.is_object()) {
+      auto ids = [](const Json& list) {
+        std::string text;
+        for (const auto& id : list) text += (text.empty() ? "" : ", ") + id.get<std::string>();
+        return text.empty() ? std::string("none") : text;
+      };
+      out += fmt::format("Resumed run {}: kept {}; measured {}\n",
+                         resume.value("from_run", ""), ids(resume["kept"]), ids(resume["measured"]));
+    }
   }
   for (const auto& hint : r.hints) {
     out += paint("  " + hint, Colour::dim, colour) + "\n";

@@ -58,6 +58,7 @@ struct BenchArgs
   std::string against; // --against <git-ref> (cmd_bench_against.cpp)
   std::optional<std::string> shared_state;
   std::uint64_t concurrency = 1;
+  std::string resume; // --resume RUN
   OutputOptions output;
 };
 
@@ -160,6 +161,7 @@ make_request(const BenchArgs& a, const Invocation& inv)
                                              : std::filesystem::absolute(*a.shared_state, ec);
   }
   r.concurrency = a.concurrency;
+  if (!a.resume.empty()) r.resume_from = a.resume;
   r.runner_args = inv.passthrough;
   r.ci_profile = a.ci_profile;
   r.command_line = inv.command_line;
@@ -265,6 +267,10 @@ add_bench_commands(CLI::App& app, Invocation& inv)
                     "Run N runner instances at once (needs --shared-state); scenarios become "
                     "<id>:i0 .. <id>:i<N-1> (docs/bench.md, Concurrent instances)")
     ->type_name("N");
+  bench->add_option("--resume", args->resume,
+                    "Continue interrupted bench RUN: keep the scenarios it finished, measure the "
+                    "rest, in a new run that says which came from where (docs/bench.md, Resuming)")
+    ->type_name("RUN");
 
   auto list_args = std::make_shared<BenchArgs>();
   auto* list = bench->add_subcommand("list", "List the runner's scenarios without running them");

@@ -3,6 +3,7 @@
 // the workload's own metadata, capped) and the hints printed after it.
 
 #include "app/bench/pipeline.hpp"
+#include "app/bench/resume.hpp"
 
 #include "app/bench/isolation.hpp"
 
@@ -328,6 +329,11 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     if (link) meta["comparison"] = *link;
   }
   meta["measured_by"] = report.measured_by;
+  meta["fingerprint"] = measurement_fingerprint(p, request);
+  if (!report.resume_json.empty()) {
+    auto resumed = parse_json(report.resume_json, "resume");
+    if (resumed) meta["resume"] = *resumed;
+  }
   if (report.counter) meta["measure"] = {{"kind", "instructions"}, {"counter", *report.counter}};
   if (report.exec_seed) {
     Json commands = Json::array();

@@ -7,6 +7,7 @@
 #include "app/bench/baseline_commit.hpp"
 #include "app/bench/job_link.hpp"
 #include "app/bench/pipeline.hpp"
+#include "app/bench/resume.hpp"
 #include "app/bench/instances.hpp"
 #include "app/bench/isolation.hpp"
 #include "app/bench_context.hpp"
@@ -142,7 +143,8 @@ open_session(const BenchRequest& request, bool compare_baseline)
   if (s.group.start_time()) runtime["start_time"] = *s.group.start_time();
   Json metadata = {{"iterations", request.iterations},
                    {"runner", {{"extension_id", p.runner.extension_id}}},
-                   {"runtime", runtime}};
+                   {"runtime", runtime},
+                   {"fingerprint", measurement_fingerprint(p, request)}};
   std::optional<std::string> job = parent_job(*s.store);
   run.metadata_json = dump_json(metadata);
   if (job) run.metadata_json = with_job(run.metadata_json, *job);
