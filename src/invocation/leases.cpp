@@ -4,6 +4,7 @@
 // probed a port before handing it out.
 
 #include "invocation/leases.hpp"
+#include "util/process.hpp"
 
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -106,12 +107,9 @@ process_start_ticks(long pid)
 bool
 holder_alive(const Lease& lease)
 {
-  if (lease.pid <= 0) return false;
-  if (::kill(static_cast<pid_t>(lease.pid), 0) != 0 && errno != EPERM) return false;
-  if (!lease.start_ticks) return true;
-  auto now = process_start_ticks(lease.pid);
-  // A pid whose start time cannot be read any more is gone (or a zombie).
-  return now && *now == *lease.start_ticks;
+  // Gone, a zombie (killed, not yet reaped), or the pid reused by another
+  // process (another start time): not the holder any more.
+  return lease.pid > 0 && process_alive(static_cast<int>(lease.pid), lease.start_ticks);
 }
 
 Result<void>

@@ -4,6 +4,7 @@
 // directories, variables and artifact preservation.
 
 #include "invocation/invocation.hpp"
+#include "invocation/leases.hpp"
 
 #include "util/fs.hpp"
 
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <fstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -317,4 +319,29 @@ TEST(Invocation, NothingIsCreatedWhenTheRootIsTooLong)
   EXPECT_EQ(inv.error().code, "invocation.path_budget");
   EXPECT_FALSE(stdfs::exists(t.path / std::string(90, 'r')));
   EXPECT_FALSE(stdfs::exists(options.config_root));
+}
+
+TEST(LeaseHolder, AKilledHolderNotYetReapedIsGone)
+{
+  // A bench SIGKILLed a moment ago is a zombie until its parent reaps it;
+  // its lease must not count as a bench running now.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  hb::invocation::Lease lease;
+  lease.pid = child;
+  for (int i = 0; i < 200; ++i) {
+    lease.start_ticks = hb::invocation::process_start_ticks(child);
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    if (text.find(") Z ") != std::string::npos) break;
+    ::usleep(5000);
+  }
+  ASSERT_TRUE(lease.start_ticks.has_value()) << "the zombie's start time is still readable";
+  EXPECT_FALSE(hb::invocation::holder_alive(lease));
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  lease.pid = ::getpid();
+  lease.start_ticks = hb::invocation::process_start_ticks(::getpid());
+  EXPECT_TRUE(hb::invocation::holder_alive(lease));
 }
