@@ -7,6 +7,7 @@
 #include "util/file_placer.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/path_safety.hpp"
 #include "util/process.hpp"
 #include "util/secret_mask.hpp"
@@ -68,32 +69,6 @@ private:
   stdfs::path m_path;
 };
 
-// A string for a curl config file: quoted, with \ and " escaped.
-std::string
-curl_quoted(const std::string& value)
-{
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string
-percent_encode(const std::string& segment)
-{
-  std::string out;
-  for (unsigned char c : segment) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 std::string
 trim(std::string text)
 {
@@ -130,7 +105,7 @@ public:
     std::string text = "header = \"Accept: application/vnd.github+json\"\n"
                        "header = \"X-GitHub-Api-Version: 2022-11-28\"\n"
                        "user-agent = \"homeboy\"\n";
-    if (!token.empty()) text += "header = " + curl_quoted("Authorization: Bearer " + token) + "\n";
+    if (!token.empty()) text += "header = " + quote_for_curl_config("Authorization: Bearer " + token) + "\n";
     m_config = m_dir / "curl.config";
     int fd = ::open(m_config.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {

@@ -12,6 +12,7 @@
 #include "registry/supervisor.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/process.hpp"
 #include "util/term.hpp"
 #include "util/time.hpp"
@@ -44,7 +45,7 @@ remote_logs(const std::string& runner_id, const std::string& run_id, const std::
   if (!paths) return Unexpected(paths.error());
   auto runner = remote::find_runner(*paths, runner_id);
   if (!runner) return Unexpected(runner.error());
-  std::string path = fmt::format("/api/v1/runs/{}/logs?stream={}", remote::query_value(run_id), stream);
+  std::string path = fmt::format("/api/v1/runs/{}/logs?stream={}", percent_encode(run_id), stream);
   if (tail > 0) path += fmt::format("&tail={}", tail);
   auto payload = remote::get_json(*runner, path);
   if (!payload) return payload;

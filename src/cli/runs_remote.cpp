@@ -6,6 +6,7 @@
 #include "cli/runs_common.hpp"
 #include "remote/runners.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/table.hpp"
 
 #include <fmt/core.h>
@@ -27,7 +28,7 @@ remote_runs_list(const std::string& id, const RunFilterArgs& f)
   for (auto [key, value] : std::initializer_list<std::pair<const char*, const std::string*>>{
          {"kind", &f.kind}, {"component", &f.component}, {"rig", &f.rig}, {"scenario", &f.scenario},
          {"status", &f.status}, {"since", &f.since}, {"until", &f.until}, {"after", &f.after}}) {
-    if (!value->empty()) query += fmt::format("&{}={}", key, remote::query_value(*value));
+    if (!value->empty()) query += fmt::format("&{}={}", key, percent_encode(*value));
   }
   auto payload = remote::get_json(*runner, "/api/v1/runs?" + query);
   if (!payload) return payload;
@@ -46,7 +47,7 @@ remote_run_detail(const std::string& runner_id, const std::string& run_id)
   if (!paths) return Unexpected(paths.error());
   auto runner = remote::find_runner(*paths, runner_id);
   if (!runner) return Unexpected(runner.error());
-  auto detail = remote::get_json(*runner, "/api/v1/runs/" + remote::query_value(run_id));
+  auto detail = remote::get_json(*runner, "/api/v1/runs/" + percent_encode(run_id));
   if (!detail) return detail;
   if (!detail->is_object() || !(*detail)["run"].is_object()) {
     return make_error("runner.bad_response",

@@ -6,6 +6,7 @@
 #include "remote/runners.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 #include "util/process.hpp"
 #include "util/secret_file.hpp"
 
@@ -59,30 +60,7 @@ read_runner(const stdfs::path& file)
   return r;
 }
 
-std::string
-curl_quoted(const std::string& value)
-{
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 } // namespace
-
-std::string
-query_value(const std::string& text)
-{
-  std::string out;
-  for (unsigned char c : text) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '.' || c == '_' || c == '~';
-    out += plain ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
-  }
-  return out;
-}
 
 Result<Runner>
 add_runner(const Paths& paths, Runner r)
@@ -182,7 +160,7 @@ fetch(const Runner& runner, const std::string& path, const stdfs::path& dest, in
     auto token = read_secret_file(runner.token_file, fmt::format("runner {}'s token file {}",
                                                                  runner.id, runner.token_file));
     if (!token) return Unexpected(token.error());
-    config += "header = " + curl_quoted("Authorization: Bearer " + *token) + "\n";
+    config += "header = " + quote_for_curl_config("Authorization: Bearer " + *token) + "\n";
   }
   stdfs::path config_file = scratch->path() / "curl.config";
   int fd = ::open(config_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

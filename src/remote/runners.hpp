@@ -35,9 +35,6 @@ Result<Runner> find_runner(const Paths& paths, const std::string& id);
 /// Deletes runner `id`'s file (`runner.not_found` when there is none).
 Result<void> remove_runner(const Paths& paths, const std::string& id);
 
-/// `text` percent-encoded for a URL's path segment or query value.
-std::string query_value(const std::string& text);
-
 /// GET `path` (starting with /api/v1/, query included) from the runner's
 /// daemon, with its token; the JSON body. Errors say which runner and why:
 /// `runner.unreachable` (no connection, a TLS error, a timeout),

@@ -205,6 +205,25 @@ body_bool(const Json& body, const char* key, bool fallback)
   return it->get<bool>();
 }
 
+Result<std::vector<std::string>>
+body_strings(const Json& body, const char* key)
+{
+  std::vector<std::string> out;
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return out;
+  if (!it->is_array()) {
+    return make_error("validation.invalid_type",
+                      fmt::format("`{}` must be an array of strings, not {}", key, json_type_name(*it)));
+  }
+  for (const auto& item : *it) {
+    if (!item.is_string() || item.get<std::string>().empty()) {
+      return make_error("validation.invalid_type", fmt::format("`{}` must hold non-empty strings", key));
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 Result<Run>
 path_run(const ApiContext& ctx, const ApiRequest& request, Store*& store)
 {

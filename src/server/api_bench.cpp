@@ -12,26 +12,6 @@ namespace hb::server::detail {
 
 namespace {
 
-/// `key` as a list of non-empty strings (absent: empty).
-Result<std::vector<std::string>>
-string_list(const Json& body, const char* key)
-{
-  std::vector<std::string> out;
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array()) {
-    return make_error("validation.invalid_type",
-                      fmt::format("`{}` must be an array of strings, not {}", key, json_type_name(*it)));
-  }
-  for (const auto& item : *it) {
-    if (!item.is_string() || item.get<std::string>().empty()) {
-      return make_error("validation.invalid_type", fmt::format("`{}` must hold non-empty strings", key));
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 /// `key` as a positive integer (absent: nullopt).
 Result<std::optional<std::uint64_t>>
 count(const Json& body, const char* key)
@@ -68,8 +48,8 @@ submit_bench(const ApiContext& ctx, const ApiRequest& request)
   registry::BenchJob job;
   auto component = body_string(*body, "component");
   auto timeout = body_string(*body, "timeout");
-  auto rigs = string_list(*body, "rigs");
-  auto scenarios = string_list(*body, "scenarios");
+  auto rigs = body_strings(*body, "rigs");
+  auto scenarios = body_strings(*body, "scenarios");
   auto iterations = count(*body, "iterations");
   auto runs = count(*body, "runs");
   auto baseline = body_bool(*body, "baseline");

@@ -26,6 +26,8 @@ Result<std::string> body_string(const Json& body, const char* key, std::string f
 
 /// A boolean member of a body, or `fallback`.
 Result<bool> body_bool(const Json& body, const char* key, bool fallback = false);
+/// `key` as a list of non-empty strings (absent or null: empty).
+Result<std::vector<std::string>> body_strings(const Json& body, const char* key);
 
 /// The run the first path parameter names (id or unique prefix).
 Result<Run> path_run(const ApiContext& ctx, const ApiRequest& request, Store*& store);

@@ -12,27 +12,6 @@ namespace hb::server::detail {
 
 namespace {
 
-/// `key` as a list of strings (absent: empty).
-Result<std::vector<std::string>>
-body_strings(const Json& body, const char* key)
-{
-  std::vector<std::string> out;
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return out;
-  if (!it->is_array()) {
-    return make_error("validation.invalid_type",
-                      fmt::format("`{}` must be an array of strings, not {}", key, json_type_name(*it)));
-  }
-  for (const auto& item : *it) {
-    if (!item.is_string()) {
-      return make_error("validation.invalid_type",
-                        fmt::format("`{}` must hold only strings, not {}", key, json_type_name(item)));
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
 /// `key` as an object of strings, returned as K=V texts (absent: empty).
 Result<std::vector<std::string>>
 body_pairs(const Json& body, const char* key)

@@ -65,9 +65,13 @@ struct StreamState
   std::unique_ptr<registry::WakeWatcher> watcher;
   TimeMs last_sent = 0;
   bool first = true;
-  // One run's stream.
+  // One run's stream: its events after after_seq, and its latest attempt's
+  // output after these offsets (as `log` events).
   std::string run_id;
   std::int64_t after_seq = 0;
+  int attempt = 0;
+  std::uint64_t out_offset = 0;
+  std::uint64_t err_offset = 0;
   // Every run's stream.
   EventCursor cursor;
 };
@@ -82,6 +86,46 @@ idle(StreamState& st, std::string& chunk)
     chunk += ": keep-alive\n\n";
     st.last_sent = now_ms();
   }
+}
+
+constexpr std::size_t k_log_chunk = 64 * 1024;
+
+// One run's stream ids: the event seq, and once output was sent the log
+// offsets too (`<seq>:<stdout offset>:<stderr offset>`), so a reconnect
+// resumes both.
+std::string
+run_stream_id(const StreamState& st)
+{
+  if (st.out_offset == 0 && st.err_offset == 0) return std::to_string(st.after_seq);
+  return fmt::format("{}:{}:{}", st.after_seq, st.out_offset, st.err_offset);
+}
+
+// New output of one stream as a `log` event: whole lines while the run is
+// active, everything once it settled; at most k_log_chunk bytes at a time.
+bool
+pump_log(StreamState& st, std::string& chunk, bool is_stderr, bool settled)
+{
+  std::uint64_t& offset = is_stderr ? st.err_offset : st.out_offset;
+  auto path = registry::log_path(st.context->paths(), st.run_id, is_stderr, st.attempt);
+  std::uint64_t at = offset;
+  std::string data = app::read_log_from(path, at);
+  if (data.size() > k_log_chunk) {
+    at -= data.size() - k_log_chunk;
+    data.resize(k_log_chunk);
+  }
+  if (!settled && data.size() < k_log_chunk) {
+    auto newline = data.rfind('\n');
+    if (newline == std::string::npos) return false;
+    at -= data.size() - (newline + 1);
+    data.resize(newline + 1);
+  }
+  if (data.empty()) return false;
+  std::uint64_t from = offset;
+  offset = at;
+  chunk += sse_event(run_stream_id(st), "log",
+                     Json{{"stream", is_stderr ? "stderr" : "stdout"}, {"attempt", st.attempt},
+                          {"offset", from}, {"text", data}});
+  return true;
 }
 
 bool
@@ -102,10 +146,17 @@ run_chunk(StreamState& st, std::string& chunk)
   auto events = (*store)->run_events(st.run_id, st.after_seq, k_batch);
   if (!events) return false;
   for (const auto& e : *events) {
-    chunk += sse_event(std::to_string(e.seq), e.type, app::run_event_json(e));
     st.after_seq = e.seq;
+    chunk += sse_event(run_stream_id(st), e.type, app::run_event_json(e));
   }
-  if (!events->empty()) {
+  if ((*run)->attempt != st.attempt) {
+    // A new attempt writes new files: its output starts at 0.
+    st.attempt = (*run)->attempt;
+    st.out_offset = st.err_offset = 0;
+  }
+  bool logged = pump_log(st, chunk, false, settled);
+  logged = pump_log(st, chunk, true, settled) || logged;
+  if (!events->empty() || logged) {
     st.last_sent = now_ms();
     return true;
   }
@@ -175,16 +226,30 @@ SseHub::open(const ApiRequest& request, const std::string& last_event_id)
       return out;
     }
     state->run_id = run->id;
+    state->attempt = run->attempt;
     if (!last_event_id.empty()) {
-      auto seq = parse_int(last_event_id);
-      if (!seq) {
+      // `<seq>` or `<seq>:<stdout offset>:<stderr offset>`.
+      std::string_view id = last_event_id;
+      auto first = id.find(':');
+      auto second = first == std::string_view::npos ? first : id.find(':', first + 1);
+      auto seq = parse_int(id.substr(0, first));
+      std::optional<std::int64_t> out_off = 0, err_off = 0;
+      if (first != std::string_view::npos) {
+        out_off = second == std::string_view::npos ? std::nullopt
+                                                   : parse_int(id.substr(first + 1, second - first - 1));
+        err_off = second == std::string_view::npos ? std::nullopt : parse_int(id.substr(second + 1));
+      }
+      if (!seq || !out_off || !err_off) {
         out.refusal = error_response(Error{"validation.invalid_argument",
-                                           fmt::format("Last-Event-ID `{}` is not an event seq "
-                                                       "of this run (a whole number)",
+                                           fmt::format("Last-Event-ID `{}` is not an id of this "
+                                                       "run's stream (<seq> or "
+                                                       "<seq>:<stdout offset>:<stderr offset>)",
                                                        last_event_id)});
         return out;
       }
       state->after_seq = *seq;
+      state->out_offset = static_cast<std::uint64_t>(*out_off);
+      state->err_offset = static_cast<std::uint64_t>(*err_off);
     }
   } else if (!last_event_id.empty()) {
     auto cursor = parse_cursor(last_event_id);

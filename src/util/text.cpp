@@ -38,4 +38,34 @@ env_uint(const char* name, std::uint64_t min, std::uint64_t max)
   return std::optional<std::uint64_t>(value);
 }
 
+std::string
+percent_encode(std::string_view text)
+{
+  static const char* const k_hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '.' || c == '_' || c == '~';
+    if (plain) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string
+quote_for_curl_config(const std::string& value)
+{
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 } // namespace hb

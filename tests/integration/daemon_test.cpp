@@ -49,6 +49,20 @@ TEST_F(Daemon, ExecutesASubmittedRunAndServesItsDetailLogsAndEvents)
   ASSERT_EQ(resumed.status, 200) << resumed.describe();
   EXPECT_EQ(resumed.body.find("id: 1\n"), std::string::npos) << resumed.body;
   EXPECT_NE(resumed.body.find("id: 2\n"), std::string::npos) << resumed.body;
+  // Its output comes as `log` events, each stream's lines in order.
+  EXPECT_NE(events.body.find("event: log\n"), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find("\"text\":\"out-line\\nsecond\\n\""), std::string::npos) << events.body;
+  EXPECT_NE(events.body.find("\"text\":\"err-line\\n\""), std::string::npos) << events.body;
+  // The last id covers the events and the output: resuming there repeats nothing.
+  auto last = events.body.rfind("id: ");
+  ASSERT_NE(last, std::string::npos);
+  std::string last_id = events.body.substr(last + 4, events.body.find('\n', last) - last - 4);
+  EXPECT_NE(last_id.find(':'), std::string::npos) << last_id;
+  auto after_all = http("GET", "/api/v1/runs/" + id + "/events", "", {"Last-Event-ID: " + last_id});
+  ASSERT_EQ(after_all.status, 200) << after_all.describe();
+  EXPECT_EQ(after_all.body.find("out-line"), std::string::npos) << after_all.body;
+  EXPECT_EQ(after_all.body.find("event: status"), std::string::npos) << after_all.body;
+  EXPECT_EQ(http("GET", "/api/v1/runs/" + id + "/events", "", {"Last-Event-ID: 1:x:2"}).status, 400);
 }
 
 TEST_F(Daemon, CancelsARunningRunThroughTheApi)
