@@ -168,6 +168,12 @@ struct HttpServer::Impl
     server.set_read_timeout(10, 0);
     server.set_write_timeout(5, 0);
     server.set_keep_alive_timeout(5);
+    // Without TCP_NODELAY a response's second write (httplib writes the
+    // headers and the body apart) waits for the client's delayed ACK: 40 ms
+    // per request on loopback (bench/RESULTS.md, issue 16).
+    server.set_tcp_nodelay(true);
+    // httplib closes a keep-alive connection after 5 requests by default.
+    server.set_keep_alive_max_count(1000);
     server.set_socket_options([](int sock) {
       int one = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
