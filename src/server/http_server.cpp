@@ -186,6 +186,7 @@ struct HttpServer::Impl
       std::string pattern = route_regex(route.path);
       httplib::Server::Handler handler = [this, &route](const httplib::Request& req,
                                                         httplib::Response& res) {
+        ApiContext::StoreScope scope(context);
         ApiRequest request;
         request.method = req.method;
         request.path = req.path;
@@ -203,9 +204,15 @@ struct HttpServer::Impl
           res.set_header("X-Accel-Buffering", "no");
           res.set_chunked_content_provider(
             "text/event-stream",
-            [provider = stream.provider](std::size_t, httplib::DataSink& sink) {
+            [this, provider = stream.provider](std::size_t, httplib::DataSink& sink) {
               std::string chunk;
-              bool more = provider(chunk);
+              bool more = false;
+              {
+                // The connection goes back to the pool before the write,
+                // which may block on a slow subscriber.
+                ApiContext::StoreScope scope(context);
+                more = provider(chunk);
+              }
               if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
               if (!more) sink.done();
               return true;

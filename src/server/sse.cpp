@@ -79,6 +79,7 @@ struct StreamState
 void
 idle(StreamState& st, std::string& chunk)
 {
+  st.context->release_store(); // no connection is held while waiting
   st.hub->wait_for_change(st.seen, k_wait_ms);
   if (now_ms() - st.last_sent >= k_keepalive_ms) {
     chunk += ": keep-alive\n\n";
