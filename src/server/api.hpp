@@ -12,6 +12,7 @@
 #include "util/time.hpp"
 
 #include <functional>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,9 +43,9 @@ struct ApiResponse
 
 /// What every handler shares: the daemon's paths and identity, and its store
 /// connections. Inside a StoreScope, store() lends the thread a connection
-/// from a small pool until the scope ends, so the daemon holds about as many
-/// connections (each with its page cache) as requests run at once, not one
-/// per pool thread; outside one, each thread keeps its own connection.
+/// from a pool of at most 8 until the scope ends (waiting for one when all
+/// are lent), so the daemon's memory does not grow with its thread count;
+/// outside one, each thread keeps its own connection.
 class ApiContext
 {
 public:
@@ -86,7 +87,9 @@ private:
   std::string m_listen;
   TimeMs m_started_at;
   mutable std::mutex m_pool_mutex;
+  mutable std::condition_variable m_pool_returned;
   mutable std::vector<std::unique_ptr<Store>> m_idle; // connections no scope holds
+  mutable std::size_t m_opened = 0;                   // lent and idle
 };
 
 using Handler = std::function<ApiResponse(const ApiContext&, const ApiRequest&)>;
