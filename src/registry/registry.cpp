@@ -218,8 +218,10 @@ launch_claimed(Store& store, const Paths& paths, const Run& claimed)
     outcome.merge_metadata = true;
     outcome.metadata_json = dump_json(Json{{"error", launched.error().message}});
     (void)store.settle_run(claimed.id, RunStatus::booting, claimed.lease_epoch, outcome);
-    wake(paths);
   }
+  // The claim (queued -> booting) or the failure is a status change: event
+  // streams and waiters read it now rather than at their next poll.
+  wake(paths);
   return launched;
 }
 

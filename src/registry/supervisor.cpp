@@ -261,6 +261,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
       auto moved = store.update_run(run_id, RunStatus::booting, epoch, update, now);
       if (moved) {
         current = RunStatus::running;
+        wake(paths); // a status change: event streams and waiters read it now
         beater.cancel_requested = beater.cancel_requested || moved->cancel_requested_at.has_value();
       } else if (moved.error().code == "store.conflict") {
         beater.lease_lost = true;
@@ -334,7 +335,10 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
       say(run_id, "the lease was lost before collecting artifacts; nothing more is written");
       return 0;
     }
-    if (moved) current = RunStatus::collecting_artifacts;
+    if (moved) {
+      current = RunStatus::collecting_artifacts;
+      wake(paths);
+    }
   }
   auto logs = collect_logs(paths, run_id, collect_start, attempt);
   Result<Collection> files =

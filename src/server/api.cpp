@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace hb::server {
 
@@ -20,11 +21,87 @@ ApiContext::ApiContext(Paths paths, std::string version, std::string listen)
 {
 }
 
+namespace {
+
+// Connections the pool opens at most. A request holds one only while its
+// handler runs (not while its response is written), an event stream only
+// while it reads, so on a 2-core machine a few keep every core busy; 200
+// subscribers woken at once take turns instead of opening 200 connections
+// (about 0.5 ms each, bench/RESULTS.md issue 16).
+constexpr std::size_t k_pool_size = 8;
+// How long a request waits for a connection before it gets 503.
+constexpr auto k_pool_wait = std::chrono::seconds(30);
+
+// The connection a StoreScope lent this thread, and whose pool it is.
+struct Lent
+{
+  const ApiContext* owner = nullptr;
+  std::unique_ptr<Store> store;
+};
+thread_local Lent t_lent;
+
+} // namespace
+
+ApiContext::~ApiContext() = default;
+
+ApiContext::StoreScope::StoreScope(const ApiContext& context)
+{
+  if (t_lent.owner) return;
+  t_lent.owner = &context;
+  m_context = &context;
+}
+
+ApiContext::StoreScope::~StoreScope()
+{
+  if (!m_context) return;
+  m_context->release_store();
+  t_lent.owner = nullptr;
+}
+
+void
+ApiContext::release_store() const
+{
+  if (t_lent.owner != this || !t_lent.store) return;
+  {
+    std::lock_guard<std::mutex> lock(m_pool_mutex);
+    m_idle.push_back(std::move(t_lent.store));
+  }
+  m_pool_returned.notify_one();
+}
+
 Result<Store*>
 ApiContext::store() const
 {
-  // One connection per thread for the life of the thread; the daemon has one
-  // ApiContext, so the store path never changes under it.
+  if (t_lent.owner == this) {
+    if (t_lent.store) return t_lent.store.get();
+    std::unique_lock<std::mutex> lock(m_pool_mutex);
+    if (!m_pool_returned.wait_for(lock, k_pool_wait,
+                                  [&] { return !m_idle.empty() || m_opened < k_pool_size; })) {
+      return make_error("api.unavailable",
+                        "every store connection stayed busy for 30 s; retry later");
+    }
+    if (!m_idle.empty()) {
+      // The most recently used: its page cache is the warmest.
+      t_lent.store = std::move(m_idle.back());
+      m_idle.pop_back();
+      return t_lent.store.get();
+    }
+    ++m_opened;
+    lock.unlock();
+    auto opened = open_sqlite_store(m_paths.store_path);
+    if (!opened) {
+      {
+        std::lock_guard<std::mutex> relock(m_pool_mutex);
+        --m_opened;
+      }
+      m_pool_returned.notify_one();
+      return Unexpected(opened.error());
+    }
+    t_lent.store = std::move(*opened);
+    return t_lent.store.get();
+  }
+  // Outside a scope: one connection per thread for the life of the thread;
+  // the daemon has one ApiContext, so the store path never changes under it.
   thread_local std::unique_ptr<Store> t_store;
   if (!t_store) {
     auto opened = open_sqlite_store(m_paths.store_path);

@@ -12,8 +12,10 @@
 #include "util/time.hpp"
 
 #include <functional>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,13 +41,34 @@ struct ApiResponse
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-/// What every handler shares: the daemon's paths and identity. Each thread
-/// gets its own store connection (SQLite connections are not shared across
-/// threads); store() opens it on first use.
+/// What every handler shares: the daemon's paths and identity, and its store
+/// connections. Inside a StoreScope, store() lends the thread a connection
+/// from a pool of at most 8 until the scope ends (waiting for one when all
+/// are lent), so the daemon's memory does not grow with its thread count;
+/// outside one, each thread keeps its own connection.
 class ApiContext
 {
 public:
   ApiContext(Paths paths, std::string version, std::string listen);
+  ~ApiContext();
+  ApiContext(const ApiContext&) = delete;
+  ApiContext& operator=(const ApiContext&) = delete;
+
+  /// Lends the current thread a pooled connection (on its first store()
+  /// call) for one request or one event-stream chunk; a nested scope does
+  /// nothing. The connection goes back to the pool when the scope ends.
+  class StoreScope
+  {
+  public:
+    explicit StoreScope(const ApiContext& context);
+    ~StoreScope();
+    StoreScope(const StoreScope&) = delete;
+    StoreScope& operator=(const StoreScope&) = delete;
+
+  private:
+    const ApiContext* m_context = nullptr; // null: nested, nothing to return
+  };
+
   const Paths& paths() const { return m_paths; }
   const std::string& version() const { return m_version; }
   const std::string& listen() const { return m_listen; }
@@ -54,12 +77,19 @@ public:
   TimeMs started_at() const { return m_started_at; }
   /// This thread's store connection; an error when the store cannot be opened.
   Result<Store*> store() const;
+  /// Inside a StoreScope: gives the lent connection back to the pool now (an
+  /// event stream, before it waits); the next store() lends one again.
+  void release_store() const;
 
 private:
   Paths m_paths;
   std::string m_version;
   std::string m_listen;
   TimeMs m_started_at;
+  mutable std::mutex m_pool_mutex;
+  mutable std::condition_variable m_pool_returned;
+  mutable std::vector<std::unique_ptr<Store>> m_idle; // connections no scope holds
+  mutable std::size_t m_opened = 0;                   // lent and idle
 };
 
 using Handler = std::function<ApiResponse(const ApiContext&, const ApiRequest&)>;

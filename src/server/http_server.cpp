@@ -168,6 +168,12 @@ struct HttpServer::Impl
     server.set_read_timeout(10, 0);
     server.set_write_timeout(5, 0);
     server.set_keep_alive_timeout(5);
+    // Without TCP_NODELAY a response's second write (httplib writes the
+    // headers and the body apart) waits for the client's delayed ACK: 40 ms
+    // per request on loopback (bench/RESULTS.md, issue 16).
+    server.set_tcp_nodelay(true);
+    // httplib closes a keep-alive connection after 5 requests by default.
+    server.set_keep_alive_max_count(1000);
     server.set_socket_options([](int sock) {
       int one = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -180,6 +186,7 @@ struct HttpServer::Impl
       std::string pattern = route_regex(route.path);
       httplib::Server::Handler handler = [this, &route](const httplib::Request& req,
                                                         httplib::Response& res) {
+        ApiContext::StoreScope scope(context);
         ApiRequest request;
         request.method = req.method;
         request.path = req.path;
@@ -197,9 +204,15 @@ struct HttpServer::Impl
           res.set_header("X-Accel-Buffering", "no");
           res.set_chunked_content_provider(
             "text/event-stream",
-            [provider = stream.provider](std::size_t, httplib::DataSink& sink) {
+            [this, provider = stream.provider](std::size_t, httplib::DataSink& sink) {
               std::string chunk;
-              bool more = provider(chunk);
+              bool more = false;
+              {
+                // The connection goes back to the pool before the write,
+                // which may block on a slow subscriber.
+                ApiContext::StoreScope scope(context);
+                more = provider(chunk);
+              }
               if (!chunk.empty() && !sink.write(chunk.data(), chunk.size())) return false;
               if (!more) sink.done();
               return true;

@@ -1,7 +1,8 @@
 // Server-Sent Events over the store's events (sse.hpp). Each stream reads
-// the store itself (its thread's connection) and waits on the registry's
-// wake file between reads, so streams share nothing: a slow one delays no
-// other.
+// the store itself (its thread's connection), so a slow one delays no other;
+// between reads every stream waits on the hub's one watcher of the
+// registry's wake file (one inotify instance however many streams: the
+// kernel allows 128 per user by default).
 
 #include "server/sse.hpp"
 
@@ -62,7 +63,8 @@ struct StreamState
 {
   const ApiContext* context = nullptr;
   const std::atomic<bool>* closing = nullptr;
-  std::unique_ptr<registry::WakeWatcher> watcher;
+  SseHub* hub = nullptr;
+  std::uint64_t seen = 0; // the hub's change count before the last read
   TimeMs last_sent = 0;
   bool first = true;
   // One run's stream: its events after after_seq, and its latest attempt's
@@ -81,7 +83,8 @@ struct StreamState
 void
 idle(StreamState& st, std::string& chunk)
 {
-  st.watcher->wait(k_wait_ms);
+  st.context->release_store(); // no connection is held while waiting
+  st.hub->wait_for_change(st.seen, k_wait_ms);
   if (now_ms() - st.last_sent >= k_keepalive_ms) {
     chunk += ": keep-alive\n\n";
     st.last_sent = now_ms();
@@ -136,6 +139,7 @@ run_chunk(StreamState& st, std::string& chunk)
     chunk += "retry: 1000\n\n";
     st.first = false;
   }
+  st.seen = st.hub->changes();
   auto store = st.context->store();
   if (!store) return false;
   // Read the run before its events: when it is terminal here, every event
@@ -173,6 +177,7 @@ all_chunk(StreamState& st, std::string& chunk)
     chunk += "retry: 1000\n\n";
     st.first = false;
   }
+  st.seen = st.hub->changes();
   auto store = st.context->store();
   if (!store) return false;
   auto events = (*store)->events_after(st.cursor, k_batch);
@@ -193,7 +198,54 @@ all_chunk(StreamState& st, std::string& chunk)
 
 } // namespace
 
-SseHub::SseHub(const ApiContext& context, int max_streams) : m_context(context), m_max(max_streams) {}
+SseHub::SseHub(const ApiContext& context, int max_streams)
+  : m_context(context), m_max(max_streams), m_watcher([this] { watch(); })
+{
+}
+
+SseHub::~SseHub()
+{
+  m_stop = true;
+  m_changed.notify_all();
+  if (m_watcher.joinable()) m_watcher.join();
+}
+
+void
+SseHub::watch()
+{
+  registry::WakeWatcher watcher(m_context.paths());
+  while (!m_stop) {
+    // Without inotify, wait() sleeps 50 ms: the streams then read that often.
+    if (watcher.wait(k_wait_ms) || watcher.fd() < 0) {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      ++m_changes;
+      m_changed.notify_all();
+    }
+  }
+}
+
+void
+SseHub::close_all()
+{
+  m_closing = true;
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_changed.notify_all();
+}
+
+std::uint64_t
+SseHub::changes()
+{
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_changes;
+}
+
+void
+SseHub::wait_for_change(std::uint64_t seen, int timeout_ms)
+{
+  std::unique_lock<std::mutex> lock(m_mutex);
+  m_changed.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                     [&] { return m_changes != seen || m_closing || m_stop; });
+}
 
 SseStream
 SseHub::open(const ApiRequest& request, const std::string& last_event_id)
@@ -278,7 +330,7 @@ SseHub::open(const ApiRequest& request, const std::string& last_event_id)
                                                    m_max)});
     return out;
   }
-  state->watcher = std::make_unique<registry::WakeWatcher>(m_context.paths());
+  state->hub = this;
   state->last_sent = now_ms();
   out.provider = [state, one_run](std::string& chunk) {
     return one_run ? run_chunk(*state, chunk) : all_chunk(*state, chunk);

@@ -9,8 +9,12 @@
 #include "server/api.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace hb::server {
 
@@ -32,20 +36,39 @@ struct SseStream
 class SseHub
 {
 public:
+  /// Starts the hub's one watcher of the registry's wake file.
   SseHub(const ApiContext& context, int max_streams);
+  /// Stops the watcher; every stream must have ended.
+  ~SseHub();
+  SseHub(const SseHub&) = delete;
+  SseHub& operator=(const SseHub&) = delete;
   /// A stream for `request` (route /api/v1/events or /api/v1/runs/{id}/events),
   /// resuming after `last_event_id` (empty: the run's first event; for every
   /// run, events from now on).
   SseStream open(const ApiRequest& request, const std::string& last_event_id);
   /// Ends every open stream at its next chunk; new ones are refused.
-  void close_all() { m_closing = true; }
+  void close_all();
   int open_streams() const { return m_open.load(); }
+  /// How many store changes the watcher has seen; read before reading the
+  /// store, then pass to wait_for_change so no change is missed between.
+  std::uint64_t changes();
+  /// Waits until a change after `seen`, close_all(), or `timeout_ms`.
+  void wait_for_change(std::uint64_t seen, int timeout_ms);
 
 private:
+  void watch();
+
   const ApiContext& m_context;
   int m_max;
   std::atomic<int> m_open{0};
   std::atomic<bool> m_closing{false};
+  // One inotify watcher for every stream (a process may hold only 128
+  // inotify instances by default): it counts wakes and wakes the waiters.
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::uint64_t m_changes = 0;
+  std::atomic<bool> m_stop{false};
+  std::thread m_watcher;
 };
 
 } // namespace hb::server
