@@ -19,7 +19,6 @@
 #include <csignal>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -143,41 +142,13 @@ launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t ep
   Environment env = Environment::current();
   env.set("HOMEBOY_DATA_DIR", paths.data_root.string());
   env.set("HOMEBOY_ARTIFACT_ROOT", paths.artifact_root.string());
-  std::vector<std::string> entries = env.entries();
-  std::vector<char*> envp;
-  for (auto& entry : entries) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = {"homeboy", "runs", "supervise", run_id, "--epoch",
-                                   std::to_string(epoch)};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  std::string log = (dir / "supervisor.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  // Its own session: no terminal hang-up or Ctrl-C of the caller reaches it.
-  sigset_t defaults, empty;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, exe->c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
+  auto pid = spawn_detached(*exe, {"homeboy", "runs", "supervise", run_id, "--epoch", std::to_string(epoch)},
+                            env, dir / "supervisor.log");
+  if (!pid) {
     return make_error("process.spawn_failed",
-                      fmt::format("cannot launch the supervisor ({}): {}", *exe, std::strerror(rc)));
+                      fmt::format("cannot launch the supervisor: {}", pid.error().message));
   }
-  return static_cast<int>(pid);
+  return *pid;
 }
 
 } // namespace

@@ -27,13 +27,11 @@
 #include <fcntl.h>
 #include <fstream>
 #include <mutex>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
-extern char** environ;
 
 namespace hb::server {
 
@@ -415,26 +413,11 @@ start(const ServeOptions& options, const std::string& self_exe, bool json)
     args.push_back("--token-file");
     args.push_back(stdfs::absolute(options.token_file).string());
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, self_exe.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    return print_error(json, Error{"daemon.start_failed",
-                                   fmt::format("cannot start {}: {}", self_exe, std::strerror(rc))},
-                       1);
+  auto spawned = spawn_detached(self_exe, args, Environment::current(), log);
+  if (!spawned) {
+    return print_error(json, Error{"daemon.start_failed", "cannot start " + spawned.error().message}, 1);
   }
+  pid_t pid = *spawned;
   TimeMs deadline = now_ms() + 15000;
   while (now_ms() < deadline) {
     int wstatus = 0;

@@ -92,6 +92,14 @@ void install_interrupt_handlers();
 /// The first interrupting signal received, or 0.
 int interrupt_signal();
 
+/// Starts `program` (argv[0] of `args` is what the child sees) with `env`
+/// in a session of its own, so no hang-up or Ctrl-C of ours reaches it:
+/// stdin /dev/null, stdout and stderr appended to `log`, a clear signal
+/// mask and the usual signals at their defaults. Does not wait; the child's
+/// pid, or `process.spawn_failed` saying "<program>: <reason>".
+Result<int> spawn_detached(const std::string& program, std::vector<std::string> args,
+                           const Environment& env, const std::filesystem::path& log);
+
 /// Whether a process with this pid exists, is not a zombie and, if
 /// `start_time` is given, started at that time (guards against pid reuse).
 /// Linux: /proc/<pid>/stat.
