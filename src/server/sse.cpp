@@ -131,23 +131,32 @@ pump_log(StreamState& st, std::string& chunk, bool is_stderr, bool settled)
   return true;
 }
 
-bool
-run_chunk(StreamState& st, std::string& chunk)
+// What every chunk starts with: stop when the daemon closes, the retry
+// hint first, note the changes seen so far; the store, or null to stop.
+Store*
+begin_chunk(StreamState& st, std::string& chunk)
 {
-  if (*st.closing) return false;
+  if (*st.closing) return nullptr;
   if (st.first) {
     chunk += "retry: 1000\n\n";
     st.first = false;
   }
   st.seen = st.hub->changes();
   auto store = st.context->store();
+  return store ? *store : nullptr;
+}
+
+bool
+run_chunk(StreamState& st, std::string& chunk)
+{
+  Store* store = begin_chunk(st, chunk);
   if (!store) return false;
   // Read the run before its events: when it is terminal here, every event
   // it will ever have is already written and read below.
-  auto run = (*store)->get_run(st.run_id);
+  auto run = store->get_run(st.run_id);
   if (!run || !*run) return false;
   bool settled = is_terminal((*run)->status);
-  auto events = (*store)->run_events(st.run_id, st.after_seq, k_batch);
+  auto events = store->run_events(st.run_id, st.after_seq, k_batch);
   if (!events) return false;
   for (const auto& e : *events) {
     st.after_seq = e.seq;
@@ -172,15 +181,9 @@ run_chunk(StreamState& st, std::string& chunk)
 bool
 all_chunk(StreamState& st, std::string& chunk)
 {
-  if (*st.closing) return false;
-  if (st.first) {
-    chunk += "retry: 1000\n\n";
-    st.first = false;
-  }
-  st.seen = st.hub->changes();
-  auto store = st.context->store();
+  Store* store = begin_chunk(st, chunk);
   if (!store) return false;
-  auto events = (*store)->events_after(st.cursor, k_batch);
+  auto events = store->events_after(st.cursor, k_batch);
   if (!events) return false;
   for (const auto& e : *events) {
     st.cursor = EventCursor{e.at, e.seq, e.run_id};
