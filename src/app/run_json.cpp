@@ -2,6 +2,9 @@
 
 #include "app/bundle_format.hpp"
 #include "util/json.hpp"
+#include "util/time.hpp"
+
+#include <map>
 
 namespace hb::app {
 
@@ -91,6 +94,50 @@ run_from_summary_json(const Json& row)
     run.attempt = it->get<int>();
   }
   return run;
+}
+
+Json
+run_list_summary_json(const Run& run)
+{
+  Json meta = object_or_empty(run.metadata_json);
+  auto text_at = [&](std::initializer_list<const char*> keys) -> Json {
+    const Json* node = &meta;
+    for (const char* key : keys) {
+      if (!node->is_object() || !node->contains(key)) return nullptr;
+      node = &(*node)[key];
+    }
+    return node->is_string() && !node->get_ref<const std::string&>().empty() ? *node : Json(nullptr);
+  };
+  Json host = text_at({"runtime", "host"});
+  if (host.is_null()) host = text_at({"host", "hostname"});
+  Json verdicts = nullptr;
+  Json scenarios = nullptr;
+  bool review = meta.value("regression", false) == true;
+  if (meta.contains("verdicts") && meta["verdicts"].is_object()) {
+    std::map<std::string, int> counts{{"regressed", 0}, {"improved", 0}, {"unchanged", 0},
+                                      {"inconclusive", 0}};
+    for (const auto& [scenario, verdict] : meta["verdicts"].items()) {
+      if (verdict.is_string() && counts.contains(verdict.get<std::string>())) {
+        ++counts[verdict.get<std::string>()];
+      }
+    }
+    review = review || counts["regressed"] > 0 || counts["inconclusive"] > 0;
+    verdicts = counts;
+    scenarios = meta["verdicts"].size();
+  }
+  if (scenarios.is_null() && meta.contains("selected_scenarios") && meta["selected_scenarios"].is_array()) {
+    scenarios = meta["selected_scenarios"].size();
+  }
+  Json duration = nullptr;
+  if (run.started_at) duration = (run.finished_at ? *run.finished_at : now_ms()) - *run.started_at;
+  return Json{{"name", text_at({"name"})},
+              {"host", host},
+              {"scenarios", scenarios},
+              {"verdicts", verdicts},
+              {"needs_review", review},
+              {"duration_ms", duration},
+              {"labels", meta.contains("labels") && meta["labels"].is_object() ? meta["labels"]
+                                                                               : Json::object()}};
 }
 
 Json

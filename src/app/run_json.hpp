@@ -14,6 +14,12 @@ Json run_summary_json(const Run& run);
 /// The Run a run_summary_json row describes (a remote runner's list, read
 /// back for the same table); what the row lacks stays default.
 Run run_from_summary_json(const Json& row);
+/// What a table of runs shows beside the row (the API's runs list, for the
+/// Studio): {name, host, scenarios, verdicts {regressed, improved,
+/// unchanged, inconclusive}, needs_review, duration_ms, labels}, read from
+/// the run's metadata; absent facts are null (verdicts null when the run
+/// compared nothing).
+Json run_list_summary_json(const Run& run);
 /// runs.show: the summary plus metadata and every lifecycle field.
 Json run_detail_json(const Run& run);
 /// A run's attempts, oldest first: the `earlier` ones (Store::run_attempts)

@@ -50,10 +50,13 @@ parse_run_filter(const RunFilterText& a)
 }
 
 Json
-runs_list_payload(const RunPage& page)
+runs_list_payload(const RunPage& page, bool summaries)
 {
   Json items = Json::array();
-  for (const auto& run : page.runs) items.push_back(run_summary_json(run));
+  for (const auto& run : page.runs) {
+    items.push_back(run_summary_json(run));
+    if (summaries) items.back()["summary"] = run_list_summary_json(run);
+  }
   return Json{{"command", "runs.list"}, {"runs", std::move(items)},
               {"next_cursor", page.next_cursor ? Json(*page.next_cursor) : Json(nullptr)}};
 }

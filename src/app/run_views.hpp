@@ -29,7 +29,8 @@ struct RunFilterText
 Result<RunFilter> parse_run_filter(const RunFilterText& text);
 
 /// runs.list: {command, runs[] (run_summary_json rows), next_cursor}.
-Json runs_list_payload(const RunPage& page);
+/// With `summaries`, each row also has `summary` (run_list_summary_json).
+Json runs_list_payload(const RunPage& page, bool summaries = false);
 
 /// Everything recorded with one run (read by store queries; no file access).
 struct RunEvidence

@@ -194,6 +194,7 @@ api_routes()
     {"POST", "/api/v1/runs/{run_id}/retain", retain},
     {"POST", "/api/v1/runs/{run_id}/replay", replay},
     {"GET", "/api/v1/compare", compare_runs},
+    {"GET", "/api/v1/history", metric_history},
     {"GET", "/api/v1/scope", scope},
     {"POST", "/api/v1/bench", submit_bench},
     {"GET", "/api/v1/schedules", list_schedules},

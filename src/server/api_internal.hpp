@@ -35,6 +35,7 @@ Result<Run> path_run(const ApiContext& ctx, const ApiRequest& request, Store*& s
 // Handlers, by file.
 ApiResponse list_runs(const ApiContext&, const ApiRequest&);
 ApiResponse show_run(const ApiContext&, const ApiRequest&);
+ApiResponse metric_history(const ApiContext&, const ApiRequest&);
 ApiResponse run_logs(const ApiContext&, const ApiRequest&);
 ApiResponse get_artifact(const ApiContext&, const ApiRequest&);
 ApiResponse submit_run(const ApiContext&, const ApiRequest&);

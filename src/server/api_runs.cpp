@@ -4,6 +4,7 @@
 
 #include "app/run_json.hpp"
 #include "app/run_views.hpp"
+#include "app/runs_readers.hpp"
 #include "app/runs_service.hpp"
 #include "registry/registry.hpp"
 #include "server/api_internal.hpp"
@@ -83,7 +84,30 @@ list_runs(const ApiContext& ctx, const ApiRequest& request)
   if (!store) return error_response(store.error());
   auto page = (*store)->list_runs(*filter);
   if (!page) return error_response(page.error());
-  return json_response(app::runs_list_payload(*page));
+  return json_response(app::runs_list_payload(*page, true));
+}
+
+ApiResponse
+metric_history(const ApiContext& ctx, const ApiRequest& request)
+{
+  if (auto ok = check_query(request, {"component", "rig", "scenario", "metric", "limit"}); !ok) {
+    return error_response(ok.error());
+  }
+  app::HistoryRequest history;
+  history.component_id = query_value(request, "component");
+  if (history.component_id.empty()) return bad_request("`component` is required");
+  for (auto [key, into] : {std::pair<const char*, std::optional<std::string>*>{"rig", &history.rig_id},
+                           {"scenario", &history.scenario_id}, {"metric", &history.metric}}) {
+    if (std::string v = query_value(request, key); !v.empty()) *into = v;
+  }
+  auto limit = query_count(request, "limit", 1000);
+  if (!limit) return error_response(limit.error());
+  history.limit = limit->value_or(50);
+  auto store = ctx.store();
+  if (!store) return error_response(store.error());
+  auto payload = app::bench_history(**store, history);
+  if (!payload) return error_response(payload.error());
+  return json_response(*payload);
 }
 
 ApiResponse

@@ -24,6 +24,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
 #include <mutex>
@@ -232,6 +233,7 @@ state_json(const DaemonState& s)
               {"start_time", s.start_time ? Json(*s.start_time) : Json(nullptr)},
               {"listen", s.listen},
               {"url", "http://" + s.listen},
+              {"studio_url", "http://" + s.listen + "/runs"},
               {"version", s.version},
               {"store", s.store},
               {"log", s.log},
@@ -239,6 +241,18 @@ state_json(const DaemonState& s)
               {"started_at_ms", s.started_at},
               {"token", s.token},
               {"token_file", s.token_file}};
+}
+
+// The Studio's address for a person at this terminal: with the token in the
+// fragment (the page keeps it and removes it from the address; a fragment is
+// never sent to a server), so Cancel and New run work at once. Without a
+// readable token file, the plain address.
+std::string
+studio_link(const DaemonState& s)
+{
+  std::string url = "http://" + s.listen + "/runs";
+  if (auto token = read_token_file(s.token_file); token && !s.token) return url + "#token=" + *token;
+  return url;
 }
 
 Result<std::optional<DaemonState>>
@@ -317,6 +331,7 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   http.token_for_reads = !options.token_file.empty();
   http.max_streams = options.max_streams;
   http.threads = options.max_streams + 8;
+  if (const char* dir = std::getenv("HOMEBOY_STUDIO_DIR"); dir && *dir) http.studio_dir = dir;
   HttpServer server(context, http);
   auto port = server.bind();
   if (!port) return print_error(false, port.error(), 1);
@@ -437,8 +452,8 @@ start(const ServeOptions& options, const std::string& self_exe, bool json)
       Json payload = state_json(**state);
       payload["action"] = "started";
       print_result(json, "daemon.start", payload,
-                   fmt::format("Started the daemon: pid {}, http://{} (log {}).\n", pid,
-                               (*state)->listen, log));
+                   fmt::format("Started the daemon: pid {}, http://{} (log {}).\nStudio: {}\n",
+                               pid, (*state)->listen, log, studio_link(**state)));
       return 0;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -501,9 +516,9 @@ status(bool json)
   payload["uptime_ms"] = now_ms() - s.started_at;
   payload["responding"] = probe.has_value();
   std::string human = fmt::format(
-    "running    pid {}\naddress    http://{}\nuptime     {}\nversion    {}\nstore      {}\n"
-    "log        {}\ntoken      {}\n{}",
-    s.pid, s.listen, uptime_text(now_ms() - s.started_at), s.version, s.store, s.log,
+    "running    pid {}\naddress    http://{}\nstudio     {}\nuptime     {}\nversion    {}\n"
+    "store      {}\nlog        {}\ntoken      {}\n{}",
+    s.pid, s.listen, studio_link(s), uptime_text(now_ms() - s.started_at), s.version, s.store, s.log,
     s.token ? fmt::format("required for every request ({})", s.token_file)
             : fmt::format("required for changes (POST, DELETE): {}", s.token_file),
     probe ? "" : fmt::format("warning    it does not answer HTTP: {}\n", probe.error().message));

@@ -11,6 +11,7 @@
 #include "server/http_server.hpp"
 
 #include "server/sse.hpp"
+#include "server/studio.hpp"
 #include "util/json.hpp"
 
 #include <httplib.h>
@@ -139,6 +140,9 @@ struct HttpServer::Impl
            res);
       return httplib::Server::HandlerResponse::Handled;
     }
+    // The Studio's files hold no data: a browser loads them without a token.
+    const bool api = req.path.rfind("/api/", 0) == 0;
+    if (!api && req.method == "GET") return httplib::Server::HandlerResponse::Unhandled;
     if (!options.token.empty() && (options.token_for_reads || req.method != "GET")) {
       std::string header = req.get_header_value("Authorization");
       const std::string bearer = "Bearer ";
@@ -230,6 +234,11 @@ struct HttpServer::Impl
         server.Post(pattern, handler);
       }
     }
+    // Everything else a browser GETs is the Studio (after the API's routes,
+    // which httplib tries first).
+    server.Get(R"(/(?!api/).*)", [this](const httplib::Request& req, httplib::Response& res) {
+      send(studio_response(req.path, options.studio_dir, req.get_header_value("If-None-Match")), res);
+    });
     // Whatever httplib answers by itself (no route, a body over the limit,
     // a malformed request) gets the error envelope too.
     server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -2,7 +2,8 @@
 // The HTTP front of the API (cpp-httplib, kept inside http_server.cpp): binds
 // the routes of api.hpp, checks the bearer token and the Origin, limits
 // request bodies, renders every failure as the JSON error envelope, and
-// streams Server-Sent Events (sse.hpp).
+// streams Server-Sent Events (sse.hpp); every other GET is the Studio
+// (studio.hpp).
 
 #include "server/api.hpp"
 
@@ -20,6 +21,7 @@ struct HttpOptions
   int threads = 16;           // request threads; SSE streams take one each
   int max_streams = 8;        // open SSE streams at once; more get 503
   std::size_t max_body = 1 << 20;
+  std::string studio_dir;     // non-empty: serve the Studio from here (HOMEBOY_STUDIO_DIR)
 };
 
 class HttpServer

@@ -91,6 +91,13 @@ const char* const k_openapi = R"json({
       "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/runs/{run_id}/replay": {"post": {"summary": "runs replay: queue a new run from this run's recipe", "parameters": [{"$ref": "#/components/parameters/run_id"}],
       "responses": {"201": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Submitted"}}}}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/history": {"get": {"summary": "One metric of a component's bench runs over time, with its change points (bench history)", "parameters": [
+        {"name": "component", "in": "query", "required": true, "schema": {"type": "string"}},
+        {"name": "rig", "in": "query", "schema": {"type": "string"}},
+        {"name": "scenario", "in": "query", "schema": {"type": "string"}, "description": "Needed when the metric is in several scenarios"},
+        {"name": "metric", "in": "query", "schema": {"type": "string"}, "description": "None: the runs and the metrics they recorded"},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}, "description": "Points, newest (default 50)"}],
+      "responses": {"200": {"$ref": "#/components/responses/Json"}, "400": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/compare": {"get": {"summary": "2 to 4 bench runs, each compared with the first (runs bench-compare)", "parameters": [
         {"name": "runs", "in": "query", "required": true, "schema": {"type": "string"}, "description": "2 to 4 run ids, comma-separated; the first is the baseline"},
         {"name": "metric", "in": "query", "schema": {"type": "string"}, "description": "Only these metrics, comma-separated"}],

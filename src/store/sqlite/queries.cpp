@@ -63,7 +63,22 @@ build_list_query(const RunFilter& filter)
     id_col = "s.run_id";
     add_text("s.scenario_id = ?", *filter.scenario_id);
   }
-  if (filter.kind) add_text("r.kind = ?", *filter.kind);
+  if (filter.kind && filter.kind->find(',') != std::string::npos) {
+    // "a,b": any of these kinds (the Studio's Imported chip).
+    std::string in = "r.kind IN (";
+    std::size_t start = 0;
+    for (std::size_t n = 0;; ++n) {
+      std::size_t comma = filter.kind->find(',', start);
+      std::string one = filter.kind->substr(start, comma == std::string::npos ? comma : comma - start);
+      in += n ? ",?" : "?";
+      binds.push_back([one](Stmt& s, int& i) { s.bind(i++, one); });
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    where.push_back(in + ")");
+  } else if (filter.kind) {
+    add_text("r.kind = ?", *filter.kind);
+  }
   if (filter.component_id) add_text("r.component_id = ?", *filter.component_id);
   if (filter.rig_id) add_text("r.rig_id = ?", *filter.rig_id);
   if (!filter.statuses.empty()) {
