@@ -18,6 +18,8 @@ each trial runs every configuration once, in a shuffled order:
             (left out, and said so, when this homeboy has no --rig a,b)
   against-N the same with --iterations N (a column beside the defaults);
             against-NrR adds --rounds R
+  against-instr  the same with --measure instructions: instructions retired
+            (hardware counter, else Valgrind's cachegrind) instead of time
   baseline  a saved-baseline comparison: `homeboy bench --baseline` in a copy
             of the ref's tree, then `homeboy bench` after the copy got the
             working tree's files (two sessions one after the other)
@@ -142,10 +144,11 @@ class Study:
         self.base_dir = root / "baseline"
         self.base_dir.mkdir()
 
-    def against(self, ref, iterations=None, rounds=None):
+    def against(self, ref, iterations=None, rounds=None, extra=()):
         iters = ["--iterations", str(iterations)] if iterations else self.iters
         if rounds:
             iters += ["--rounds", str(rounds)]
+        iters += list(extra)
         r = run([self.homeboy, "bench", "--against", ref, *iters, "--json"], self.repo,
                 self.env, check=False)
         return r.returncode, diff_verdicts(payload_of(r), "working-tree")
@@ -224,13 +227,16 @@ def summarize(results):
         found_wall = sum(1 for r in ch if r["verdicts"].get("hash/wall_ms") == "regressed")
         # The run finds the change when a time of `hash` regressed: wall time,
         # or CPU time (user + system), which other jobs' load does not inflate.
+        # With --measure instructions (against-instr) the metric is the count.
         found = sum(1 for r in ch if "regressed" in (r["verdicts"].get("hash/wall_ms"),
-                                                     r["verdicts"].get("hash/cpu_ms")))
+                                                     r["verdicts"].get("hash/cpu_ms"),
+                                                     r["verdicts"].get("hash/instructions")))
         ch_false = sum(1 for r in ch if any(v in ("regressed", "improved")
                                             for k, v in r["verdicts"].items()
                                             if not k.startswith("hash/"))
                        or "improved" in (r["verdicts"].get("hash/wall_ms"),
-                                         r["verdicts"].get("hash/cpu_ms")))
+                                         r["verdicts"].get("hash/cpu_ms"),
+                                         r["verdicts"].get("hash/instructions")))
         ch_exit = sum(1 for r in ch if r["exit"] == 1)
         rows.append(f"| {c} | {pct(found, len(ch))} | {pct(found_wall, len(ch))} | "
                     f"{pct(ch_exit, len(ch))} | "
@@ -288,7 +294,9 @@ def main():
                 for c in order:
                     if c == "rig-seq":
                         s.write_rigs(s.ref_tree(ref))
-                    if c.startswith("against-"):  # against-N[rR]: N iterations, R rounds
+                    if c == "against-instr":  # instructions retired instead of time
+                        code, v = s.against(ref, extra=("--measure", "instructions"))
+                    elif c.startswith("against-"):  # against-N[rR]: N iterations, R rounds
                         n, _, r = c.split("-")[1].partition("r")
                         code, v = s.against(ref, int(n), int(r) if r else None)
                     else:

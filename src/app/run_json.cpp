@@ -125,8 +125,8 @@ run_list_summary_json(const Run& run)
     verdicts = counts;
     scenarios = meta["verdicts"].size();
   }
-  if (scenarios.is_null() && meta.contains("selected_scenarios") && meta["selected_scenarios"].is_array()) {
-    scenarios = meta["selected_scenarios"].size();
+  if (scenarios.is_null() && meta.contains("scenario_count") && meta["scenario_count"].is_number_integer()) {
+    scenarios = meta["scenario_count"];
   }
   Json duration = nullptr;
   if (run.started_at) duration = (run.finished_at ? *run.finished_at : now_ms()) - *run.started_at;

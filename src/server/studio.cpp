@@ -53,7 +53,7 @@ std::optional<std::string>
 read_asset(std::string_view name, const std::string& dir)
 {
   if (!dir.empty()) {
-    auto text = read_file(std::filesystem::path(dir) / std::string(name));
+    auto text = fs::read_file(std::filesystem::path(dir) / std::string(name));
     if (!text) return std::nullopt;
     return *text;
   }

@@ -89,11 +89,17 @@ diff_json(const ComparisonReport& r)
       Json cell = {{"reference", row.reference},
                    {"current", *row.current[i]},
                    {"delta_percent", delta_percent_json(row.reference, *row.current[i])}};
-      // Ours: the verdict of a metric with samples on both sides.
+      // Ours: the verdict of the metric, tested on its samples when both
+      // sides have them (p_value), else against its thresholds (`test`:
+      // point, e.g. instruction counts, which do not vary).
       if (const MetricDelta* d = row.verdicts[i]) {
         cell["verdict"] = to_string(d->verdict);
         cell["decided"] = d->verdict != Verdict::inconclusive;
-        cell["p_value"] = *d->p_value_adjusted;
+        if (d->p_value_adjusted) {
+          cell["p_value"] = *d->p_value_adjusted;
+        } else {
+          cell["test"] = "point";
+        }
         if (d->sessions && d->sessions->applicable) {
           cell["change_percent"] = {{"estimate", d->sessions->estimate_pct},
                                     {"lower", d->sessions->lower_pct},
@@ -355,7 +361,7 @@ comparison_rows(const ComparisonReport& r)
         const MetricDelta* d = i - 1 < r.verdicts.size() ? find_delta(r.verdicts[i - 1], id, metric)
                                                          : nullptr;
         row.current.push_back(value);
-        row.verdicts.push_back(value && d && d->p_value_adjusted ? d : nullptr);
+        row.verdicts.push_back(value && d ? d : nullptr);
       }
       rows.push_back(std::move(row));
     }
