@@ -55,3 +55,7 @@ const KNOWN = [
   "queued", "status", "claimed", "started", "collecting", "settled", "cancel_requested", "message", "warning",
   "heartbeat", "produced", "log", "retry", "attempt", "resumed", "promoted", "retained", "replayed", "reaped",
 ];
+
+// The store's first event of a run is `submitted` (store/sqlite insert_event),
+// which docs/daemon.md calls `queued`; both are listened to (runs page).
+if (!KNOWN.includes("submitted")) KNOWN.push("submitted");
