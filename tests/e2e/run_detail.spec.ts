@@ -42,7 +42,15 @@ test("a bench run shows every metric with its verdict, a samples chart and the h
   await expect(metrics.getByRole("link", { name: /^[0-9a-f]{8}$/ }).first()).toBeVisible(); // the baseline run
   const table = metrics.locator("table.detail-metrics").first();
   await expect(table.locator("tbody tr").first()).toBeVisible();
-  await expect(metrics.locator(".verdict-regressed").first()).toBeVisible();
+  // Each scenario's verdict as the bench recorded it (regressed or, on a
+  // noisy machine, inconclusive), in its verdict-* colour.
+  const verdicts: Record<string, string> = hbJson(["runs", "show", run.id])?.run?.metadata?.verdicts ?? {};
+  expect(Object.keys(verdicts).length).toBeGreaterThan(0);
+  for (const [scenario, verdict] of Object.entries(verdicts)) {
+    const heading = metrics.getByRole("heading", { name: new RegExp(`^${scenario} `) });
+    await expect(heading.locator(`.verdict-${verdict}`)).toHaveText(verdict);
+  }
+  await expect(metrics.locator("td .verdict-regressed, td .verdict-inconclusive, td .verdict-improved, td .verdict-unchanged").first()).toBeVisible();
   await expect(table.locator("tbody tr").first().locator("td").first()).not.toHaveText(/^[—…]$/);
 
   const figure = metrics.getByRole("figure").first();

@@ -90,7 +90,7 @@ export function StripChart({ metric, current, baseline }: { metric: string; curr
   const make = (width: number): uPlot.Options => ({
     width,
     height: 180,
-    legend: { show: true },
+    legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
     scales: { x: { time: false, range: [0.5, groups.length + 0.5] } },
     axes: [
@@ -98,7 +98,7 @@ export function StripChart({ metric, current, baseline }: { metric: string; curr
       { size: 60, values: (_u, vals) => vals.map((v) => num(v)) },
     ],
     series: [
-      { label: "x", value: () => "" },
+      {},
       ...groups.map((g) => ({
         label: `${g.name} (${g.values.length})`,
         stroke: g.color,
@@ -156,6 +156,12 @@ export function HistoryChart({ component, scenario, metric, runId, rig }: { comp
   const pts = hist.points.filter((p) => typeof p.value === "number" && Number.isFinite(p.value));
   if (pts.length < 2) return <p class="muted detail-small">History: {pts.length === 1 ? "this is the only run" : "no earlier runs"} with {metric} in {scenario}.</p>;
   const xs = pts.map((_, i) => i);
+  const t0 = Date.parse(pts[0].started_at);
+  const oneDay = Date.parse(pts[pts.length - 1].started_at) - t0 < 86_400_000;
+  const tick = (iso: string) => {
+    const d = new Date(iso);
+    return oneDay ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false }) : d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  };
   const ys = pts.map((p) => p.value);
   const here = pts.map((p) => (p.run_id === runId ? p.value : null));
   const changeAt = new Set(hist.change_points.map((c) => c.index));
@@ -166,7 +172,7 @@ export function HistoryChart({ component, scenario, metric, runId, rig }: { comp
     scales: { x: { time: false } },
     cursor: { drag: { x: false, y: false } },
     axes: [
-      { values: (_u, vals) => vals.map((v) => (Number.isInteger(v) && pts[v] ? new Date(pts[v].started_at).toLocaleDateString(undefined, { month: "short", day: "numeric" }) : "")) },
+      { values: (_u, vals) => vals.map((v) => (Number.isInteger(v) && pts[v] ? tick(pts[v].started_at) : "")) },
       { size: 60, values: (_u, vals) => vals.map((v) => num(v)) },
     ],
     series: [

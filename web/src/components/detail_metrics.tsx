@@ -210,7 +210,7 @@ function ScenarioBlock(props: { run: any; scenario: string; verdict: string | nu
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => [
+            {rows.map((r) => (
               <tr key={r.metric} data-metric={r.metric}>
                 <th scope="row" class="detail-metric-name">{r.metric}</th>
                 <td class="num">{r.base !== null ? num(r.base) : props.comparing ? "…" : "—"}</td>
@@ -222,20 +222,18 @@ function ScenarioBlock(props: { run: any; scenario: string; verdict: string | nu
                 <td>
                   <button type="button" class="detail-chart-toggle" aria-expanded={!!open[r.metric]} aria-label={`Charts of ${r.metric}`}
                     onClick={() => setOpen((o) => ({ ...o, [r.metric]: !o[r.metric] }))}>
-                    {open[r.metric] ? "Hide charts" : "Charts"}
+                    <span aria-hidden="true">{open[r.metric] ? "▾" : "▸"}</span><span class="detail-toggle-word"> Charts</span>
                   </button>
                 </td>
-              </tr>,
-              open[r.metric] ? (
-                <tr key={`${r.metric}-charts`} class="detail-chart-row">
-                  <td colSpan={8}>
-                    <MetricCharts run={run} row={r} baseline={props.baselineSamples?.[r.metric] ?? null} />
-                  </td>
-                </tr>
-              ) : null,
-            ])}
+              </tr>
+            ))}
           </tbody>
         </table>
+      </div>
+      <div class="detail-charts">
+        {rows.filter((r) => open[r.metric]).map((r) => (
+          <MetricCharts key={r.metric} run={run} row={r} baseline={props.baselineSamples?.[r.metric] ?? null} />
+        ))}
       </div>
     </div>
   );
@@ -244,9 +242,10 @@ function ScenarioBlock(props: { run: any; scenario: string; verdict: string | nu
 function MetricCharts({ run, row, baseline }: { run: any; row: Row; baseline: number[] | null }) {
   return (
     <figure class="detail-metric-charts" aria-label={`Charts of ${row.metric} in ${row.scenario}`}>
+      <figcaption class="detail-small"><strong class="mono">{row.metric}</strong> <span class="muted">in {row.scenario}</span></figcaption>
       <div class="detail-chart-pair">
         <div>
-          <h4>Samples of {row.metric}</h4>
+          <h4>Samples</h4>
           {row.samples.length === 0 ? (
             <p class="muted detail-small">No samples recorded (a single value).</p>
           ) : (
@@ -261,7 +260,7 @@ function MetricCharts({ run, row, baseline }: { run: any; row: Row; baseline: nu
           )}
         </div>
         <div>
-          <h4>History of {row.metric}</h4>
+          <h4>History</h4>
           {run.component_id ? (
             <Lazy label={`history of ${row.metric}`} height={160}>
               {() => <HistoryChart component={run.component_id} scenario={row.scenario} metric={row.metric} runId={run.id} rig={run.rig_id} />}
