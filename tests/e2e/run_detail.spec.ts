@@ -4,7 +4,7 @@
 // shown as text; an unknown id; an artifact preview; screenshots; the time
 // to the header (recorded, not asserted).
 import { expect, test, type Page } from "@playwright/test";
-import { hb, hbJson, open, screenshots } from "./env";
+import { hb, hbJson, open, screenshots, state } from "./env";
 
 function runs(kind: string): any[] {
   return hbJson(["runs", "list", "--kind", kind, "--limit", "100"])?.runs ?? [];
@@ -31,8 +31,11 @@ const pill = (page: Page) => page.locator(".detail-header .pill");
 
 test("a bench run shows every metric with its verdict, a samples chart and the history", async ({ page }) => {
   const run = latestBench();
+  // From navigation to the header (not to the load event `open` waits for),
+  // in a browser that has opened the Studio before (as a person would).
+  await open(page, "/runs");
   const t0 = Date.now();
-  await open(page, `/runs/${run.id}`);
+  await page.goto(`/runs/${run.id}#token=${state().token}`, { waitUntil: "commit" });
   await expect(header(page)).toContainText(run.id.slice(0, 8));
   console.log(`PERF run_detail_ms=${Date.now() - t0}`);
 
@@ -93,6 +96,8 @@ test("a live run shows its log lines as they arrive, then Succeeded", async ({ p
   const live = page.getByRole("region", { name: "In progress" });
   await expect(live).toBeVisible();
   await expect(page.getByTestId("log")).toContainText("line-2", { timeout: 20_000 });
+  hb(["runs", "heartbeat", id, "--message", "halfway there"]);
+  await expect(live).toContainText("Latest: halfway there");
   await screenshots(page, "run-detail-live");
   await expect(pill(page)).toHaveText("Succeeded", { timeout: 30_000 });
   await expect(live).toHaveCount(0);
