@@ -143,12 +143,16 @@ test("the narrow layout hides the non-critical columns; screenshots of /runs", a
   await expect(rows(page).first()).toBeVisible();
   await expect(page.getByRole("columnheader", { name: "Runner" })).toBeVisible();
   await page.setViewportSize({ width: 390, height: 844 });
-  for (const name of ["Runner", "Rig", "Duration", "Verdicts"]) {
+  for (const name of ["Runner", "Rig", "Duration", "Verdicts", "Command", "Started"]) {
     await expect(page.getByRole("columnheader", { name, exact: true })).toBeHidden();
   }
-  for (const name of ["ID", "Status", "Started"]) {
+  for (const name of ["ID", "Scope", "Status"]) {
     await expect(page.getByRole("columnheader", { name, exact: true })).toBeVisible();
   }
+  // What the hidden Command and Started columns said moves under the scope and the status.
+  await expect(rows(page).first().getByText(/ago|just now/).filter({ visible: true })).toHaveCount(1);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(390);
   await page.setViewportSize({ width: 1280, height: 800 });
   await chip(page, "Bench").click();
   await expect(rows(page).filter({ hasText: "line-count" })).toHaveCount(0);

@@ -20,7 +20,8 @@ export function StripChart({
     samples.forEach((list, s) => {
       const n = list?.length ?? 0;
       (list ?? []).forEach((y, i) => {
-        const spread = n > 1 ? (i / (n - 1) - 0.5) * 0.5 : 0;
+        // A golden-ratio sequence: spread evenly, looks random, the same every time.
+        const spread = n > 1 ? (((i * 0.618034) % 1) - 0.5) * 0.45 : 0;
         points.push({ x: s + 1 + spread, s, y });
       });
     });

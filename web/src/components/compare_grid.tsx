@@ -127,7 +127,7 @@ export function CompareGrid({ runIds, lines, labels }: { runIds: string[]; lines
               <th scope="row">
                 <div>{l.scenario}</div>
                 <div class="muted compare-metric">
-                  {l.metric} <span title={l.lowerIsBetter ? "lower is better" : "higher is better"}>({l.lowerIsBetter ? "lower is better" : "higher is better"})</span>
+                  {l.metric} <span class="hide-narrow" title={l.lowerIsBetter ? "lower is better" : "higher is better"}>({l.lowerIsBetter ? "lower is better" : "higher is better"})</span>
                 </div>
               </th>
               {l.cells.map((c, i) => (

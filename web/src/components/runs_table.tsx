@@ -145,7 +145,6 @@ export function RunsTableRow({ run, selecting, selected, onToggle, onCancel, can
     <tr
       class="clickable"
       data-run-id={run.id}
-      aria-selected={selecting ? selected : undefined}
       onClick={(e) => {
         if (interactive(e.target)) return;
         if (selecting) onToggle(run.id);
@@ -166,17 +165,23 @@ export function RunsTableRow({ run, selecting, selected, onToggle, onCancel, can
         {active && <Spinner label={runStatus(run)} />}
         <a href={href} title={run.id}>{shortId(run.id)}</a>
       </td>
-      <td>
+      <td class="hide-narrow">
         {cmd.text}
         {cmd.detail && <div class="muted runs-sub">{cmd.detail}</div>}
       </td>
-      <td class="runs-scope" title={scope}>{scope}</td>
-      <td><StatusPill run={pillRun(run)} /></td>
+      <td class="runs-scope" title={scope}>
+        {scope}
+        <div class="muted runs-sub runs-narrow-only">{cmd.text}{cmd.detail ? ` · ${cmd.detail}` : ""}</div>
+      </td>
+      <td>
+        <StatusPill run={pillRun(run)} />
+        <div class="muted runs-sub runs-narrow-only"><When iso={run.started_at ?? run.created_at} /></div>
+      </td>
       <td class="hide-narrow"><VerdictSummary summary={run.summary} /></td>
       <td class="num hide-narrow">{duration(run.summary?.duration_ms)}</td>
       <td class="hide-narrow">{run.summary?.host ?? <span class="muted">—</span>}</td>
       <td class="hide-narrow">{run.rig_id ?? <span class="muted">—</span>}</td>
-      <td><When iso={run.started_at ?? run.created_at} /></td>
+      <td class="hide-narrow"><When iso={run.started_at ?? run.created_at} /></td>
       <td>
         {active && (
           <button
@@ -200,14 +205,14 @@ export function RunsTableHead({ selecting }: { selecting: boolean }) {
       <tr>
         {selecting && <th><span class="visually-hidden">Select</span></th>}
         <th scope="col">ID</th>
-        <th scope="col">Command</th>
+        <th scope="col" class="hide-narrow">Command</th>
         <th scope="col">Scope</th>
         <th scope="col">Status</th>
         <th scope="col" class="hide-narrow">Verdicts</th>
         <th scope="col" class="num hide-narrow">Duration</th>
         <th scope="col" class="hide-narrow">Runner</th>
         <th scope="col" class="hide-narrow">Rig</th>
-        <th scope="col">Started</th>
+        <th scope="col" class="hide-narrow">Started</th>
         <th scope="col"><span class="visually-hidden">Actions</span></th>
       </tr>
     </thead>
