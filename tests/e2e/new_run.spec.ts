@@ -122,3 +122,21 @@ test("the task form runs `echo hi` and lands on its run", async ({ page, request
   expect(JSON.stringify(run)).toContain("e2e-echo");
   expect(JSON.stringify(run)).toContain("hi there");
 });
+
+test("a bench job that fails before recording a run shows its status, the error and its log", async ({ page, request }) => {
+  const s = state();
+  // A scenario the component does not have: the job's bench refuses it.
+  const res = await request.post("/api/v1/bench", {
+    headers: { Authorization: `Bearer ${s.token}` },
+    data: { component: "example-text-tools", scenarios: ["no-such-scenario"], iterations: 5, runs: 1 },
+  });
+  expect(res.status()).toBe(201);
+  const job = await res.json();
+  await open(page, `/runs/new-${job.run_id}`);
+  await expect(page.getByText("Failed", { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole("alert")).toContainText("before it recorded a bench run");
+  await expect(page.getByLabel("Job log")).toContainText("unknown scenario no-such-scenario");
+  await expect(page).toHaveURL(new RegExp(`/runs/new-${job.run_id}$`));
+  await page.getByRole("link", { name: "Open the job's page" }).click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${job.run_id}$`));
+});

@@ -186,11 +186,11 @@ export function BenchForm({ scope, onComponent }: { scope: Scope; onComponent: (
         <legend>Iterations × runs</legend>
         <div class="chips" role="radiogroup" aria-label="Preset">
           {PRESETS.map((p) => (
-            <button key={p.id} type="button" class="chip" role="radio" aria-checked={preset === p.id} aria-pressed={preset === p.id} onClick={() => choosePreset(p.id)}>
+            <button key={p.id} type="button" class="chip" role="radio" aria-checked={preset === p.id} onClick={() => choosePreset(p.id)}>
               {p.label} <span class="newrun-preset-size">{p.iterations}×{p.runs}</span>
             </button>
           ))}
-          <button type="button" class="chip" role="radio" aria-checked={preset === "custom"} aria-pressed={preset === "custom"} onClick={() => setPreset("custom")}>
+          <button type="button" class="chip" role="radio" aria-checked={preset === "custom"} onClick={() => setPreset("custom")}>
             Custom
           </button>
         </div>

@@ -48,9 +48,12 @@ export function NewRunLive({ jobId }: { jobId: string }) {
   }, [jobId]);
 
   const settled = SETTLED.includes(status);
-  // The stream ends once the job settled; a reconnect would replay it all,
-  // so once settled the page stops following.
-  const state = useEventStream(settled || loadError ? null : `/api/v1/runs/${encodeURIComponent(jobId)}/events`, (e, type) => {
+  // The daemon ends the stream once the job settled and its last output was
+  // sent (which may come after the settling status); a reconnect would
+  // replay it all, so the page stops following when a settled job's stream
+  // ends.
+  const [ended, setEnded] = useState(false);
+  const state = useEventStream(ended || loadError ? null : `/api/v1/runs/${encodeURIComponent(jobId)}/events`, (e, type) => {
     if (type === "log") {
       const d: any = e;
       const key = `${d.attempt ?? 0}:${d.stream}:${d.offset}`;
@@ -69,6 +72,10 @@ export function NewRunLive({ jobId }: { jobId: string }) {
     if (e.type === "status" && e.data?.to) setStatus(String(e.data.to));
     if (e.type === "settled" && e.data?.status) setStatus(String(e.data.status));
   });
+
+  useEffect(() => {
+    if (settled && state === "retrying") setEnded(true);
+  }, [settled, state]);
 
   // A settled status from the stream: read the job again for its outcome.
   useEffect(() => {
