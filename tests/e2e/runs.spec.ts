@@ -184,3 +184,16 @@ test("time to the first rows after navigation (recorded)", async ({ page }) => {
   });
   console.log(`PERF runs_first_rows_ms=${ms}`);
 });
+
+test("every row opens its run: the ID link and a click anywhere on the row", async ({ page }) => {
+  await open(page, "/runs");
+  await expect(rows(page).first()).toBeVisible();
+  const link = rows(page).first().getByRole("link");
+  const id = (await link.getAttribute("title")) ?? "";
+  await rows(page).first().getByRole("cell").nth(2).click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${id}$`));
+  await page.goBack();
+  await expect(page).toHaveURL(/\/runs$/);
+  await rows(page).first().getByRole("link").click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${id}$`));
+});
