@@ -54,18 +54,27 @@ export function pct(v: number | null | undefined): string {
 
 export type StatusKey = "succeeded" | "failed" | "running" | "queued" | "cancelled" | "timed_out" | "review" | "other";
 
+/// The registry's status of a run row or detail: `run_status` (a bench
+/// run's `status` is the original tool's word, pass/fail), else `status`.
+export function registryStatus(run: any): string {
+  return String(run?.run_status ?? run?.status ?? "");
+}
+
 /// The status pill: the registry's status, and "Needs review" for a bench
 /// whose verdict regressed or stayed inconclusive.
 export function statusOf(run: any): { key: StatusKey; label: string } {
-  const s = String(run?.status ?? "");
-  const v = run?.verdict ?? run?.verdicts;
+  const s = registryStatus(run);
+  const v = run?.verdict ?? run?.verdicts ?? run?.summary?.verdicts;
   const needsReview =
-    s === "succeeded" && (v?.regressed > 0 || v?.inconclusive > 0 || run?.metadata?.regression === true);
+    s === "succeeded" &&
+    (run?.summary?.needs_review === true || v?.regressed > 0 || v?.inconclusive > 0 || run?.metadata?.regression === true);
   if (needsReview) return { key: "review", label: "Needs review" };
   switch (s) {
     case "succeeded": return { key: "succeeded", label: "Succeeded" };
     case "failed": return { key: "failed", label: "Failed" };
-    case "running": case "starting": case "collecting": case "claimed": return { key: "running", label: "Running" };
+    case "booting": case "running": case "collecting_artifacts":
+    case "starting": case "collecting": // the pages' short words for the two
+      return { key: "running", label: "Running" };
     case "queued": return { key: "queued", label: "Queued" };
     case "cancelled": return { key: "cancelled", label: "Cancelled" };
     case "timed_out": return { key: "timed_out", label: "Timed out" };
@@ -73,6 +82,7 @@ export function statusOf(run: any): { key: StatusKey; label: string } {
   }
 }
 
+/// Queued or on its way (booting, running, collecting its artifacts).
 export function isActive(run: any): boolean {
-  return ["queued", "claimed", "starting", "running", "collecting"].includes(String(run?.status ?? ""));
+  return ["queued", "booting", "running", "collecting_artifacts", "starting", "collecting"].includes(registryStatus(run));
 }
