@@ -27,6 +27,8 @@ export default async function globalSetup() {
     }
   };
 
+  // The component is registered, so the daemon's scope (the new-run form) lists it.
+  run(["component", "create", "--local-path", project]);
   // Bench runs: a baseline, a comparison with it, and twice the work (a
   // regression; exit 1 is expected).
   run(["bench", "--iterations", "5", "--runs", "2", "--baseline", "--setting", "lines=20000"]);
