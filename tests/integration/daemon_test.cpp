@@ -304,6 +304,10 @@ TEST_F(Daemon, ABenchQueuedThroughTheApiProducesABenchRunLinkedToItsJob)
   EXPECT_EQ(components[0]["id"], "basic");
   EXPECT_GE(components[0]["scenarios"].size(), 2u) << scope.describe();
   EXPECT_FALSE(components[0]["metrics"].empty()) << scope.describe();
+  // Each scenario with its own metrics, for a scenario -> metric tree.
+  Json per = components[0]["scenario_metrics"];
+  ASSERT_EQ(per.size(), components[0]["scenarios"].size()) << scope.describe();
+  for (const auto& [scenario, names] : per.items()) EXPECT_FALSE(names.empty()) << scenario;
 
   Json body = {{"component", "basic"}, {"iterations", 3}};
   auto queued = http("POST", "/api/v1/bench", body.dump());

@@ -102,6 +102,17 @@ TEST_F(Daemon, RunsListRowsCarryATableSummaryAndKindsCombine)
   for (const auto& [verdict, n] : compared["verdicts"].items()) counted += n.get<int>();
   EXPECT_EQ(counted, compared["scenarios"].get<int>()) << compared.dump(2);
   EXPECT_GE(counted, 2);
+  // The run's detail keeps each metric's verdict as it was decided.
+  auto detail = http("GET", "/api/v1/runs/" + runs[1]["id"].get<std::string>());
+  Json per_metric = detail.json()["run"]["metadata"]["metric_verdicts"];
+  ASSERT_TRUE(per_metric.is_object()) << detail.describe();
+  EXPECT_EQ(per_metric.size(), compared["scenarios"].get<std::size_t>()) << per_metric.dump(2);
+  for (const auto& [scenario, metrics] : per_metric.items()) {
+    for (const auto& [metric, m] : metrics.items()) {
+      EXPECT_TRUE(m["verdict"].is_string()) << scenario << "/" << metric;
+      EXPECT_TRUE(m["baseline"].is_number()) << scenario << "/" << metric;
+    }
+  }
   // One kind, as before; the CLI's runs list payload has no summary.
   EXPECT_EQ(http("GET", "/api/v1/runs?kind=bench").json()["runs"].size(), 2u);
   auto cli = run({"runs", "list", "--json"});

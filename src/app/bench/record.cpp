@@ -387,6 +387,31 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
     for (const auto& sc : report.comparison->scenarios) verdicts[sc.id] = to_string(sc.verdict);
     meta["verdicts"] = std::move(verdicts);
     if (!report.comparison->reasons.empty()) meta["regression_reasons"] = report.comparison->reasons;
+    // Each metric's verdict as it was decided (the run detail shows it;
+    // nothing recomputes it later): {scenario: {metric: {...}}}.
+    Json metric_verdicts = Json::object();
+    for (const auto& sc : report.comparison->scenarios) {
+      for (const auto& d : sc.metric_deltas) {
+        Json m = {{"verdict", to_string(d.verdict)},
+                  {"baseline", d.baseline_value},
+                  {"current", d.current_value},
+                  {"delta_percent", d.delta_pct ? Json(*d.delta_pct) : Json(nullptr)},
+                  {"p_value", d.p_value_adjusted ? Json(*d.p_value_adjusted) : Json(nullptr)},
+                  {"baseline_samples", d.baseline_samples},
+                  {"current_samples", d.current_samples}};
+        if (d.sessions && d.sessions->applicable) {
+          m["change_percent"] = {{"estimate", d.sessions->estimate_pct}, {"lower", d.sessions->lower_pct},
+                                 {"upper", d.sessions->upper_pct}, {"method", d.sessions->source}};
+        } else if (d.interval) {
+          m["change_percent"] = {{"estimate", d.interval->estimate}, {"lower", d.interval->lower},
+                                 {"upper", d.interval->upper}, {"method", d.interval->method}};
+        }
+        if (!d.reason.empty()) m["reason"] = d.reason;
+        if (!d.remedy.empty()) m["remedy"] = d.remedy;
+        metric_verdicts[sc.id][d.name] = std::move(m);
+      }
+    }
+    meta["metric_verdicts"] = std::move(metric_verdicts);
   }
   if (report.results) {
     meta["scenario_count"] = report.results->scenarios.size();

@@ -50,23 +50,37 @@ Result<Json> scope_tree(const Paths& paths, Store& store)
     RunFilter filter;
     filter.kind = "bench";
     filter.component_id = c.id;
+    // The latest bench that finished well: a running one has recorded
+    // nothing yet, a failed one perhaps only part.
+    filter.statuses = {RunStatus::succeeded};
     filter.limit = 1;
     auto page = store.list_runs(filter);
     if (!page) return Unexpected(page.error());
     Json scenarios = Json::array();
     Json metrics = Json::array();
+    Json scenario_metrics = Json::object();
     Json latest = nullptr;
     if (!page->runs.empty()) {
       const std::string& id = page->runs.front().id;
       latest = id;
       auto rows = store.scenarios_for_runs({id});
       if (!rows) return Unexpected(rows.error());
-      for (const auto& row : *rows) scenarios.push_back(row.scenario_id);
+      for (const auto& row : *rows) {
+        scenarios.push_back(row.scenario_id);
+        scenario_metrics[row.scenario_id] = Json::array();
+      }
       auto values = store.metrics_for_runs({id});
       if (!values) return Unexpected(values.error());
       std::set<std::string> names;
-      for (const auto& row : *values) names.insert(row.metric.name);
+      std::map<std::string, std::set<std::string>> per_scenario;
+      for (const auto& row : *values) {
+        names.insert(row.metric.name);
+        per_scenario[row.metric.scenario_id].insert(row.metric.name);
+      }
       for (const auto& name : names) metrics.push_back(name);
+      for (const auto& [scenario, set] : per_scenario) {
+        for (const auto& name : set) scenario_metrics[scenario].push_back(name);
+      }
     }
     Json rig_ids = Json::array();
     for (const auto& id : rigs_of[c.id]) rig_ids.push_back(id);
@@ -75,6 +89,7 @@ Result<Json> scope_tree(const Paths& paths, Store& store)
                                   {"rigs", rig_ids},
                                   {"scenarios", scenarios},
                                   {"metrics", metrics},
+                                  {"scenario_metrics", scenario_metrics},
                                   {"latest_run_id", latest}});
   }
   return Json{{"components", out_components}, {"rigs", rigs}, {"problems", problems}};
