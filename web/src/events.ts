@@ -51,11 +51,10 @@ export function useEventStream(url: string | null, onEvent: (e: RunEvent, type: 
   return state;
 }
 
+// The store's event types (a run's first event is `submitted`; an event of a
+// type not listed here would not reach the page: EventSource has no wildcard).
 const KNOWN = [
-  "queued", "status", "claimed", "started", "collecting", "settled", "cancel_requested", "message", "warning",
+  "submitted", "queued", "status", "claimed", "started", "collecting", "settled", "cancel_requested", "message", "warning",
   "heartbeat", "produced", "log", "retry", "attempt", "resumed", "promoted", "retained", "replayed", "reaped",
 ];
 
-// The store's first event of a run is `submitted` (store/sqlite insert_event),
-// which docs/daemon.md calls `queued`; both are listened to (runs page).
-if (!KNOWN.includes("submitted")) KNOWN.push("submitted");
