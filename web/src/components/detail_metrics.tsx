@@ -60,8 +60,10 @@ async function loadComparison(run: any): Promise<Compared> {
   if (!baselineId) {
     return { ...NONE, note: run.metadata?.baseline?.compared ? "The baseline run is not known (the run detail does not name it)." : "This run was not compared with a baseline." };
   }
+  const recorded = run.metadata?.metric_verdicts && Object.keys(run.metadata.metric_verdicts).length > 0;
   const [cmp, base] = await Promise.all([
-    get<any>("/api/v1/compare", { runs: `${baselineId},${run.id}` }).then(payloadOf).catch((e) => ({ refused: e })),
+    recorded ? Promise.resolve({ recorded: true })
+      : get<any>("/api/v1/compare", { runs: `${baselineId},${run.id}` }).then(payloadOf).catch((e) => ({ refused: e })),
     get<any>(`/api/v1/runs/${encodeURIComponent(baselineId)}`).then(payloadOf).catch(() => null),
   ]);
   const baselineSamples: Record<string, Record<string, number[]>> = {};
@@ -70,6 +72,7 @@ async function loadComparison(run: any): Promise<Compared> {
     baselineSamples[s.scenario_id] = s.distributions ?? {};
     baselineValues[s.scenario_id] = s.metrics ?? {};
   }
+  if (cmp?.recorded) return { baselineId, comparisons: [], baselineValues, baselineSamples, statistics: true };
   if (cmp?.refused) {
     // The daemon refuses to compare runs measured with other settings, yet
     // the bench compared them with its baseline: values and change from the
@@ -92,6 +95,18 @@ function rowsOf(run: any, compared: Compared | null): Row[] {
     for (const name of names) {
       const cmp = compared?.comparisons.find((c) => c.scenario_id === s.scenario_id && c.metric === name) ?? null;
       const current = s.metrics[name];
+      // metadata.metric_verdicts: what the bench decided, as it decided it.
+      const mv = run.metadata?.metric_verdicts?.[s.scenario_id]?.[name];
+      if (mv && typeof mv === "object") {
+        const ci = mv.change_percent;
+        const st = {
+          p_value: mv.p_value,
+          interval: ci ? { lower: ci.lower, upper: ci.upper, unit: "percent", method: ci.method } : null,
+          reason: mv.reason, remedy: mv.remedy,
+        };
+        rows.push({ scenario: s.scenario_id, metric: name, current, base: mv.baseline ?? null, change: mv.delta_percent ?? null, verdict: mv.verdict ?? null, samples: s.distributions?.[name] ?? [], st });
+        continue;
+      }
       const base = cmp?.from_value ?? compared?.baselineValues[s.scenario_id]?.[name] ?? null;
       const change = cmp ? cmp.percent_change ?? null : base !== null && base !== 0 && current !== null ? ((current - base) / Math.abs(base)) * 100 : null;
       // Without the comparison's statistics the scenario's recorded verdict
