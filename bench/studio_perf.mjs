@@ -1,8 +1,11 @@
 // The browser half of bench/studio_perf.sh: Debian's chromium through
 // playwright-core. Prints the figures bench/RESULTS.md records.
 //   node bench/studio_perf.mjs URL DETAIL_RUN_ID STORE
-import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+
+// playwright-core from the Studio's packages (web/node_modules).
+const { chromium } = createRequire(new URL("../web/package.json", import.meta.url))("playwright-core");
 
 const [url, detailId, store] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -30,7 +33,7 @@ await page.goto(`${url}/runs`);
 await page.evaluate(() => localStorage.setItem("homeboy.runs.chip", "all"));
 const runs = await firstAppearance("/runs", "main table tbody tr a");
 console.log(`/runs first rows: median ${runs.median.toFixed(0)} ms, max ${runs.max.toFixed(0)} ms (${runs.all.join(", ")})`);
-const detail = await firstAppearance(`/runs/${detailId}`, "main h1");
+const detail = await firstAppearance(`/runs/${detailId}`, ".detail-header .pill");
 console.log(`/runs/:id header: median ${detail.median.toFixed(0)} ms, max ${detail.max.toFixed(0)} ms (${detail.all.join(", ")})`);
 
 // Live: 50 status changes a second for 10 s, written to the store the way
@@ -38,6 +41,8 @@ console.log(`/runs/:id header: median ${detail.median.toFixed(0)} ms, max ${deta
 // page counts its animation frames.
 await page.goto(`${url}/runs`);
 await page.waitForSelector("main table tbody tr");
+let requests = 0;
+page.on("request", (r) => { if (r.url().includes("/api/v1/runs")) requests++; });
 await page.evaluate(() => {
   window.__frames = [];
   const tick = (t) => { window.__frames.push(t); requestAnimationFrame(tick); };
@@ -54,14 +59,14 @@ while time.time() - start < 10:
         rid = str(uuid.uuid4()); ids.append(rid)
         db.execute("BEGIN")
         db.execute("INSERT INTO runs (id, kind, status, command, cwd, homeboy_version, created_at, metadata) VALUES (?, 'task', 'queued', 'true', '/tmp', '0.1.0', ?, '{}')", (rid, now))
-        db.execute("INSERT INTO events (run_id, seq, at, type, data) VALUES (?, 1, ?, 'queued', '{}')", (rid, now))
+        db.execute("INSERT INTO events (run_id, seq, at, type, data) SELECT ?, coalesce(max(seq), 0) + 1, ?, 'submitted', '{}' FROM events WHERE run_id = ?", (rid, now, rid))
         db.execute("COMMIT")
     else:
         rid = ids[-1]; step = changes % 4
         frm, to = [None, "queued", "booting", "running"][step], [None, "booting", "running", "succeeded"][step]
         db.execute("BEGIN")
         db.execute("UPDATE runs SET status = ? WHERE id = ?", (to, rid))
-        db.execute("INSERT INTO events (run_id, seq, at, type, data) VALUES (?, ?, ?, 'status', ?)", (rid, step + 1, now, json.dumps({"from": frm, "to": to})))
+        db.execute("INSERT INTO events (run_id, seq, at, type, data) SELECT ?, coalesce(max(seq), 0) + 1, ?, 'status', ? FROM events WHERE run_id = ?", (rid, now, json.dumps({"from": frm, "to": to}), rid))
         db.execute("COMMIT")
     changes += 1
     time.sleep(max(0, start + changes / 50 - time.time()))
@@ -82,5 +87,6 @@ const full = [...buckets.entries()].filter(([b]) => b < Math.floor((frames.at(-1
 let longest = 0;
 for (let i = 1; i < frames.length; i++) longest = Math.max(longest, frames[i] - frames[i - 1]);
 const rows = await page.locator("main table tbody tr").count();
-console.log(`live: ${written.trim()} status changes in 10 s written; frames per second min ${Math.min(...full)}, median ${full.sort((a, b) => a - b)[Math.floor(full.length / 2)]}; longest frame gap ${longest.toFixed(0)} ms; ${rows} rows shown`);
+const liveRequests = requests;
+console.log(`live: ${liveRequests} API requests by the page; ${written.trim()} status changes in 10 s written; frames per second min ${Math.min(...full)}, median ${full.sort((a, b) => a - b)[Math.floor(full.length / 2)]}; longest frame gap ${longest.toFixed(0)} ms; ${rows} rows shown`);
 await browser.close();

@@ -53,5 +53,5 @@ ADDR=$("$HB" daemon status --json | python3 -c 'import json,sys; print(json.load
 DETAIL_ID=$(sqlite3 "$STORE" "SELECT id FROM runs ORDER BY created_at DESC LIMIT 1 OFFSET 5000")
 echo "daemon on http://$ADDR, $RUNS runs"
 
-flock /tmp/hb-build.lock env NODE_PATH="$ROOT/web/node_modules" \
+flock /tmp/hb-build.lock \
   node "$ROOT/bench/studio_perf.mjs" "http://$ADDR" "$DETAIL_ID" "$STORE"
