@@ -205,7 +205,9 @@ record_comparison(const ComparisonRequest& request, ComparisonReport& out, const
     out.run_id.clear();
     return;
   }
-  Run run = owned_run(out.run_id, "bench", request.bench.command_line,
+  // Kind `comparison`: the arms are the bench runs; this run links them
+  // (a list of bench runs then holds only measurements).
+  Run run = owned_run(out.run_id, "comparison", request.bench.command_line,
                       request.bench.cwd.string(), request.bench.homeboy_version);
   run.component_id = out.component_id;
   if (auto inserted = (*store)->insert_run(run); !inserted) {
