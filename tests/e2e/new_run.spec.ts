@@ -85,6 +85,24 @@ test("the bench form: rig chip, the only component picked, Quick, the live page,
   await expect(page).toHaveURL(/\/runs\/new$/);
 });
 
+test("a queued bench job is cancelled from its live page", async ({ page }) => {
+  // A long run ahead keeps the job queued (the daemon runs one at a time).
+  const ahead = hb(["runs", "submit", "--name", "e2e-ahead-long", "--", "sleep", "60"]).trim();
+  try {
+    await open(page, "/runs/new");
+    await page.getByRole("radio", { name: /Quick/ }).click();
+    await page.getByRole("button", { name: "Start bench" }).click();
+    await expect(page).toHaveURL(/\/runs\/new-[0-9a-f-]+/);
+    await expect(page.getByText("Queued", { exact: true })).toBeVisible();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByText("Cancelled", { exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
+    await expect(page).toHaveURL(/\/runs\/new-[0-9a-f-]+/); // no bench run was made
+  } finally {
+    hb(["runs", "cancel", ahead], { allowFail: true });
+  }
+});
+
 test("an API error on submit keeps the input and shows the message", async ({ page }) => {
   await open(page, "/runs/new");
   await page.evaluate(() => localStorage.removeItem("homeboy.token"));

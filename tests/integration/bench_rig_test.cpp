@@ -143,6 +143,7 @@ TEST_F(BenchRig, SeveralRigsGiveTheCrossRigEnvelope)
   ASSERT_EQ(branch_runs.size(), 1u);
   EXPECT_EQ(p["rigs"][0]["run_id"], trunk_runs.front()["id"]);
   Json comparison = show_run(p["persisted_run"]["run_id"].get<std::string>());
+  EXPECT_EQ(comparison["kind"], "comparison") << comparison.dump();
   Json arms = comparison["metadata"]["comparison"]["arms"];
   ASSERT_EQ(arms.size(), 2u) << comparison.dump();
   EXPECT_EQ(arms[1]["run_id"], branch_runs.front()["id"]);

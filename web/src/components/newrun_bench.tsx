@@ -2,13 +2,13 @@
 // the scope tree, an iterations × runs preset and "save as baseline";
 // queued through POST /api/v1/bench, then the live /runs/new-:jobId page.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ApiError, get, send } from "../api";
+import { ApiError, send } from "../api";
 import { navigate } from "../router";
 import { ErrorBox } from "./ui";
 import { ScopeSelection, ScopeTree, scopeRequest } from "./newrun_scope";
 
 export type Scope = {
-  components: { id: string; path: string; rigs: string[]; scenarios: string[]; metrics: string[]; latest_run_id: string | null }[];
+  components: { id: string; path: string; rigs: string[]; scenarios: string[]; metrics: string[]; scenario_metrics?: Record<string, string[]>; latest_run_id: string | null }[];
   rigs: { id: string; description: string; components: string[] }[];
   problems: { rig?: string; component?: string; message: string }[];
 };
@@ -35,42 +35,15 @@ export function SubmitError({ error }: { error: unknown }) {
   );
 }
 
-/// scenario → metric names, from the component's latest finished bench
-/// run: the scope API lists scenarios and metrics flat, from the latest bench
-/// run even while it is still running (then with none); the run detail of
-/// the latest succeeded one pairs them.
+/// scenario → metric names, as the scope API pairs them (from the
+/// component's latest succeeded bench run).
 function useScenarioMetrics(component: Scope["components"][number] | undefined) {
-  const [tree, setTree] = useState<Record<string, string[]> | null>(null);
-  useEffect(() => {
-    setTree(null);
-    if (!component) return;
-    const flat = () => Object.fromEntries(component.scenarios.map((s) => [s, [...component.metrics]]));
-    if (!component.latest_run_id) {
-      setTree(flat());
-      return;
-    }
-    let live = true;
-    get<any>("/api/v1/runs", { kind: "bench", component: component.id, status: "succeeded", limit: 1 })
-      .then((list) => {
-        const id = list?.runs?.[0]?.id;
-        return id ? get<any>(`/api/v1/runs/${encodeURIComponent(id)}`) : null;
-      })
-      .then((res) => {
-        if (!live) return;
-        const t: Record<string, string[]> = {};
-        for (const row of res?.run?.scenario_metrics ?? []) {
-          const s = row?.scenario_id;
-          if (typeof s !== "string" || !row.metrics || typeof row.metrics !== "object") continue;
-          t[s] = Object.keys(row.metrics).sort();
-        }
-        setTree(Object.keys(t).length ? t : flat());
-      })
-      .catch(() => live && setTree(flat()));
-    return () => {
-      live = false;
-    };
-  }, [component?.id, component?.latest_run_id]);
-  return tree;
+  return useMemo(() => {
+    if (!component) return null;
+    const paired = component.scenario_metrics;
+    if (paired && Object.keys(paired).length) return paired;
+    return Object.fromEntries(component.scenarios.map((s) => [s, [...component.metrics]]));
+  }, [component]);
 }
 
 export function BenchForm({ scope, onComponent }: { scope: Scope; onComponent: (path: string) => void }) {

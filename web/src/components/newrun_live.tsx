@@ -4,7 +4,7 @@
 // (`produced`). A job that settles without producing one shows its status,
 // its log and why.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { get } from "../api";
+import { get, send } from "../api";
 import { RunEvent, useEventStream } from "../events";
 import { navigate, useLocation } from "../router";
 import { Connection, ErrorBox, Spinner, StatusPill, When } from "./ui";
@@ -89,6 +89,22 @@ export function NewRunLive({ jobId }: { jobId: string }) {
   }, [settled]);
 
   const run = { ...(job ?? {}), status: status || job?.run_status };
+  const [cancelError, setCancelError] = useState<unknown>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const cancel = async () => {
+    setCancelling(true);
+    setCancelError(null);
+    try {
+      await send("POST", `/api/v1/runs/${encodeURIComponent(jobId)}/cancel`, { reason: "cancelled from the Studio" });
+    } catch (e: any) {
+      setCancelError(
+        e?.code?.startsWith?.("auth.")
+          ? { code: e.code, message: `${e.message}. Open the Studio from the address \`homeboy daemon status\` prints (it carries the token).` }
+          : e,
+      );
+      setCancelling(false);
+    }
+  };
   const command = Array.isArray(job?.command) ? job.command.join(" ") : job?.command;
   const failed = settled && status !== "succeeded";
 
@@ -117,6 +133,14 @@ export function NewRunLive({ jobId }: { jobId: string }) {
                 : "The job finished; looking for the bench run it recorded…"
               : "Waiting for the bench to record its run; this page becomes the run's page the moment it exists."}
           </p>
+          {!settled && (
+            <p>
+              <button type="button" class="danger" onClick={cancel} disabled={cancelling}>
+                {cancelling ? "Cancelling…" : "Cancel"}
+              </button>
+            </p>
+          )}
+          <ErrorBox error={cancelError} />
         </div>
       )}
       {failed && (

@@ -5,12 +5,12 @@ import { setQuery } from "../router";
 export type Chip = { id: string; label: string; kinds: string | null; empty: string };
 
 /// The store's run kinds behind each chip (the API's `kind=a,b`). A
-/// cross-rig comparison is recorded as kind `bench` (its metadata says
-/// `comparison.kind = cross_rig`), so it shows under Bench as "cross-rig";
-/// the Cross-rig chip holds the rig runs (`rig check`).
+/// cross-rig or `--against` comparison is a run of kind `comparison` that
+/// links each side's bench run (those stay under Bench); the Cross-rig chip
+/// holds the comparisons and the rig runs (`rig check`).
 export const CHIPS: Chip[] = [
   { id: "bench", label: "Bench", kinds: "bench,bench-job", empty: "homeboy bench" },
-  { id: "rig", label: "Cross-rig", kinds: "rig", empty: "homeboy rig check RIG (or homeboy bench --rig a,b)" },
+  { id: "rig", label: "Cross-rig", kinds: "comparison,rig", empty: "homeboy bench --rig a,b (or homeboy bench --against REF, homeboy rig check RIG)" },
   { id: "task", label: "Task", kinds: "task", empty: "homeboy runs submit -- COMMAND" },
   { id: "imported", label: "Imported", kinds: "gh_actions,loop,trace", empty: "homeboy runs import --from-gh-actions (or homeboy runs loop-sync, homeboy runs import DIR)" },
   { id: "schedule", label: "Scheduled", kinds: "schedule", empty: "homeboy schedule add" },

@@ -59,8 +59,8 @@ function words(command: string | null | undefined): string[] {
   return w;
 }
 
-/// A bench over several rigs at once is a cross-rig comparison (the store
-/// records it as kind `bench`; its command names the rigs).
+/// A bench job over several rigs queues a cross-rig comparison (its command
+/// names the rigs).
 function isCrossRig(r: RunRow): boolean {
   const w = words(r.command);
   for (let i = 0; i < w.length; i++) {
@@ -72,7 +72,8 @@ function isCrossRig(r: RunRow): boolean {
 
 export function humanCommand(r: RunRow): { text: string; detail?: string } {
   switch (r.kind) {
-    case "bench": return { text: isCrossRig(r) ? "cross-rig" : "bench" };
+    case "bench": return { text: "bench" };
+    case "comparison": return { text: words(r.command).includes("--against") ? "against" : "cross-rig" };
     case "bench-job": return { text: isCrossRig(r) ? "cross-rig job" : "bench job" };
     case "rig": {
       const w = words(r.command);
@@ -90,7 +91,7 @@ export function humanCommand(r: RunRow): { text: string; detail?: string } {
 
 export function scopeText(r: RunRow): string {
   const s = r.summary ?? {};
-  if (["bench", "bench-job", "rig"].includes(r.kind)) {
+  if (["bench", "bench-job", "rig", "comparison"].includes(r.kind)) {
     const parts: string[] = [];
     if (r.component_id) parts.push(r.component_id);
     if (r.rig_id && r.kind !== "rig") parts.push(`rig ${r.rig_id}`);
