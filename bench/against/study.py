@@ -145,7 +145,7 @@ class Study:
         self.base_dir.mkdir()
 
     def against(self, ref, iterations=None, rounds=None, extra=()):
-        iters = ["--iterations", str(iterations)] if iterations else self.iters
+        iters = ["--iterations", str(iterations)] if iterations else list(self.iters)
         if rounds:
             iters += ["--rounds", str(rounds)]
         iters += list(extra)
