@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, send } from "../api";
 import { exactTime, relativeTime } from "../format";
 import { SubmitError } from "./newrun_bench";
-import { splitArgs } from "./newrun_task";
+import { parseCommand } from "../command_line";
 
 type Next = { cron: string; timezone: string; next_firings: string[] };
 
@@ -65,13 +65,7 @@ export function AddScheduleForm({ onAdded }: { onAdded: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  let argv: string[] = [];
-  let parseError = "";
-  try {
-    argv = splitArgs(command);
-  } catch (e: any) {
-    parseError = e.message;
-  }
+  const { argv, error: parseError } = parseCommand(command);
   const why = !name.trim() ? "name the schedule" : !cron.trim() ? "write a cron expression"
     : parseError ? parseError : argv.length === 0 ? "type the command" : !cwd.trim() ? "name a working directory" : "";
 
