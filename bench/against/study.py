@@ -315,7 +315,7 @@ def main():
           f"changes ({', '.join(f'{l} {levels.count(l)}' for l in LEVELS)}).\n")
     for n in notes:
         print(f"Note: {n}.\n")
-    print("| configuration | 10 % change found: hash/wall_ms or hash/cpu_ms `regressed` (power) "
+    print("| configuration | 10 % change found: hash/wall_ms, cpu_ms or instructions `regressed` (power) "
           "| of which by wall_ms | change: exit 1 | no change: runs with any false verdict | "
           "no change: exit != 0 | change: false verdicts elsewhere |")
     print("|---|---|---|---|---|---|---|")
