@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace hb::sqlite {
@@ -57,27 +58,23 @@ build_list_query(const RunFilter& filter)
     where.push_back(clause);
     binds.push_back([value](Stmt& s, int& i) { s.bind(i++, value); });
   };
+  // "a,b": runs of any of these kinds (the Studio's chips).
+  std::vector<std::string> kinds;
+  for (std::size_t start = 0; filter.kind && start <= filter.kind->size();) {
+    std::size_t comma = std::min(filter.kind->find(',', start), filter.kind->size());
+    kinds.push_back(filter.kind->substr(start, comma - start));
+    start = comma + 1;
+  }
   if (filter.scenario_id) {
     from = "run_scenarios s JOIN runs r ON r.id = s.run_id";
     time_col = "s.created_at";
     id_col = "s.run_id";
     add_text("s.scenario_id = ?", *filter.scenario_id);
   }
-  if (filter.kind && filter.kind->find(',') != std::string::npos) {
-    // "a,b": any of these kinds (the Studio's Imported chip).
-    std::string in = "r.kind IN (";
-    std::size_t start = 0;
-    for (std::size_t n = 0;; ++n) {
-      std::size_t comma = filter.kind->find(',', start);
-      std::string one = filter.kind->substr(start, comma == std::string::npos ? comma : comma - start);
-      in += n ? ",?" : "?";
-      binds.push_back([one](Stmt& s, int& i) { s.bind(i++, one); });
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    where.push_back(in + ")");
-  } else if (filter.kind) {
-    add_text("r.kind = ?", *filter.kind);
+  if (kinds.size() == 1 || (kinds.size() > 1 && filter.scenario_id)) {
+    std::string in = kinds.size() == 1 ? "r.kind = ?" : "r.kind IN (" + placeholders(kinds.size()) + ")";
+    where.push_back(in);
+    for (const auto& kind : kinds) binds.push_back([kind](Stmt& s, int& i) { s.bind(i++, kind); });
   }
   if (filter.component_id) add_text("r.component_id = ?", *filter.component_id);
   if (filter.rig_id) add_text("r.rig_id = ?", *filter.rig_id);
@@ -114,11 +111,30 @@ build_list_query(const RunFilter& filter)
     });
   }
   std::string columns = qualified(k_run_columns, "r");
+  std::string order = fmt::format(" ORDER BY {} DESC, {} DESC", time_col, id_col);
+  if (kinds.size() > 1 && !filter.scenario_id) {
+    // One page of each kind along runs_by_kind, merged: O(kinds x limit)
+    // rows, where `kind IN (...)` would read every run of those kinds and
+    // sort them.
+    std::vector<std::string> pages;
+    std::vector<std::function<void(Stmt&, int&)>> all_binds;
+    for (const auto& kind : kinds) {
+      std::vector<std::string> conditions = where;
+      conditions.insert(conditions.begin(), "r.kind = ?");
+      pages.push_back(fmt::format("SELECT id FROM (SELECT r.id FROM runs r WHERE {}{} LIMIT {})",
+                                  fmt::join(conditions, " AND "), order, filter.limit + 1));
+      all_binds.push_back([kind](Stmt& s, int& i) { s.bind(i++, kind); });
+      all_binds.insert(all_binds.end(), binds.begin(), binds.end());
+    }
+    return ListQuery{fmt::format("SELECT {} FROM runs r WHERE r.id IN ({}){} LIMIT ?", columns,
+                                 fmt::join(pages, " UNION ALL "), order),
+                     std::move(all_binds)};
+  }
   std::string sql = fmt::format("SELECT {} FROM {}", columns, from);
   if (!where.empty()) {
     sql += " WHERE " + fmt::format("{}", fmt::join(where, " AND "));
   }
-  sql += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", time_col, id_col);
+  sql += order + " LIMIT ?";
   return ListQuery{std::move(sql), std::move(binds)};
 }
 

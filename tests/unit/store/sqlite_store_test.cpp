@@ -211,6 +211,32 @@ TEST_F(StoreTest, ListNewestFirstWithFiltersAndPaging)
   EXPECT_EQ(m_store->list_runs(window)->runs.size(), 5u);
 }
 
+TEST_F(StoreTest, SeveralKindsListNewestFirstAndPageAcrossThem)
+{
+  std::vector<std::string> wanted; // newest first
+  for (int i = 0; i < 30; ++i) {
+    const char* kind = i % 3 == 0 ? "bench" : i % 3 == 1 ? "task" : "rig";
+    hb::Run run = make_run(kind, "a", 1000 + i);
+    ASSERT_TRUE(m_store->insert_run(run));
+    if (i % 3 != 1) wanted.insert(wanted.begin(), run.id);
+  }
+  RunFilter f;
+  f.kind = "rig,bench";
+  f.limit = 7;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    auto got = m_store->list_runs(f);
+    ASSERT_TRUE(got) << got.error().message;
+    for (const auto& r : got->runs) seen.push_back(r.id);
+    if (!got->next_cursor) break;
+    f.after = got->next_cursor;
+  }
+  EXPECT_EQ(seen, wanted); // 20 runs in 3 pages, in order, none twice
+  RunFilter none;
+  none.kind = "comparison,loop";
+  EXPECT_TRUE(m_store->list_runs(none)->runs.empty());
+}
+
 TEST_F(StoreTest, BadCursorIsAnError)
 {
   RunFilter f;
