@@ -170,6 +170,22 @@ metric_delta_json(const MetricDelta& d)
 }
 
 Json
+change_percent_json(const MetricDelta& d)
+{
+  if (d.sessions && d.sessions->applicable) {
+    return Json{{"estimate", d.sessions->estimate_pct}, {"lower", d.sessions->lower_pct},
+                {"upper", d.sessions->upper_pct}, {"confidence", 0.95},
+                {"method", d.sessions->source}};
+  }
+  if (d.interval) {
+    return Json{{"estimate", d.interval->estimate}, {"lower", d.interval->lower},
+                {"upper", d.interval->upper}, {"confidence", d.interval->confidence},
+                {"method", d.interval->method}};
+  }
+  return nullptr;
+}
+
+Json
 baseline_comparison_json(const BaselineComparison& c)
 {
   Json scenarios = Json::array();

@@ -246,6 +246,10 @@ std::vector<std::string> bench_warnings(const BenchReport& report);
 /// compat.md's `baseline_comparison` object, and one of its metric_deltas.
 Json baseline_comparison_json(const bench::BaselineComparison& comparison);
 Json metric_delta_json(const bench::MetricDelta& delta);
+/// A metric's change in percent with its interval, {estimate, lower, upper,
+/// confidence, method}: the session comparison's where it applied, else the
+/// samples' interval; null when neither was computed.
+Json change_percent_json(const bench::MetricDelta& delta);
 
 /// The `single` payload of compat.md's bench envelope.
 Json bench_payload(const BenchReport& report);

@@ -8,6 +8,7 @@
 #include "bench/units.hpp"
 #include "model/run.hpp"
 #include "app/run_json.hpp"
+#include "app/bench_service.hpp"
 #include "util/json.hpp"
 
 #include <fmt/core.h>
@@ -100,19 +101,7 @@ diff_json(const ComparisonReport& r)
         } else {
           cell["test"] = "point";
         }
-        if (d->sessions && d->sessions->applicable) {
-          cell["change_percent"] = {{"estimate", d->sessions->estimate_pct},
-                                    {"lower", d->sessions->lower_pct},
-                                    {"upper", d->sessions->upper_pct},
-                                    {"confidence", 0.95},
-                                    {"method", d->sessions->source}};
-        } else if (d->interval) {
-          cell["change_percent"] = {{"estimate", d->interval->estimate},
-                                    {"lower", d->interval->lower},
-                                    {"upper", d->interval->upper},
-                                    {"confidence", d->interval->confidence},
-                                    {"method", d->interval->method}};
-        }
+        if (Json change = change_percent_json(*d); !change.is_null()) cell["change_percent"] = change;
         if (!d->reason.empty()) cell["reason"] = d->reason;
       }
       per_arm[r.arms[i + 1].arm.id] = std::move(cell);

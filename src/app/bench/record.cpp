@@ -13,6 +13,7 @@
 #include "stats/descriptive.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
+#include "app/bench_service.hpp"
 #include "util/json.hpp"
 
 #include <fmt/core.h>
@@ -399,13 +400,7 @@ run_metadata(const BenchRequest& request, const Prepared& p, const BenchReport& 
                   {"p_value", d.p_value_adjusted ? Json(*d.p_value_adjusted) : Json(nullptr)},
                   {"baseline_samples", d.baseline_samples},
                   {"current_samples", d.current_samples}};
-        if (d.sessions && d.sessions->applicable) {
-          m["change_percent"] = {{"estimate", d.sessions->estimate_pct}, {"lower", d.sessions->lower_pct},
-                                 {"upper", d.sessions->upper_pct}, {"method", d.sessions->source}};
-        } else if (d.interval) {
-          m["change_percent"] = {{"estimate", d.interval->estimate}, {"lower", d.interval->lower},
-                                 {"upper", d.interval->upper}, {"method", d.interval->method}};
-        }
+        if (Json change = change_percent_json(d); !change.is_null()) m["change_percent"] = change;
         if (!d.reason.empty()) m["reason"] = d.reason;
         if (!d.remedy.empty()) m["remedy"] = d.remedy;
         metric_verdicts[sc.id][d.name] = std::move(m);
