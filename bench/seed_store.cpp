@@ -7,7 +7,7 @@
 // With json_dir, each run's first artifact is a real JSON file of about
 // 5 KB written there (for `runs query`); the others are rows only.
 
-#include "store/sqlite/db.hpp"
+#include "store/sqlite/connection.hpp"
 #include "store/store.hpp"
 #include "util/id.hpp"
 
@@ -41,7 +41,7 @@ main(int argc, char** argv)
   store->reset();
   // Bulk load inside large transactions through the raw connection: the
   // Store API commits per call, which would take minutes for 100k runs.
-  auto db = sqlite::Db::open(path);
+  auto db = sqlite::open_connection(path);
   if (!db) {
     fmt::print(stderr, "error: {}\n", db.error().message);
     return 1;

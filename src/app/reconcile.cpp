@@ -1,5 +1,6 @@
 #include "app/reconcile.hpp"
 
+#include "model/host_id.hpp"
 #include "app/bench/baseline_commit.hpp"
 
 #include "util/json.hpp"
@@ -15,7 +16,7 @@ namespace hb::app {
 std::string
 owner_label(int pid)
 {
-  return fmt::format("{}:{}", hostname(), pid);
+  return fmt::format("{}:{}", host_id(), pid);
 }
 
 Run
@@ -61,7 +62,7 @@ Result<ReconcileReport>
 reconcile_runs(Store& store, const Paths& paths, bool dry_run)
 {
   ReconcileReport report;
-  const std::string host = hostname();
+  const std::string host = host_id();
   RunFilter filter;
   filter.statuses = {RunStatus::booting, RunStatus::running, RunStatus::collecting_artifacts};
   filter.limit = 500;

@@ -60,7 +60,18 @@ run_summary_json(const Run& run)
               {"cwd", text_or_null(run.cwd)},
               {"exit_code", run.exit_code ? Json(*run.exit_code) : Json(nullptr)},
               {"terminal_reason", text_or_null(run.terminal_reason)},
-              {"attempt", run.attempt}};
+              {"attempt", run.attempt},
+              {"host", text_or_null(run_host(run))}};
+}
+
+std::string
+run_host(const Run& run)
+{
+  // The owner label is "<host id>:<pid>"; a run that never ran has none.
+  if (auto colon = run.lease_owner.rfind(':'); colon != std::string::npos) {
+    return run.lease_owner.substr(0, colon);
+  }
+  return {};
 }
 
 Run

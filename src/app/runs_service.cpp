@@ -22,7 +22,7 @@ open_store()
   if (!paths) {
     return Unexpected(paths.error());
   }
-  auto store = open_sqlite_store(paths->store_path);
+  auto store = open_store(*paths);
   if (!store) {
     return Unexpected(store.error());
   }

@@ -19,6 +19,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <set>
+
 #include <algorithm>
 
 #include <cstdio>
@@ -270,19 +272,34 @@ render_run_list(const Json& payload)
   // later; `duration` is from its start). The rig column only when a run on
   // the page is pinned to one.
   const bool rigs = std::any_of(runs.begin(), runs.end(), [](const Run& r) { return !r.rig_id.empty(); });
+  // The host column when the page's runs ran on more than one host (a
+  // shared store, docs/fleet.md).
+  std::vector<std::string> hosts;
+  for (const auto& row : payload["runs"]) {
+    hosts.push_back(row.contains("host") && row["host"].is_string() ? row["host"].get<std::string>() : "");
+  }
+  std::set<std::string> distinct(hosts.begin(), hosts.end());
+  distinct.erase("");
+  const bool show_hosts = distinct.size() > 1;
   std::vector<std::string> headers = {"id", "kind", "status", "component"};
   std::vector<A> align = {A::left, A::left, A::left, A::left};
   if (rigs) {
     headers.push_back("rig");
     align.push_back(A::left);
   }
+  if (show_hosts) {
+    headers.push_back("host");
+    align.push_back(A::left);
+  }
   headers.insert(headers.end(), {"created", "duration", "exit"});
   align.insert(align.end(), {A::left, A::right, A::right});
   TextTable table(headers, align);
-  for (const auto& run : runs) {
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const Run& run = runs[i];
     std::vector<std::string> row = {short_id(run.id), run.kind, status_text(run.status, colour),
                                     run.component_id};
     if (rigs) row.push_back(run.rig_id);
+    if (show_hosts) row.push_back(hosts[i]);
     row.insert(row.end(), {format_rfc3339(run.created_at), duration_text(run),
                            run.exit_code ? std::to_string(*run.exit_code) : ""});
     table.add_row(std::move(row));

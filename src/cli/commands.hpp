@@ -40,6 +40,7 @@ void add_runner_commands(CLI::App& app, Invocation& invocation);
 void add_runs_commands(CLI::App& app, Invocation& invocation);
 void add_runtime_commands(CLI::App& app, Invocation& invocation);
 void add_schedule_commands(CLI::App& app, Invocation& invocation);
+void add_store_commands(CLI::App& app, Invocation& invocation);
 void add_worker_commands(CLI::App& app, Invocation& invocation);
 
 /// The resource policy before a bench: warns on stderr when the machine is

@@ -85,13 +85,14 @@ main(int argc, char** argv)
                                        {"runs", hb::cli::add_runs_commands},
                                        {"runtime", hb::cli::add_runtime_commands},
                                        {"schedule", hb::cli::add_schedule_commands},
+                                       {"store", hb::cli::add_store_commands},
                                        {"worker", hb::cli::add_worker_commands}};
   const auto named = std::find_if(std::begin(k_groups), std::end(k_groups), [&](const Group& g) {
     return !args.empty() && args.front() == g.name;
   });
   if (named == std::end(k_groups) && !args.empty() && !args.front().starts_with('-')) {
     fmt::print(stderr, "error: unknown command `{}`; the commands are bench, component, daemon, doctor, "
-                       "report, rig, runner, runs, runtime, schedule and worker.\nRun `homeboy --help` for usage.\n",
+                       "report, rig, runner, runs, runtime, schedule, store and worker.\nRun `homeboy --help` for usage.\n",
                args.front());
     return 2;
   }

@@ -4,6 +4,8 @@
 #include "util/json.hpp"
 #include "util/path_safety.hpp"
 
+#include <fmt/core.h>
+
 #include <cstdlib>
 
 namespace hb {
@@ -52,29 +54,72 @@ resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override
   }
   paths.store_path = paths.data_root / "homeboy.sqlite";
 
+  // The global config (~/.config/homeboy/homeboy.json), read once when a
+  // setting is not given by the environment.
+  const auto config_file = paths.config_root / "homeboy.json";
+  std::optional<Json> config;
+  auto config_value = [&](const char* key) -> Result<const Json*> {
+    if (!config) {
+      config = Json::object();
+      if (auto text = fs::read_file(config_file)) {
+        auto doc = parse_json(*text, config_file.string());
+        if (!doc) return Unexpected(doc.error());
+        if (doc->is_object()) config = std::move(*doc);
+      }
+    }
+    auto it = config->find(key);
+    return it == config->end() ? nullptr : &*it;
+  };
+
   if (artifact_root_override) {
     paths.artifact_root = *artifact_root_override;
   } else if (auto dir = env_value("HOMEBOY_ARTIFACT_ROOT")) {
     paths.artifact_root = *dir;
   } else {
     paths.artifact_root = paths.data_root / "artifacts";
-    auto global = fs::read_file(paths.config_root / "homeboy.json");
-    if (global) {
-      auto doc = parse_json(*global, (paths.config_root / "homeboy.json").string());
-      if (!doc) {
-        return Unexpected(doc.error());
+    auto root = config_value("artifact_root");
+    if (!root) return Unexpected(root.error());
+    if (*root) {
+      if (!(*root)->is_string() || (*root)->get<std::string>().empty()) {
+        return make_error("config.invalid",
+                          config_file.string()
+                            + ": artifact_root must be a non-empty string (a directory path)");
       }
-      if (doc->is_object() && doc->contains("artifact_root")) {
-        const Json& root = (*doc)["artifact_root"];
-        if (!root.is_string() || root.get<std::string>().empty()) {
-          return make_error("config.invalid",
-                            (paths.config_root / "homeboy.json").string()
-                              + ": artifact_root must be a non-empty string (a directory path)");
-        }
-        paths.artifact_root = root.get<std::string>();
-      }
+      paths.artifact_root = (*root)->get<std::string>();
     }
   }
+
+  std::string store;
+  if (auto url = env_value("HOMEBOY_STORE")) {
+    store = *url;
+  } else {
+    auto section = config_value("store");
+    if (!section) return Unexpected(section.error());
+    if (*section) {
+      const Json& s = **section;
+      if (!s.is_object() || (s.contains("url") && !s["url"].is_string())) {
+        return make_error("config.invalid",
+                          config_file.string()
+                            + ": store must be an object whose url is a string, e.g. "
+                              "{\"store\": {\"url\": \"postgres://homeboy@db.example:5432/homeboy\"}}");
+      }
+      store = s.value("url", "");
+    }
+  }
+  std::optional<std::filesystem::path> sqlite_file;
+  if (store.rfind("sqlite:", 0) == 0 && store.size() > 7) {
+    sqlite_file = store.substr(7);
+  } else if (store.rfind("postgres://", 0) == 0 || store.rfind("postgresql://", 0) == 0) {
+    paths.store_url = store;
+  } else if (!store.empty()) {
+    return make_error("config.invalid",
+                      fmt::format("the store `{}` is neither postgres://user@host:port/database "
+                                  "nor sqlite:PATH (from {}); unset HOMEBOY_STORE to use the "
+                                  "local SQLite file",
+                                  store, env_value("HOMEBOY_STORE") ? "HOMEBOY_STORE"
+                                                                    : config_file.string()));
+  }
+
   // Stored artifact paths must stay valid from any working directory, so a
   // relative HOMEBOY_DATA_DIR or HOMEBOY_ARTIFACT_ROOT is resolved now.
   std::error_code ec;
@@ -84,6 +129,9 @@ resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override
     }
   }
   paths.store_path = paths.data_root / "homeboy.sqlite";
+  if (sqlite_file) {
+    paths.store_path = std::filesystem::absolute(*sqlite_file, ec).lexically_normal();
+  }
   return paths;
 }
 

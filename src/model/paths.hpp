@@ -14,7 +14,10 @@ struct Paths
 {
   std::filesystem::path config_root;   // ~/.config/homeboy
   std::filesystem::path data_root;     // $HOMEBOY_DATA_DIR | $XDG_DATA_HOME/homeboy | ~/.local/share/homeboy
-  std::filesystem::path store_path;    // <data root>/homeboy.sqlite
+  std::filesystem::path store_path;    // <data root>/homeboy.sqlite | HOMEBOY_STORE=sqlite:PATH
+  /// The shared PostgreSQL store (HOMEBOY_STORE | config store.url, a
+  /// postgres:// URL); empty: the SQLite file at store_path.
+  std::string store_url;
   std::filesystem::path artifact_root; // --artifact-root | $HOMEBOY_ARTIFACT_ROOT | config | <data root>/artifacts
 
   std::filesystem::path components_dir() const { return config_root / "components"; }

@@ -142,6 +142,7 @@ launch_supervisor(const Paths& paths, const std::string& run_id, std::int64_t ep
   Environment env = Environment::current();
   env.set("HOMEBOY_DATA_DIR", paths.data_root.string());
   env.set("HOMEBOY_ARTIFACT_ROOT", paths.artifact_root.string());
+  if (!paths.store_url.empty()) env.set("HOMEBOY_STORE", paths.store_url);
   auto pid = spawn_detached(*exe, {"homeboy", "runs", "supervise", run_id, "--epoch", std::to_string(epoch)},
                             env, dir / "supervisor.log");
   if (!pid) {
@@ -208,6 +209,11 @@ wake(const Paths& paths)
 
 WakeWatcher::WakeWatcher(const Paths& paths)
 {
+  if (!paths.store_url.empty()) {
+    // Unreachable now: the caller's timeout stands in until it is back.
+    if (auto listener = listen_store(paths); listener) m_listener = std::move(*listener);
+    return;
+  }
   m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (m_fd >= 0 && ::inotify_add_watch(m_fd, paths.data_root.c_str(), IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
     ::close(m_fd);
@@ -225,6 +231,7 @@ WakeWatcher::~WakeWatcher()
 bool
 WakeWatcher::drain()
 {
+  if (m_listener) return m_listener->drain();
   bool woken = false;
   alignas(struct inotify_event) char buffer[4096];
   while (m_fd >= 0) {
@@ -244,6 +251,15 @@ WakeWatcher::drain()
 bool
 WakeWatcher::wait(int timeout_ms)
 {
+  if (m_listener) {
+    const int fd = m_listener->fd();
+    if (fd < 0) {
+      ::usleep(static_cast<useconds_t>(std::min(timeout_ms, 1000)) * 1000);
+      return m_listener->drain();
+    }
+    struct pollfd pfd = {fd, POLLIN, 0};
+    return ::poll(&pfd, 1, timeout_ms) > 0 && m_listener->drain();
+  }
   if (m_fd < 0) {
     ::usleep(static_cast<useconds_t>(std::min(timeout_ms, 50)) * 1000);
     return false;

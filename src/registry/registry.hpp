@@ -55,7 +55,10 @@ Result<std::string> homeboy_program();
 void wake(const Paths& paths);
 
 /// Blocks until wake() is called by any process on this machine, or
-/// `timeout_ms` passes (inotify on the data directory; no polling).
+/// `timeout_ms` passes (inotify on the data directory; no polling). With a
+/// shared PostgreSQL store, until any host changes a run's status (LISTEN/
+/// NOTIFY; a notification lost while the connection is down is caught by
+/// the caller's timeout).
 class WakeWatcher
 {
 public:
@@ -63,8 +66,8 @@ public:
   ~WakeWatcher();
   WakeWatcher(const WakeWatcher&) = delete;
   WakeWatcher& operator=(const WakeWatcher&) = delete;
-  /// The descriptor to poll for POLLIN (-1 if inotify is unavailable).
-  int fd() const { return m_fd; }
+  /// The descriptor to poll for POLLIN (-1 if none is available now).
+  int fd() const { return m_listener ? m_listener->fd() : m_fd; }
   /// Reads pending notifications; true if one was a wake.
   bool drain();
   /// Waits up to `timeout_ms`; true when woken.
@@ -72,6 +75,7 @@ public:
 
 private:
   int m_fd = -1;
+  std::unique_ptr<StoreListener> m_listener;
 };
 
 /// Waits until the run is terminal or `timeout_ms` (nullopt: forever)

@@ -1,5 +1,6 @@
 #include "registry/supervisor.hpp"
 
+#include "model/host_id.hpp"
 #include "app/reconcile.hpp"
 #include "registry/attempts.hpp"
 #include "registry/collect.hpp"
@@ -56,7 +57,7 @@ public:
 private:
   void loop()
   {
-    auto store = open_sqlite_store(m_paths.store_path);
+    auto store = open_store(m_paths);
     TimeMs last_ok = now_ms();
     std::unique_lock lock(m_mutex);
     while (!m_stop) {
@@ -142,7 +143,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   // A full disk must fail a write, not kill us (RLIMIT_FSIZE sends SIGXFSZ).
   std::signal(SIGXFSZ, SIG_IGN);
   install_interrupt_handlers();
-  auto opened = open_sqlite_store(paths.store_path);
+  auto opened = open_store(paths);
   if (!opened) {
     say(run_id, opened.error().message);
     return 1;
@@ -179,7 +180,7 @@ supervise(const Paths& paths, const std::string& run_id, std::int64_t epoch)
   RunOutcome outcome;
   outcome.merge_metadata = true;
   std::string error;
-  Json runtime = {{"host", hostname()}, {"supervisor_pid", self}};
+  Json runtime = {{"host", host_id()}, {"supervisor_pid", self}};
   const int attempt = run.attempt;
   Json timings = Json::object();
   if (attempt == 1) timings["queued_ms"] = claimed_at - run.created_at;

@@ -1,5 +1,6 @@
 #include "registry/worker.hpp"
 
+#include "model/host_id.hpp"
 #include "app/reconcile.hpp"
 #include "registry/attempts.hpp"
 #include "registry/registry.hpp"
@@ -115,7 +116,7 @@ reap(Store& store, const Paths& paths, TimeMs now, std::optional<TimeMs>& next_d
   if (!active) {
     return Unexpected(active.error());
   }
-  std::string host = hostname();
+  std::string host = host_id();
   AliveFn alive = [](int pid, std::optional<std::uint64_t> start) { return process_alive(pid, start); };
   std::vector<Reaped> out;
   next_due.reset();
@@ -156,7 +157,7 @@ run_worker(const Paths& paths, const WorkerOptions& options, bool events, const 
     if (events) log(false, line);
   };
   auto error = [&](const std::string& line) { log(true, line); };
-  auto opened = open_sqlite_store(paths.store_path);
+  auto opened = open_store(paths);
   if (!opened) {
     return Unexpected(opened.error());
   }
@@ -251,7 +252,9 @@ run_worker(const Paths& paths, const WorkerOptions& options, bool events, const 
       if (child.pidfd >= 0) fds.push_back({child.pidfd, POLLIN, 0});
     }
     int wait_ms = static_cast<int>(std::clamp<std::int64_t>(next_reap - now_ms(), 0, 1000));
-    if (watcher.fd() < 0) wait_ms = std::min(wait_ms, 50);
+    // No wake-up descriptor: poll the queue, quickly on one machine (no
+    // inotify), once a second with a shared store whose listener is down.
+    if (watcher.fd() < 0) wait_ms = std::min(wait_ms, paths.store_url.empty() ? 50 : 1000);
     ::poll(fds.data(), fds.size(), wait_ms);
     watcher.drain();
   }

@@ -27,7 +27,7 @@ void
 run_scheduler(const Paths& paths, const std::string& holder, const std::function<bool()>& stop,
               const std::function<void(bool, const std::string&)>& log)
 {
-  auto store = open_sqlite_store(paths.store_path);
+  auto store = open_store(paths);
   if (!store) {
     log(true, fmt::format("scheduler: {}", store.error().message));
     return;

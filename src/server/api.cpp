@@ -88,7 +88,7 @@ ApiContext::store() const
     }
     ++m_opened;
     lock.unlock();
-    auto opened = open_sqlite_store(m_paths.store_path);
+    auto opened = open_store(m_paths);
     if (!opened) {
       {
         std::lock_guard<std::mutex> relock(m_pool_mutex);
@@ -104,7 +104,7 @@ ApiContext::store() const
   // the daemon has one ApiContext, so the store path never changes under it.
   thread_local std::unique_ptr<Store> t_store;
   if (!t_store) {
-    auto opened = open_sqlite_store(m_paths.store_path);
+    auto opened = open_store(m_paths);
     if (!opened) return Unexpected(opened.error());
     t_store = std::move(*opened);
   }
@@ -165,7 +165,7 @@ daemon_status(const ApiContext& ctx, const ApiRequest& request)
                             {"pid", static_cast<int>(::getpid())},
                             {"started_at", format_rfc3339(ctx.started_at())},
                             {"uptime_ms", now - ctx.started_at()},
-                            {"store", ctx.paths().store_path.string()},
+                            {"store", store_location(ctx.paths())},
                             {"artifact_root", ctx.paths().artifact_root.string()}});
 }
 

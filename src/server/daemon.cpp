@@ -306,7 +306,7 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   }
   // Opening the store first creates or migrates it, and fails before the
   // port is taken when the data root is unusable.
-  if (auto store = open_sqlite_store(paths->store_path); !store) {
+  if (auto store = open_store(*paths); !store) {
     return print_error(false, store.error(), 1);
   }
   std::signal(SIGPIPE, SIG_IGN);
@@ -339,7 +339,7 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   context.set_listen(listen);
 
   DaemonState state{static_cast<int>(::getpid()), process_start_time(::getpid()), listen, version,
-                    paths->store_path.string(), log_file(*paths).string(), now_ms(),
+                    store_location(*paths), log_file(*paths).string(), now_ms(),
                     http.token_for_reads, token_file.string()};
   if (auto written = fs::write_file_atomic(state_path(*paths), dump_json(state_json(state), 2) + "\n");
       !written) {
@@ -354,7 +354,7 @@ serve(const ServeOptions& options, const std::string& version, const std::string
   };
   log(false, fmt::format("homeboy daemon {} listening on http://{} (pid {}, store {}, {} "
                          "concurrent run(s){})",
-                         version, listen, state.pid, paths->store_path.string(),
+                         version, listen, state.pid, store_location(*paths),
                          options.concurrency,
                          http.token_for_reads ? ", bearer token required"
                                               : ", bearer token required for changes: " + token_file.string()));
@@ -505,7 +505,7 @@ status(bool json)
   if (!running) return print_error(json, running.error(), 1);
   if (!*running) {
     print_result(json, "daemon.status",
-                 Json{{"running", false}, {"store", paths->store_path.string()}},
+                 Json{{"running", false}, {"store", store_location(*paths)}},
                  "No daemon runs for this data root (start one with `homeboy daemon start`).\n");
     return 3;
   }

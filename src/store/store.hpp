@@ -1,11 +1,13 @@
 #pragma once
 // The observation store: runs of every kind with their artifacts, findings,
 // per-scenario metrics and events. One interface, implemented over SQLite
-// (one machine) and, later, PostgreSQL (a fleet).
+// (one machine) and PostgreSQL (a fleet): one SQL implementation
+// (store/sql) over either connection (store/sqlite, store/postgres).
 //
 // Contracts: every call is durable when it returns success (SQLite WAL with
 // synchronous=NORMAL survives a process crash; a power loss may lose the last
-// transactions but never corrupts). A Store object is used by one thread;
+// transactions but never corrupts; PostgreSQL has committed to the server). A
+// Store object is used by one thread;
 // open one per thread. Lists are keyset-paged and newest first.
 
 #include "model/paths.hpp"
@@ -183,6 +185,10 @@ public:
   virtual Result<void> insert_artifact(const Artifact& artifact) = 0;
   virtual Result<void> insert_finding(const Finding& finding) = 0;
   virtual Result<void> insert_trace_span(const TraceSpan& span) = 0;
+  /// Inserts an event as it is, its seq kept (`store copy`).
+  virtual Result<void> insert_event(const RunEvent& event) = 0;
+  /// Inserts an earlier attempt of a run as it is (`store copy`).
+  virtual Result<void> insert_attempt(const RunAttempt& attempt) = 0;
 };
 
 class Store
@@ -378,5 +384,53 @@ public:
 /// Opens (creating and migrating as needed) the SQLite store at
 /// paths.store_path. Errors name the file and what to do.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& path);
+
+/// Connects to the PostgreSQL store at `url` and migrates it as needed
+/// (under an advisory lock). Errors name the server and what to check.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url);
+
+/// Opens the store `paths` names: PostgreSQL when paths.store_url is set,
+/// else the SQLite file at paths.store_path. Every command, the worker and
+/// the daemon open it this way.
+Result<std::unique_ptr<Store>> open_store(const Paths& paths);
+
+/// Wake-ups from a shared store: every change of a run's status on any host
+/// (PostgreSQL NOTIFY from a trigger on runs) reaches every listener. One
+/// thread owns a listener.
+class StoreListener
+{
+public:
+  virtual ~StoreListener() = default;
+  /// The descriptor to poll for POLLIN; -1 while the connection is down
+  /// (the caller then waits on its own timeout: the slow safety poll).
+  virtual int fd() = 0;
+  /// Reads what arrived, reconnecting when the connection was lost; true
+  /// when a notification did.
+  virtual bool drain() = 0;
+};
+
+/// A listener on the store `paths` names: nullptr for SQLite (one machine:
+/// the registry's wake file serves), else one LISTEN connection.
+Result<std::unique_ptr<StoreListener>> listen_store(const Paths& paths);
+
+/// Where the store `paths` names is, for messages: the SQLite file's path,
+/// or postgres://user@host:port/db (never a password).
+std::string store_location(const Paths& paths);
+
+/// What `homeboy store status` shows; read without migrating.
+struct StoreStatus
+{
+  std::string backend;  // "sqlite" or "postgres"
+  std::string location; // the file, or postgres://user@host:port/db
+  int schema_version = 0;       // what the store holds (0: not created yet)
+  int build_schema_version = 0; // what this homeboy writes
+  std::int64_t size_bytes = 0;  // the file, or the database
+  std::int64_t runs = 0;
+};
+Result<StoreStatus> store_status(const Paths& paths);
+
+/// `homeboy store migrate`: brings the store to this build's schema; returns
+/// its status after.
+Result<StoreStatus> migrate_store(const Paths& paths);
 
 } // namespace hb

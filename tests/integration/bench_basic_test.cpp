@@ -428,7 +428,7 @@ TEST_F(BenchBasic, UnknownCommandNamesTheCommandsThatExist)
   auto r = run({"bnch", "svc"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command `bnch`"));
-  EXPECT_THAT(r.err, HasSubstr("bench, component, daemon, doctor, report, rig, runner, runs, runtime, schedule and worker"));
+  EXPECT_THAT(r.err, HasSubstr("bench, component, daemon, doctor, report, rig, runner, runs, runtime, schedule, store and worker"));
   // Top-level help still lists every command, though a command only builds
   // its own group's options.
   auto help = run({"--help"});

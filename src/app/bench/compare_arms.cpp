@@ -199,7 +199,7 @@ decide_arm(Session& s)
 void
 record_comparison(const ComparisonRequest& request, ComparisonReport& out, const Paths& paths)
 {
-  auto store = open_sqlite_store(paths.store_path);
+  auto store = open_store(paths);
   if (!store) {
     out.notes.push_back("the comparison itself could not be recorded: " + store.error().message);
     out.run_id.clear();

@@ -39,7 +39,7 @@ plan_resume(const BenchRequest& request)
   auto prepared = prepare(request);
   if (!prepared) return Unexpected(prepared.error());
   Prepared& p = *prepared;
-  auto store = open_sqlite_store(p.paths.store_path);
+  auto store = open_store(p.paths);
   if (!store) return Unexpected(store.error());
   auto run = find_run(**store, *request.resume_from);
   if (!run) return Unexpected(run.error());

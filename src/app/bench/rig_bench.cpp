@@ -254,7 +254,7 @@ run_rig_bench(const RigBenchRequest& request)
   }
 
   // Every rig's check before anything is measured; each check is a run.
-  auto store = open_sqlite_store(paths->store_path);
+  auto store = open_store(*paths);
   if (!store) return Unexpected(store.error());
   std::vector<hb::rig::State> states;
   for (const auto& spec : specs) {

@@ -5,6 +5,7 @@
 // interleaves their invocations (compare_arms.cpp).
 
 #include "app/bench/baseline_commit.hpp"
+#include "model/host_id.hpp"
 #include "app/bench/job_link.hpp"
 #include "app/bench/pipeline.hpp"
 #include "app/bench/resume.hpp"
@@ -65,7 +66,7 @@ open_session(const BenchRequest& request, bool compare_baseline)
   Prepared& p = s.p;
   // Open the store before anything runs: an unusable data dir must fail
   // before minutes of benchmarking are spent.
-  auto store = open_sqlite_store(p.paths.store_path);
+  auto store = open_store(p.paths);
   if (!store) {
     return Unexpected(store.error());
   }
@@ -139,7 +140,7 @@ open_session(const BenchRequest& request, bool compare_baseline)
   run.rig_id = report.rig_id;
   run.git_sha = read_git_sha(p.component.local_path);
   // runtime: where `runs reconcile` finds what is left of a killed bench.
-  Json runtime = {{"host", hostname()}, {"pgid", s.group.pgid()}};
+  Json runtime = {{"host", host_id()}, {"pgid", s.group.pgid()}};
   if (s.group.start_time()) runtime["start_time"] = *s.group.start_time();
   Json metadata = {{"iterations", request.iterations},
                    {"runner", {{"extension_id", p.runner.extension_id}}},

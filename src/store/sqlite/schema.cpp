@@ -201,7 +201,7 @@ schema_version()
 }
 
 Result<void>
-migrate(Db& db)
+migrate(sql::Db& db)
 {
   auto read_version = [&]() -> Result<int> {
     auto stmt = db.prepare("PRAGMA user_version");
@@ -225,7 +225,7 @@ migrate(Db& db)
     return make_error("store.too_new",
                       fmt::format("observation store {} has schema version {}, newer than this "
                                   "homeboy understands ({}); upgrade homeboy",
-                                  db.path().string(), *current, k_version));
+                                  db.describe(), *current, k_version));
   }
   // Migrate under the write lock; re-read the version inside, since another
   // process may have migrated while we waited.

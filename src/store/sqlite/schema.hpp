@@ -1,6 +1,6 @@
 #pragma once
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/db.hpp"
 
 namespace hb::sqlite {
 
@@ -9,6 +9,6 @@ int schema_version();
 
 /// Brings the database to schema_version(), one migration at a time, inside a
 /// write transaction; a database newer than this build is an error.
-Result<void> migrate(Db& db);
+Result<void> migrate(sql::Db& db);
 
 } // namespace hb::sqlite

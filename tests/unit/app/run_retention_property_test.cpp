@@ -18,6 +18,7 @@
 
 #include "app/run_retention.hpp"
 #include "store/store.hpp"
+#include "support/test_store.hpp"
 #include "util/fs.hpp"
 
 #include <fmt/core.h>
@@ -66,6 +67,7 @@ public:
   {
     m_paths.data_root = dir / "data";
     m_paths.store_path = dir / "data" / "homeboy.sqlite";
+    m_paths.store_url = test::test_store_url(m_paths.store_path);
     m_paths.artifact_root = dir / "artifacts";
     stdfs::create_directories(m_paths.artifact_root);
     stdfs::create_directories(dir / "outside");
@@ -412,7 +414,7 @@ TEST(RunRetentionProperty, NothingProtectedIsEverDeletedAndEveryApplyDeletesItsP
     const std::uint64_t store_seed = seeds();
     SCOPED_TRACE(fmt::format("store {} (its seed {})", n, store_seed));
     Model model(store_seed, dir->path());
-    auto store = open_sqlite_store(model.paths().store_path);
+    auto store = open_store(model.paths());
     ASSERT_TRUE(store) << store.error().message;
     const auto add_runs = [&](std::uint64_t count) {
       for (std::uint64_t i = 0; i < count && !HasFatalFailure(); ++i) model.add_run(**store);
@@ -443,7 +445,7 @@ TEST(RunRetention, TheDeleteReChecksWhatChangedAfterThePlan)
   auto dir = fs::TempDir::create(stdfs::temp_directory_path(), "hb-retention-");
   ASSERT_TRUE(dir);
   Model model(1, dir->path());
-  auto store = open_sqlite_store(model.paths().store_path);
+  auto store = open_store(model.paths());
   ASSERT_TRUE(store) << store.error().message;
   for (int i = 0; i < 6; ++i) {
     hb::Run run;
@@ -487,7 +489,7 @@ TEST(RunRetention, ActiveStatusesAreRefusedEvenBelowTheCli)
   auto dir = fs::TempDir::create(stdfs::temp_directory_path(), "hb-retention-");
   ASSERT_TRUE(dir);
   Model model(2, dir->path());
-  auto store = open_sqlite_store(model.paths().store_path);
+  auto store = open_store(model.paths());
   ASSERT_TRUE(store) << store.error().message;
   app::RunCleanupRequest request;
   request.statuses = {RunStatus::succeeded, RunStatus::running};

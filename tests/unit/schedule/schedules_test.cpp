@@ -5,6 +5,7 @@
 
 #include "schedule/schedules.hpp"
 #include "store/store.hpp"
+#include "support/test_store.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
 #include "util/time.hpp"
@@ -32,13 +33,14 @@ protected:
     m_paths.data_root = m_dir->path();
     m_paths.config_root = m_dir->path() / "config";
     m_paths.store_path = m_dir->path() / "homeboy.sqlite";
+    m_paths.store_url = test::test_store_url(m_paths.store_path);
     m_paths.artifact_root = m_dir->path() / "artifacts";
     m_store = open();
   }
 
   std::unique_ptr<Store> open()
   {
-    auto store = open_sqlite_store(m_paths.store_path);
+    auto store = open_store(m_paths);
     EXPECT_TRUE(store) << store.error().message;
     return store ? std::move(*store) : nullptr;
   }

@@ -4,6 +4,7 @@
 // claimed before its time.
 
 #include "store/store.hpp"
+#include "support/test_store.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
 #include "util/json.hpp"
@@ -22,7 +23,7 @@ protected:
     auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-att-");
     ASSERT_TRUE(dir);
     m_dir.emplace(std::move(*dir));
-    auto store = open_sqlite_store(m_dir->path() / "homeboy.sqlite");
+    auto store = test::open_test_store(m_dir->path() / "homeboy.sqlite");
     ASSERT_TRUE(store) << store.error().message;
     m_store = std::move(*store);
   }

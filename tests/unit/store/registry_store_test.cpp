@@ -3,6 +3,7 @@
 // requests, heartbeats and the event log.
 
 #include "store/store.hpp"
+#include "support/test_store.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
 
@@ -25,7 +26,7 @@ protected:
     auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-reg-");
     ASSERT_TRUE(dir);
     m_dir.emplace(std::move(*dir));
-    auto store = open_sqlite_store(path());
+    auto store = test::open_test_store(path());
     ASSERT_TRUE(store) << store.error().message;
     m_store = std::move(*store);
   }
@@ -89,7 +90,7 @@ TEST_F(RegistryStore, ConcurrentClaimersNeverGetTheSameRun)
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      auto store = open_sqlite_store(path());
+      auto store = test::open_test_store(path());
       ASSERT_TRUE(store);
       while (true) {
         auto claimed = (*store)->claim_run("w" + std::to_string(t), 5000, std::nullopt);

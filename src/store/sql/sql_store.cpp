@@ -3,22 +3,20 @@
 // same write transaction, so a writer that lost its lease writes nothing.
 // The readers are in sqlite_reads.cpp, retention in sqlite_retention.cpp.
 
-#include "store/sqlite/sqlite_store.hpp"
-#include "store/sqlite/import_writer.hpp"
-#include "store/sqlite/queries.hpp"
-#include "store/sqlite/rows.hpp"
-#include "store/sqlite/schema.hpp"
-#include "util/fs.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/sql/import_writer.hpp"
+#include "store/sql/queries.hpp"
+#include "store/sql/rows.hpp"
 #include "util/json.hpp"
 
 #include <fmt/format.h>
 
 namespace hb {
 
-namespace sqlite {
+namespace sql {
 
 Result<void>
-SqliteStore::insert_run(const Run& run)
+SqlStore::insert_run(const Run& run)
 {
   return m_db.write_transaction([&]() -> Result<void> {
     auto stmt = m_db.prepare(insert_run_sql());
@@ -27,7 +25,7 @@ SqliteStore::insert_run(const Run& run)
     }
     bind_run(*stmt, run);
     auto done = stmt->run();
-    if (!done && done.error().message.find("UNIQUE") != std::string::npos) {
+    if (!done && done.error().code == "store.unique") {
       return make_error("store.conflict", fmt::format("a run with id {} already exists", run.id));
     }
     return done;
@@ -35,7 +33,7 @@ SqliteStore::insert_run(const Run& run)
 }
 
 Result<void>
-SqliteStore::settle_run(const std::string& run_id, RunStatus expected, std::int64_t expected_epoch,
+SqlStore::settle_run(const std::string& run_id, RunStatus expected, std::int64_t expected_epoch,
                         const RunOutcome& outcome)
 {
   if (!transition_allowed(expected, outcome.status)) {
@@ -90,7 +88,7 @@ SqliteStore::settle_run(const std::string& run_id, RunStatus expected, std::int6
 }
 
 Result<void>
-SqliteStore::insert_runs(const std::vector<Run>& runs)
+SqlStore::insert_runs(const std::vector<Run>& runs)
 {
   return m_db.write_transaction([&]() -> Result<void> {
     auto stmt = m_db.prepare(insert_run_sql());
@@ -101,7 +99,7 @@ SqliteStore::insert_runs(const std::vector<Run>& runs)
       bind_run(*stmt, run);
       auto done = stmt->run();
       if (!done) {
-        if (done.error().message.find("UNIQUE") != std::string::npos) {
+        if (done.error().code == "store.unique") {
           return make_error("store.conflict", fmt::format("a run with id {} already exists", run.id));
         }
         return done;
@@ -117,20 +115,21 @@ SqliteStore::insert_runs(const std::vector<Run>& runs)
 }
 
 Result<std::optional<Run>>
-SqliteStore::claim_run(const std::string& owner, TimeMs now,
+SqlStore::claim_run(const std::string& owner, TimeMs now,
                        const std::optional<std::string>& run_id)
 {
   std::optional<Run> claimed;
   auto done = m_db.write_transaction([&]() -> Result<void> {
     claimed.reset();
-    // One statement under the write lock: the row it picks is the row it
-    // moves, so two claimers can never both get it.
+    // One statement under the write lock (SQLite) or on the row it locks,
+    // skipping rows other claimers hold (PostgreSQL): the row it picks is
+    // the row it moves, so two claimers can never both get it.
     auto stmt = m_db.prepare(fmt::format(
       "UPDATE runs SET status = 'booting', lease_epoch = lease_epoch + 1, lease_owner = ?, "
       "heartbeat_at = ?, owner_pid = NULL, owner_start_time = NULL, retry_at = NULL, "
       "deadline_at = CASE WHEN start_timeout_ms IS NULL THEN NULL ELSE ? + start_timeout_ms END "
       "WHERE id = {} AND status = 'queued' AND cancel_requested_at IS NULL RETURNING {}",
-      run_id ? "?" : std::string(sqlite::k_next_queued_run_sql), k_run_columns));
+      run_id ? "?" : next_queued_run_sql(m_db.backend()), k_run_columns));
     if (!stmt) {
       return Unexpected(stmt.error());
     }
@@ -152,7 +151,7 @@ SqliteStore::claim_run(const std::string& owner, TimeMs now,
     Json data = {{"from", "queued"}, {"to", "booting"}, {"owner", owner},
                  {"epoch", claimed->lease_epoch}};
     return insert_event(claimed->id, "status", dump_json(data), now);
-  });
+  }, Isolation::read_committed);
   if (!done) {
     return Unexpected(done.error());
   }
@@ -160,7 +159,7 @@ SqliteStore::claim_run(const std::string& owner, TimeMs now,
 }
 
 Result<Run>
-SqliteStore::update_run(const std::string& run_id, RunStatus expected, std::int64_t expected_epoch,
+SqlStore::update_run(const std::string& run_id, RunStatus expected, std::int64_t expected_epoch,
                         const RunUpdate& u, TimeMs now)
 {
   if (u.status && *u.status != expected && !transition_allowed(expected, *u.status)) {
@@ -226,7 +225,7 @@ SqliteStore::update_run(const std::string& run_id, RunStatus expected, std::int6
 }
 
 Result<Run>
-SqliteStore::beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs now,
+SqlStore::beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs now,
                   const std::string& metadata_patch)
 {
   std::optional<Run> written;
@@ -235,7 +234,7 @@ SqliteStore::beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs
       "UPDATE runs SET heartbeat_at = ?, metadata = CASE WHEN ? = '' THEN metadata ELSE "
       "json_patch(" HB_METADATA_BASE ", ?) END WHERE id = ? AND lease_epoch = ? AND {} "
       "RETURNING {}",
-      sqlite::k_active_runs_where, k_run_columns));
+      sql::k_active_runs_where, k_run_columns));
     if (!stmt) {
       return Unexpected(stmt.error());
     }
@@ -260,7 +259,7 @@ SqliteStore::beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs
 }
 
 Result<Run>
-SqliteStore::request_cancel(const std::string& run_id, const std::string& reason, TimeMs now)
+SqlStore::request_cancel(const std::string& run_id, const std::string& reason, TimeMs now)
 {
   std::optional<Run> after;
   auto done = m_db.write_transaction([&]() -> Result<void> {
@@ -313,29 +312,30 @@ SqliteStore::request_cancel(const std::string& run_id, const std::string& reason
 }
 
 Result<void>
-SqliteStore::append_event(const std::string& run_id, const std::string& type,
+SqlStore::append_event(const std::string& run_id, const std::string& type,
                           const std::string& data_json, TimeMs now)
 {
   return m_db.write_transaction([&] { return insert_event(run_id, type, data_json, now); });
 }
 
 Result<void>
-SqliteStore::import_transaction(const std::function<Result<void>(ImportWriter&)>& body)
+SqlStore::import_transaction(const std::function<Result<void>(ImportWriter&)>& body)
 {
   // A bulk import touches index pages all over the B-trees (ids are
   // random); with SQLite's default 2 MB page cache most of them would be
   // read again and again. 256 MB at most, for this connection only.
-  (void)m_db.exec("PRAGMA cache_size = -262144");
+  const bool sqlite = !m_db.postgres();
+  if (sqlite) (void)m_db.exec("PRAGMA cache_size = -262144");
   auto done = m_db.write_transaction([&]() -> Result<void> {
     auto writer = make_import_writer(m_db);
     return body(*writer);
   });
-  (void)m_db.exec("PRAGMA cache_size = -2000");
+  if (sqlite) (void)m_db.exec("PRAGMA cache_size = -2000");
   return done;
 }
 
 Result<void>
-SqliteStore::insert_event(const std::string& run_id, const std::string& type,
+SqlStore::insert_event(const std::string& run_id, const std::string& type,
                           const std::string& data_json, TimeMs at)
 {
   auto done = execute(m_db,
@@ -350,7 +350,7 @@ SqliteStore::insert_event(const std::string& run_id, const std::string& type,
 }
 
 Result<void>
-SqliteStore::write_evidence(const std::string& run_id, const RunOutcome& outcome)
+SqlStore::write_evidence(const std::string& run_id, const RunOutcome& outcome)
 {
   auto created = first_row<std::int64_t>(m_db, "SELECT created_at FROM runs WHERE id = ?",
                                          [&](Stmt& s) { s.bind(1, run_id); },
@@ -371,8 +371,8 @@ SqliteStore::write_evidence(const std::string& run_id, const RunOutcome& outcome
     }
     return {};
   };
-  if (auto ok = each("INSERT OR IGNORE INTO run_scenarios (scenario_id, created_at, run_id) "
-                     "VALUES (?, ?, ?)",
+  if (auto ok = each("INSERT INTO run_scenarios (scenario_id, created_at, run_id) "
+                     "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                      outcome.scenario_ids,
                      [&](Stmt& s, const std::string& id) {
                        s.bind(1, id).bind(2, created_at).bind(3, run_id);
@@ -380,8 +380,9 @@ SqliteStore::write_evidence(const std::string& run_id, const RunOutcome& outcome
       !ok) {
     return ok;
   }
-  if (auto ok = each("INSERT OR REPLACE INTO metrics (run_id, scenario_id, name, value, samples) "
-                     "VALUES (?, ?, ?, ?, ?)",
+  if (auto ok = each("INSERT INTO metrics (run_id, scenario_id, name, value, samples) "
+                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, scenario_id, name) DO UPDATE "
+                     "SET value = excluded.value, samples = excluded.samples",
                      outcome.metrics,
                      [&](Stmt& s, const MetricRow& m) {
                        s.bind(1, run_id).bind(2, m.scenario_id).bind(3, m.name).bind(4, m.value);
@@ -399,29 +400,6 @@ SqliteStore::write_evidence(const std::string& run_id, const RunOutcome& outcome
               [&](Stmt& s, const Finding& f) { bind_finding(s, f, run_id); });
 }
 
-} // namespace sqlite
-
-Result<std::unique_ptr<Store>>
-open_sqlite_store(const std::filesystem::path& path)
-{
-  if (auto made = fs::create_directories(path.parent_path()); !made) {
-    return make_error("store.unwritable",
-                      fmt::format("cannot create the data directory for the observation store: "
-                                  "{} (set HOMEBOY_DATA_DIR to a writable directory)",
-                                  made.error().message));
-  }
-  auto db = sqlite::Db::open(path);
-  if (!db) {
-    Error err = db.error();
-    if (err.code != "store.busy") {
-      err.message += " (check that the directory is writable, or set HOMEBOY_DATA_DIR)";
-    }
-    return Unexpected(err);
-  }
-  if (auto migrated = sqlite::migrate(*db); !migrated) {
-    return Unexpected(migrated.error());
-  }
-  return std::unique_ptr<Store>(new sqlite::SqliteStore(std::move(*db)));
-}
+} // namespace sql
 
 } // namespace hb

@@ -2,15 +2,15 @@
 // The ImportWriter of the SQLite store (Store::import_transaction).
 // Internal to store/sqlite.
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/db.hpp"
 #include "store/store.hpp"
 
 #include <memory>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 /// A writer whose statements run on `db`, inside the caller's write
 /// transaction; it must not outlive that transaction.
 std::unique_ptr<ImportWriter> make_import_writer(Db& db);
 
-} // namespace hb::sqlite
+} // namespace hb::sql

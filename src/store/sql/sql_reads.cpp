@@ -1,14 +1,14 @@
 // The SQLite store's readers: every one an indexed lookup (the query-plan
 // test checks the statements of queries.hpp), lists paged by keyset.
 
-#include "store/sqlite/sqlite_store.hpp"
-#include "store/sqlite/batch_reads.hpp"
-#include "store/sqlite/queries.hpp"
-#include "store/sqlite/rows.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/sql/batch_reads.hpp"
+#include "store/sql/queries.hpp"
+#include "store/sql/rows.hpp"
 
 #include <fmt/format.h>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 namespace {
 
@@ -33,7 +33,7 @@ rows_of(Db& db, std::string_view sql, const std::string& id, Read read)
 } // namespace
 
 Result<std::vector<Run>>
-SqliteStore::active_runs()
+SqlStore::active_runs()
 {
   std::vector<Run> out;
   auto ok = each_row(
@@ -44,7 +44,7 @@ SqliteStore::active_runs()
 }
 
 Result<std::vector<RunEvent>>
-SqliteStore::run_events(const std::string& run_id, std::int64_t after_seq, std::size_t limit)
+SqlStore::run_events(const std::string& run_id, std::int64_t after_seq, std::size_t limit)
 {
   std::vector<RunEvent> out;
   auto ok = each_row(
@@ -58,7 +58,7 @@ SqliteStore::run_events(const std::string& run_id, std::int64_t after_seq, std::
 }
 
 Result<std::vector<RunEvent>>
-SqliteStore::events_after(const EventCursor& cursor, std::size_t limit)
+SqlStore::events_after(const EventCursor& cursor, std::size_t limit)
 {
   std::vector<RunEvent> out;
   auto ok = each_row(
@@ -75,7 +75,7 @@ SqliteStore::events_after(const EventCursor& cursor, std::size_t limit)
 }
 
 Result<EventCursor>
-SqliteStore::latest_event()
+SqlStore::latest_event()
 {
   EventCursor cursor;
   auto ok = each_row(
@@ -86,26 +86,26 @@ SqliteStore::latest_event()
 }
 
 Result<std::optional<Run>>
-SqliteStore::get_run(const std::string& run_id)
+SqlStore::get_run(const std::string& run_id)
 {
   return first_row<Run>(m_db, fmt::format("SELECT {} FROM runs WHERE id = ?", k_run_columns),
                         by_id(run_id), read_run);
 }
 
 Result<std::optional<std::string>>
-SqliteStore::resolve_run_id(const std::string& prefix)
+SqlStore::resolve_run_id(const std::string& prefix)
 {
   return resolve_prefix(m_db, "runs", "run", prefix);
 }
 
 Result<std::optional<std::string>>
-SqliteStore::resolve_finding_id(const std::string& prefix)
+SqlStore::resolve_finding_id(const std::string& prefix)
 {
   return resolve_prefix(m_db, "findings", "finding", prefix);
 }
 
 Result<RunPage>
-SqliteStore::list_runs(const RunFilter& filter)
+SqlStore::list_runs(const RunFilter& filter)
 {
   auto built = build_list_query(filter);
   if (!built) return Unexpected(built.error());
@@ -127,7 +127,7 @@ SqliteStore::list_runs(const RunFilter& filter)
 }
 
 Result<std::vector<std::string>>
-SqliteStore::run_scenarios(const std::string& run_id)
+SqlStore::run_scenarios(const std::string& run_id)
 {
   return rows_of<std::string>(
     m_db, "SELECT scenario_id FROM run_scenarios WHERE run_id = ? ORDER BY scenario_id", run_id,
@@ -135,7 +135,7 @@ SqliteStore::run_scenarios(const std::string& run_id)
 }
 
 Result<std::vector<MetricRow>>
-SqliteStore::run_metrics(const std::string& run_id)
+SqlStore::run_metrics(const std::string& run_id)
 {
   return rows_of<MetricRow>(m_db,
                             "SELECT scenario_id, name, value, samples FROM metrics WHERE run_id = ? "
@@ -147,7 +147,7 @@ SqliteStore::run_metrics(const std::string& run_id)
 }
 
 Result<std::vector<Artifact>>
-SqliteStore::run_artifacts(const std::string& run_id)
+SqlStore::run_artifacts(const std::string& run_id)
 {
   return rows_of<Artifact>(
     m_db,
@@ -157,7 +157,7 @@ SqliteStore::run_artifacts(const std::string& run_id)
 }
 
 Result<std::optional<Artifact>>
-SqliteStore::get_artifact(const std::string& run_id, const std::string& artifact_id)
+SqlStore::get_artifact(const std::string& run_id, const std::string& artifact_id)
 {
   return first_row<Artifact>(
     m_db, fmt::format("SELECT {} FROM artifacts WHERE run_id = ? AND id = ?", k_artifact_columns),
@@ -165,47 +165,44 @@ SqliteStore::get_artifact(const std::string& run_id, const std::string& artifact
 }
 
 Result<std::vector<Artifact>>
-SqliteStore::artifacts_for_runs(const std::vector<std::string>& run_ids,
+SqlStore::artifacts_for_runs(const std::vector<std::string>& run_ids,
                                 const std::vector<std::string>& kinds)
 {
-  return sqlite::artifacts_for_runs(m_db, run_ids, kinds);
+  return sql::artifacts_for_runs(m_db, run_ids, kinds);
 }
 
 Result<std::vector<RunMetricRow>>
-SqliteStore::metrics_for_runs(const std::vector<std::string>& run_ids)
+SqlStore::metrics_for_runs(const std::vector<std::string>& run_ids)
 {
-  return sqlite::metrics_for_runs(m_db, run_ids);
+  return sql::metrics_for_runs(m_db, run_ids);
 }
 
 Result<std::vector<RunScenarioRow>>
-SqliteStore::scenarios_for_runs(const std::vector<std::string>& run_ids)
+SqlStore::scenarios_for_runs(const std::vector<std::string>& run_ids)
 {
-  return sqlite::scenarios_for_runs(m_db, run_ids);
+  return sql::scenarios_for_runs(m_db, run_ids);
 }
 
 Result<std::vector<Finding>>
-SqliteStore::findings_for_runs(const std::vector<std::string>& run_ids)
+SqlStore::findings_for_runs(const std::vector<std::string>& run_ids)
 {
-  return sqlite::findings_for_runs(m_db, run_ids);
+  return sql::findings_for_runs(m_db, run_ids);
 }
 
 Result<std::vector<TraceSpan>>
-SqliteStore::trace_spans_for_runs(const std::vector<std::string>& run_ids)
+SqlStore::trace_spans_for_runs(const std::vector<std::string>& run_ids)
 {
-  return sqlite::trace_spans_for_runs(m_db, run_ids);
+  return sql::trace_spans_for_runs(m_db, run_ids);
 }
 
 Result<void>
-SqliteStore::read_snapshot(const std::function<Result<void>()>& body)
+SqlStore::read_snapshot(const std::function<Result<void>()>& body)
 {
-  if (auto begun = m_db.exec("BEGIN"); !begun) return begun;
-  auto result = body();
-  (void)m_db.exec(result ? "COMMIT" : "ROLLBACK");
-  return result;
+  return m_db.read_transaction(body);
 }
 
 Result<std::vector<Finding>>
-SqliteStore::list_findings(const FindingFilter& filter)
+SqlStore::list_findings(const FindingFilter& filter)
 {
   std::string sql = fmt::format("SELECT {} FROM findings f", k_finding_columns);
   std::vector<std::string> where;
@@ -251,11 +248,11 @@ SqliteStore::list_findings(const FindingFilter& filter)
 }
 
 Result<std::optional<Finding>>
-SqliteStore::get_finding(const std::string& finding_id)
+SqlStore::get_finding(const std::string& finding_id)
 {
   return first_row<Finding>(
     m_db, fmt::format("SELECT {} FROM findings f WHERE f.id = ?", k_finding_columns),
     by_id(finding_id), read_finding);
 }
 
-} // namespace hb::sqlite
+} // namespace hb::sql

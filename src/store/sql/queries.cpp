@@ -2,25 +2,25 @@
 // place so that the store runs exactly what the query-plan test checks
 // (queries.hpp).
 
-#include "store/sqlite/queries.hpp"
-#include "store/sqlite/rows.hpp"
+#include "store/sql/queries.hpp"
+#include "store/sql/rows.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 namespace {
 
-struct Cursor
+struct PageCursor
 {
   TimeMs created_at;
   std::string id;
 };
 
-Result<Cursor>
+Result<PageCursor>
 decode_cursor(const std::string& text)
 {
   auto colon = text.find(':');
@@ -32,7 +32,7 @@ decode_cursor(const std::string& text)
                                   "previous page",
                                   text));
   }
-  return Cursor{created, text.substr(colon + 1)};
+  return PageCursor{created, text.substr(colon + 1)};
 }
 
 } // namespace
@@ -103,7 +103,7 @@ build_list_query(const RunFilter& filter)
       return Unexpected(cursor.error());
     }
     where.push_back(fmt::format("({0} < ? OR ({0} = ? AND {1} < ?))", time_col, id_col));
-    Cursor c = *cursor;
+    PageCursor c = *cursor;
     binds.push_back([c](Stmt& s, int& i) {
       s.bind(i++, static_cast<std::int64_t>(c.created_at));
       s.bind(i++, static_cast<std::int64_t>(c.created_at));
@@ -121,8 +121,9 @@ build_list_query(const RunFilter& filter)
     for (const auto& kind : kinds) {
       std::vector<std::string> conditions = where;
       conditions.insert(conditions.begin(), "r.kind = ?");
-      pages.push_back(fmt::format("SELECT id FROM (SELECT r.id FROM runs r WHERE {}{} LIMIT {})",
-                                  fmt::join(conditions, " AND "), order, filter.limit + 1));
+      pages.push_back(fmt::format("SELECT id FROM (SELECT r.id FROM runs r WHERE {}{} LIMIT {}) AS page{}",
+                                  fmt::join(conditions, " AND "), order, filter.limit + 1,
+                                  pages.size()));
       all_binds.push_back([kind](Stmt& s, int& i) { s.bind(i++, kind); });
       all_binds.insert(all_binds.end(), binds.begin(), binds.end());
     }
@@ -231,24 +232,28 @@ bind_retention(Stmt& stmt, int& index, const RetentionFilter& filter, TimeMs now
   return {};
 }
 
-// Both statements name their index: without ANALYZE statistics SQLite
-// prefers runs_by_status (or runs_by_kind) and sorts, which would read every
-// terminal run for a --limit 10 plan, or walk an index for a batch of ids.
+// On SQLite both statements name their index: without ANALYZE statistics
+// SQLite prefers runs_by_status (or runs_by_kind) and sorts, which would read
+// every terminal run for a --limit 10 plan, or walk an index for a batch of
+// ids. PostgreSQL has no such hint (its planner keeps statistics).
 
 std::string
-deletable_runs_sql(std::size_t status_count, bool kind, bool ended_by)
+deletable_runs_sql(std::size_t status_count, bool kind, bool ended_by, Backend backend)
 {
-  return fmt::format("SELECT {} FROM runs INDEXED BY runs_by_retention WHERE {} "
+  return fmt::format("SELECT {} FROM runs{} WHERE {} "
                      "ORDER BY COALESCE(finished_at, created_at), id LIMIT ?",
-                     k_run_columns, retention_conditions(status_count, kind, ended_by));
+                     k_run_columns,
+                     backend == Backend::sqlite ? " INDEXED BY runs_by_retention" : "",
+                     retention_conditions(status_count, kind, ended_by));
 }
 
 std::string
-delete_runs_sql(std::size_t run_count, std::size_t status_count, bool kind, bool ended_by)
+delete_runs_sql(std::size_t run_count, std::size_t status_count, bool kind, bool ended_by,
+                Backend backend)
 {
   // sqlite_autoindex_runs_1 is the primary key's index (id TEXT PRIMARY KEY).
-  return fmt::format("DELETE FROM runs INDEXED BY sqlite_autoindex_runs_1 WHERE {} AND id IN ({}) "
-                     "RETURNING id",
+  return fmt::format("DELETE FROM runs{} WHERE {} AND id IN ({}) RETURNING id",
+                     backend == Backend::sqlite ? " INDEXED BY sqlite_autoindex_runs_1" : "",
                      retention_conditions(status_count, kind, ended_by), placeholders(run_count));
 }
 
@@ -260,4 +265,14 @@ list_runs_sql(const RunFilter& filter)
   return built->sql;
 }
 
-} // namespace hb::sqlite
+std::string
+next_queued_run_sql(Backend backend)
+{
+  std::string sql = k_next_queued_run_sql;
+  if (backend == Backend::postgres) {
+    sql.insert(sql.size() - 1, " FOR UPDATE SKIP LOCKED");
+  }
+  return sql;
+}
+
+} // namespace hb::sql

@@ -7,7 +7,7 @@
 // Thread-safety: none of its own; every function works on the Stmt or Db it
 // is given, which belongs to one thread at a time.
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/db.hpp"
 #include "store/store.hpp"
 
 #include <functional>
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 /// The runs columns in read_run's order.
 inline constexpr const char* k_run_columns =
@@ -65,6 +65,15 @@ void bind_finding(Stmt& stmt, const Finding& f, const std::string& run_id);
 /// bind_trace_span.
 std::string insert_trace_span_sql();
 void bind_trace_span(Stmt& stmt, const TraceSpan& t);
+/// The run_attempts columns in read_attempt's order.
+inline constexpr const char* k_attempt_columns =
+  "run_id, attempt, status, terminal_reason, exit_code, started_at, finished_at, lease_owner, "
+  "metadata";
+RunAttempt read_attempt(const Stmt& s);
+/// INSERT INTO run_attempts (k_attempt_columns) VALUES (?, ...), replacing
+/// the row of the same attempt, bound by bind_attempt.
+std::string insert_attempt_sql();
+void bind_attempt(Stmt& stmt, const RunAttempt& a);
 /// Binds a metric's samples as a blob of native doubles, NULL when empty.
 void bind_samples(Stmt& stmt, int index, const std::vector<double>& samples);
 std::vector<double> decode_samples(std::string_view blob);
@@ -115,4 +124,4 @@ Result<std::optional<std::string>> resolve_prefix(Db& db, const char* table, con
 /// wrote, or `store.conflict` saying `conflict` when it matched no row.
 Result<Run> updated_run(Stmt& stmt, const std::string& conflict);
 
-} // namespace hb::sqlite
+} // namespace hb::sql

@@ -1,13 +1,13 @@
 // Row codecs and statement shapes of the SQLite store (see rows.hpp): one
 // place that knows the column order of each table.
 
-#include "store/sqlite/rows.hpp"
+#include "store/sql/rows.hpp"
 
 #include <fmt/format.h>
 
 #include <cstring>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 Run
 read_run(const Stmt& s)
@@ -280,10 +280,18 @@ Result<std::optional<std::string>>
 resolve_prefix(Db& db, const char* table, const char* what, const std::string& prefix)
 {
   if (prefix.size() < 4) return std::optional<std::string>();
+  // Ids are ASCII: a prefix with any other byte matches none. The range's
+  // end is the prefix with its last character incremented (valid UTF-8 for
+  // both backends, and bytewise as their "C"/BINARY collations compare).
+  for (unsigned char c : prefix) {
+    if (c < 0x20 || c >= 0x7f) return std::optional<std::string>();
+  }
+  std::string end = prefix;
+  end.back() = static_cast<char>(end.back() + 1);
   std::vector<std::string> ids;
   auto ok = each_row(
     db, fmt::format("SELECT id FROM {} WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", table),
-    [&](Stmt& s) { s.bind(1, prefix).bind(2, prefix + "\xff"); },
+    [&](Stmt& s) { s.bind(1, prefix).bind(2, end); },
     [&](const Stmt& s) { ids.push_back(s.text(0)); });
   if (!ok) return Unexpected(ok.error());
   if (ids.size() > 1) {
@@ -295,4 +303,45 @@ resolve_prefix(Db& db, const char* table, const char* what, const std::string& p
   return ids.empty() ? std::optional<std::string>() : std::optional<std::string>(ids[0]);
 }
 
-} // namespace hb::sqlite
+RunAttempt
+read_attempt(const Stmt& s)
+{
+  RunAttempt a;
+  a.run_id = s.text(0);
+  a.attempt = static_cast<int>(s.int64(1));
+  a.status = parse_run_status(s.text(2)).value_or(RunStatus::failed);
+  a.terminal_reason = s.text(3);
+  if (auto code = s.opt_int64(4)) a.exit_code = static_cast<int>(*code);
+  a.started_at = s.opt_int64(5);
+  a.finished_at = s.opt_int64(6);
+  a.lease_owner = s.text(7);
+  a.metadata_json = s.text(8);
+  return a;
+}
+
+std::string
+insert_attempt_sql()
+{
+  return fmt::format("INSERT INTO run_attempts ({}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT "
+                     "(run_id, attempt) DO UPDATE SET status = excluded.status, terminal_reason = "
+                     "excluded.terminal_reason, exit_code = excluded.exit_code, started_at = "
+                     "excluded.started_at, finished_at = excluded.finished_at, lease_owner = "
+                     "excluded.lease_owner, metadata = excluded.metadata",
+                     k_attempt_columns);
+}
+
+void
+bind_attempt(Stmt& stmt, const RunAttempt& a)
+{
+  stmt.bind(1, a.run_id)
+    .bind(2, static_cast<std::int64_t>(a.attempt))
+    .bind(3, to_string(a.status))
+    .bind_text_or_null(4, a.terminal_reason)
+    .bind_opt(5, opt64(a.exit_code))
+    .bind_opt(6, a.started_at)
+    .bind_opt(7, a.finished_at)
+    .bind_text_or_null(8, a.lease_owner)
+    .bind(9, a.metadata_json);
+}
+
+} // namespace hb::sql

@@ -1,27 +1,29 @@
 #pragma once
-// The Store on one SQLite file. Internal to store/sqlite (callers use
-// open_sqlite_store in store.hpp). Its methods live in three files:
-// sqlite_store.cpp (the lifecycle writes, fenced by status and lease epoch,
-// each with its events in the same transaction), sqlite_reads.cpp (the
-// readers), sqlite_attempts.cpp (a run's attempts), sqlite_retention.cpp
-// (promote, retain, cleanup) and sqlite_schedules.cpp (schedules, slots,
-// named leases).
+// The Store in SQL, one implementation for both backends (callers use
+// open_store in store.hpp). Its methods live in five files: sql_store.cpp
+// (the lifecycle writes, fenced by status and lease epoch, each with its
+// events in the same transaction), sql_reads.cpp (the readers),
+// sql_attempts.cpp (a run's attempts), sql_retention.cpp (promote, retain,
+// cleanup) and sql_schedules.cpp (schedules, slots, named leases). Where
+// the dialects differ the code asks Db::backend() (queries.hpp names each
+// difference).
 //
-// Ownership and threads: a SqliteStore owns its connection; one thread at a
+// Ownership and threads: a SqlStore owns its connection; one thread at a
 // time may call it (each process opens its own). Durability: a write has
-// committed when its call returns (WAL, synchronous=NORMAL: it survives a
-// crash of any process; a power loss may roll back the latest commits but
-// never leaves the file inconsistent).
+// committed when its call returns (SQLite: WAL, synchronous=NORMAL, it
+// survives a crash of any process; a power loss may roll back the latest
+// commits but never leaves the file inconsistent. PostgreSQL: committed on
+// the server).
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/db.hpp"
 #include "store/store.hpp"
 
-namespace hb::sqlite {
+namespace hb::sql {
 
-class SqliteStore final : public Store
+class SqlStore final : public Store
 {
 public:
-  explicit SqliteStore(Db db) : m_db(std::move(db)) {}
+  explicit SqlStore(Db db) : m_db(std::move(db)) {}
 
   // Lifecycle (sqlite_store.cpp).
   Result<void> insert_run(const Run& run) override;
@@ -113,4 +115,4 @@ private:
   Db m_db;
 };
 
-} // namespace hb::sqlite
+} // namespace hb::sql

@@ -1,9 +1,9 @@
-// The SQLite store: inserts, compare-and-set settling with its evidence,
-// keyset paging and every list filter, and concurrent writers.
+// The store's conformance suite (tests/support/test_store.hpp: run on
+// SQLite and on PostgreSQL): inserts, compare-and-set settling with its
+// evidence, keyset paging and every list filter, and concurrent writers.
 
-#include "store/sqlite/db.hpp"
-#include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
+#include "support/test_store.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
 
@@ -24,7 +24,7 @@ protected:
     auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-store-");
     ASSERT_TRUE(dir);
     m_dir.emplace(std::move(*dir));
-    auto store = open_sqlite_store(path());
+    auto store = test::open_test_store(path());
     ASSERT_TRUE(store) << store.error().message;
     m_store = std::move(*store);
   }
@@ -266,7 +266,7 @@ TEST_F(StoreTest, ConcurrentWritersAllLand)
   std::vector<std::thread> threads;
   for (int t = 0; t < k_threads; ++t) {
     threads.emplace_back([&, t] {
-      auto store = open_sqlite_store(path());
+      auto store = test::open_test_store(path());
       ASSERT_TRUE(store);
       for (int i = 0; i < k_runs; ++i) {
         hb::Run run = make_run("bench", "c" + std::to_string(t), i);
@@ -282,49 +282,6 @@ TEST_F(StoreTest, ConcurrentWritersAllLand)
   RunFilter f;
   f.limit = 1000;
   EXPECT_EQ(m_store->list_runs(f)->runs.size(), static_cast<size_t>(k_threads * k_runs));
-}
-
-TEST(StoreOpen, UnwritableDirectoryIsAClearError)
-{
-  auto store = open_sqlite_store("/dev/null/sub/homeboy.sqlite");
-  ASSERT_FALSE(store);
-  EXPECT_NE(store.error().message.find("HOMEBOY_DATA_DIR"), std::string::npos);
-}
-
-TEST_F(StoreTest, WalStaysShortAcrossManyCommits)
-{
-  // Every process that opens the store first scans the WAL; it must not grow
-  // with the number of commits.
-  for (int i = 0; i < 600; ++i) {
-    hb::Run run = make_run("bench", "wal", i);
-    run.metadata_json = std::string(2000, ' ') + "{}"; // about a page per run
-    ASSERT_TRUE(m_store->insert_run(run));
-  }
-  auto wal = path();
-  wal += "-wal";
-  std::error_code ec;
-  auto size = std::filesystem::file_size(wal, ec);
-  EXPECT_LT(size, 2u * 1024 * 1024) << "WAL of " << size << " bytes after 600 commits";
-}
-
-TEST_F(StoreTest, MigrationIsIdempotentAndANewerStoreIsRefused)
-{
-  m_store.reset();
-  auto again = open_sqlite_store(path());
-  ASSERT_TRUE(again) << again.error().message;
-  again->reset();
-  {
-    auto db = sqlite::Db::open(path());
-    ASSERT_TRUE(db);
-    auto version = db->prepare("PRAGMA user_version");
-    ASSERT_TRUE(version && *version->step());
-    EXPECT_EQ(version->int64(0), sqlite::schema_version());
-    ASSERT_TRUE(db->exec(fmt::format("PRAGMA user_version = {}", sqlite::schema_version() + 1)));
-  }
-  auto newer = open_sqlite_store(path());
-  ASSERT_FALSE(newer);
-  EXPECT_EQ(newer.error().code, "store.too_new");
-  EXPECT_NE(newer.error().message.find("upgrade homeboy"), std::string::npos);
 }
 
 TEST_F(StoreTest, BatchedArtifactAndMetricLookupsKeepTheGivenRunOrder)

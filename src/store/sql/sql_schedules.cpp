@@ -2,13 +2,13 @@
 // primary key (schedule, instant) is the exactly-once guarantee: the slot
 // row, the run it queues and the cursor move commit together or not at all.
 
-#include "store/sqlite/rows.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/rows.hpp"
+#include "store/sql/sql_store.hpp"
 #include "util/json.hpp"
 
 #include <fmt/format.h>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 namespace {
 
@@ -35,7 +35,7 @@ read_schedule(const Stmt& s)
 } // namespace
 
 Result<void>
-SqliteStore::insert_schedule(const Schedule& schedule)
+SqlStore::insert_schedule(const Schedule& schedule)
 {
   return m_db.write_transaction([&]() -> Result<void> {
     auto done = execute(
@@ -52,7 +52,7 @@ SqliteStore::insert_schedule(const Schedule& schedule)
           .bind(9, static_cast<std::int64_t>(schedule.updated_at))
           .bind(10, static_cast<std::int64_t>(schedule.cursor_at));
       });
-    if (!done && done.error().message.find("UNIQUE") != std::string::npos) {
+    if (!done && done.error().code == "store.unique") {
       return make_error("store.conflict",
                         fmt::format("a schedule named \"{}\" already exists; pick another --name "
                                     "or remove it first (`homeboy schedule remove {}`)",
@@ -64,7 +64,7 @@ SqliteStore::insert_schedule(const Schedule& schedule)
 }
 
 Result<std::vector<Schedule>>
-SqliteStore::list_schedules()
+SqlStore::list_schedules()
 {
   std::vector<Schedule> out;
   auto ok = each_row(
@@ -75,7 +75,7 @@ SqliteStore::list_schedules()
 }
 
 Result<std::optional<Schedule>>
-SqliteStore::find_schedule(const std::string& id_or_name)
+SqlStore::find_schedule(const std::string& id_or_name)
 {
   auto by = [&](const char* column, const std::string& value) {
     return first_row<Schedule>(
@@ -93,21 +93,22 @@ SqliteStore::find_schedule(const std::string& id_or_name)
 }
 
 Result<bool>
-SqliteStore::set_schedule_paused(const std::string& schedule_id, bool paused, TimeMs now)
+SqlStore::set_schedule_paused(const std::string& schedule_id, bool paused, TimeMs now)
 {
   bool changed = false;
   auto ok = m_db.write_transaction([&]() -> Result<void> {
     auto done = execute(m_db,
                         "UPDATE schedules SET paused = ?, updated_at = ?, "
-                        "cursor_at = CASE WHEN ? THEN cursor_at ELSE max(cursor_at, ?) END "
+                        "cursor_at = CASE WHEN ? = 1 OR cursor_at >= ? THEN cursor_at ELSE ? END "
                         "WHERE id = ? AND paused != ?",
                         [&](Stmt& s) {
                           s.bind(1, static_cast<std::int64_t>(paused))
                             .bind(2, static_cast<std::int64_t>(now))
                             .bind(3, static_cast<std::int64_t>(paused))
                             .bind(4, static_cast<std::int64_t>(now))
-                            .bind(5, schedule_id)
-                            .bind(6, static_cast<std::int64_t>(paused));
+                            .bind(5, static_cast<std::int64_t>(now))
+                            .bind(6, schedule_id)
+                            .bind(7, static_cast<std::int64_t>(paused));
                         });
     if (!done) return Unexpected(done.error());
     changed = *done == 1;
@@ -118,7 +119,7 @@ SqliteStore::set_schedule_paused(const std::string& schedule_id, bool paused, Ti
 }
 
 Result<bool>
-SqliteStore::delete_schedule(const std::string& schedule_id)
+SqlStore::delete_schedule(const std::string& schedule_id)
 {
   bool deleted = false;
   auto ok = m_db.write_transaction([&]() -> Result<void> {
@@ -133,15 +134,15 @@ SqliteStore::delete_schedule(const std::string& schedule_id)
 }
 
 Result<bool>
-SqliteStore::record_slot(const ScheduleSlot& slot, const std::optional<Run>& run)
+SqlStore::record_slot(const ScheduleSlot& slot, const std::optional<Run>& run)
 {
   bool recorded = false;
   auto ok = m_db.write_transaction([&]() -> Result<void> {
     recorded = false;
     auto inserted = execute(
       m_db,
-      "INSERT OR IGNORE INTO schedule_slots (schedule_id, slot_at, outcome, run_id, reason, "
-      "recorded_at) SELECT id, ?, ?, ?, ?, ? FROM schedules WHERE id = ?",
+      "INSERT INTO schedule_slots (schedule_id, slot_at, outcome, run_id, reason, "
+      "recorded_at) SELECT id, ?, ?, ?, ?, ? FROM schedules WHERE id = ? ON CONFLICT DO NOTHING",
       [&](Stmt& s) {
         s.bind(1, static_cast<std::int64_t>(slot.slot_at))
           .bind(2, slot.outcome)
@@ -152,7 +153,7 @@ SqliteStore::record_slot(const ScheduleSlot& slot, const std::optional<Run>& run
       });
     if (!inserted) return Unexpected(inserted.error());
     if (*inserted != 1) return {}; // recorded by someone else, or no such schedule
-    auto cursor = execute(m_db, "UPDATE schedules SET cursor_at = max(cursor_at, ?) WHERE id = ?",
+    auto cursor = execute(m_db, "UPDATE schedules SET cursor_at = ?1 WHERE id = ?2 AND cursor_at < ?1",
                           [&](Stmt& s) {
                             s.bind(1, static_cast<std::int64_t>(slot.slot_at)).bind(2, slot.schedule_id);
                           });
@@ -177,7 +178,7 @@ SqliteStore::record_slot(const ScheduleSlot& slot, const std::optional<Run>& run
 }
 
 Result<std::vector<ScheduleSlot>>
-SqliteStore::schedule_slots(const std::string& schedule_id, std::size_t limit)
+SqlStore::schedule_slots(const std::string& schedule_id, std::size_t limit)
 {
   std::vector<ScheduleSlot> out;
   auto ok = each_row(
@@ -200,7 +201,7 @@ SqliteStore::schedule_slots(const std::string& schedule_id, std::size_t limit)
 }
 
 Result<bool>
-SqliteStore::acquire_lease(const std::string& name, const std::string& holder, TimeMs now,
+SqlStore::acquire_lease(const std::string& name, const std::string& holder, TimeMs now,
                            std::int64_t ttl_ms)
 {
   bool held = false;
@@ -225,7 +226,7 @@ SqliteStore::acquire_lease(const std::string& name, const std::string& holder, T
 }
 
 Result<void>
-SqliteStore::release_lease(const std::string& name, const std::string& holder)
+SqlStore::release_lease(const std::string& name, const std::string& holder)
 {
   return m_db.write_transaction([&]() -> Result<void> {
     auto done = execute(m_db, "DELETE FROM leases WHERE name = ? AND holder = ?",
@@ -235,4 +236,4 @@ SqliteStore::release_lease(const std::string& name, const std::string& holder)
   });
 }
 
-} // namespace hb::sqlite
+} // namespace hb::sql

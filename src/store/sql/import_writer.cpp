@@ -1,21 +1,21 @@
 // The reads and writes of a bundle import, with each statement prepared
 // once: an import of 100,000 runs runs each of them that many times.
 
-#include "store/sqlite/import_writer.hpp"
-#include "store/sqlite/rows.hpp"
+#include "store/sql/import_writer.hpp"
+#include "store/sql/rows.hpp"
 
 #include <fmt/format.h>
 
 #include <optional>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 namespace {
 
-class SqliteImportWriter final : public ImportWriter
+class SqlImportWriter final : public ImportWriter
 {
 public:
-  explicit SqliteImportWriter(Db& db) : m_db(db) {}
+  explicit SqlImportWriter(Db& db) : m_db(db) {}
 
   Result<std::optional<Run>> find_run(const std::string& run_id) override
   {
@@ -75,8 +75,9 @@ public:
     bind_run(**stmt, run);
     if (auto ok = finish(**stmt); !ok) return ok;
     if (!scenario_ids.empty()) {
-      auto scen = statement(m_insert_scenario, "INSERT OR IGNORE INTO run_scenarios "
-                                               "(scenario_id, created_at, run_id) VALUES (?, ?, ?)");
+      auto scen = statement(m_insert_scenario, "INSERT INTO run_scenarios "
+                                               "(scenario_id, created_at, run_id) VALUES (?, ?, ?) "
+                                               "ON CONFLICT DO NOTHING");
       if (!scen) return Unexpected(scen.error());
       for (const auto& id : scenario_ids) {
         (*scen)->bind(1, id).bind(2, static_cast<std::int64_t>(run.created_at)).bind(3, run.id);
@@ -117,6 +118,24 @@ public:
     auto stmt = statement(m_insert_span, insert_trace_span_sql());
     if (!stmt) return Unexpected(stmt.error());
     bind_trace_span(**stmt, t);
+    return finish(**stmt);
+  }
+
+  Result<void> insert_event(const RunEvent& e) override
+  {
+    auto stmt = statement(m_insert_event,
+                          "INSERT INTO events (run_id, seq, at, type, data) VALUES (?, ?, ?, ?, ?)");
+    if (!stmt) return Unexpected(stmt.error());
+    (*stmt)->bind(1, e.run_id).bind(2, e.seq).bind(3, static_cast<std::int64_t>(e.at))
+      .bind(4, e.type).bind(5, e.data_json);
+    return finish(**stmt);
+  }
+
+  Result<void> insert_attempt(const RunAttempt& a) override
+  {
+    auto stmt = statement(m_insert_attempt, insert_attempt_sql());
+    if (!stmt) return Unexpected(stmt.error());
+    bind_attempt(**stmt, a);
     return finish(**stmt);
   }
 
@@ -165,7 +184,7 @@ private:
   Db& m_db;
   std::optional<Stmt> m_find_run, m_scenarios, m_metrics, m_find_artifact, m_find_finding,
     m_find_span, m_insert_run, m_insert_scenario, m_insert_metric, m_insert_artifact,
-    m_insert_finding, m_insert_span;
+    m_insert_finding, m_insert_span, m_insert_event, m_insert_attempt;
 };
 
 } // namespace
@@ -173,7 +192,7 @@ private:
 std::unique_ptr<ImportWriter>
 make_import_writer(Db& db)
 {
-  return std::make_unique<SqliteImportWriter>(db);
+  return std::make_unique<SqlImportWriter>(db);
 }
 
-} // namespace hb::sqlite
+} // namespace hb::sql

@@ -2,16 +2,16 @@
 // reordering are written once, each reader says only how to read a row and
 // how its rows of one run are ordered.
 
-#include "store/sqlite/batch_reads.hpp"
-#include "store/sqlite/queries.hpp"
-#include "store/sqlite/rows.hpp"
+#include "store/sql/batch_reads.hpp"
+#include "store/sql/queries.hpp"
+#include "store/sql/rows.hpp"
 
 #include <algorithm>
 #include <functional>
 #include <tuple>
 #include <unordered_map>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 namespace {
 
@@ -142,4 +142,4 @@ trace_spans_for_runs(Db& db, const std::vector<std::string>& run_ids)
   return values(std::move(*rows));
 }
 
-} // namespace hb::sqlite
+} // namespace hb::sql

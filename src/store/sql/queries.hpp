@@ -2,14 +2,14 @@
 // The SQL the store's readers run, exposed so a unit test can check with
 // EXPLAIN QUERY PLAN that every one is an indexed lookup, never a full scan.
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/db.hpp"
 #include "store/store.hpp"
 
 #include <functional>
 #include <string>
 #include <vector>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 /// list_runs' statement for this filter (parameters unbound).
 Result<std::string> list_runs_sql(const RunFilter& filter);
@@ -38,11 +38,12 @@ std::string trace_spans_for_runs_sql(std::size_t run_count);
 /// deletable_runs' statement: `status_count` user statuses (0: every
 /// terminal one), with or without --kind and --older-than; parameters: now,
 /// now, the statuses, kind, ended_by, limit.
-std::string deletable_runs_sql(std::size_t status_count, bool kind, bool ended_by);
+std::string deletable_runs_sql(std::size_t status_count, bool kind, bool ended_by,
+                               Backend backend = Backend::sqlite);
 /// delete_runs' statement for `run_count` ids: the same conditions, then the
 /// ids; RETURNING the ids deleted.
 std::string delete_runs_sql(std::size_t run_count, std::size_t status_count, bool kind,
-                            bool ended_by);
+                            bool ended_by, Backend backend = Backend::sqlite);
 /// Binds the retention conditions' parameters (now, now, the statuses, kind,
 /// ended_by) from `index` on; `validation.invalid_argument` for a status
 /// that is not terminal.
@@ -54,6 +55,9 @@ Result<void> bind_retention(Stmt& stmt, int& index, const RetentionFilter& filte
 inline constexpr const char* k_next_queued_run_sql =
   "(SELECT id FROM runs WHERE status = 'queued' AND cancel_requested_at IS NULL "
   "AND (retry_at IS NULL OR retry_at <= ?3) ORDER BY created_at, id LIMIT 1)";
+/// k_next_queued_run_sql as `backend` runs it: PostgreSQL locks the row it
+/// picks and skips rows other claimers hold (FOR UPDATE SKIP LOCKED).
+std::string next_queued_run_sql(Backend backend);
 /// active_runs' condition (the reaper's view).
 inline constexpr const char* k_active_runs_where =
   "status IN ('booting', 'running', 'collecting_artifacts')";
@@ -68,4 +72,4 @@ inline constexpr const char* k_events_after_sql =
 inline constexpr const char* k_latest_event_sql =
   "SELECT at, seq, run_id FROM events ORDER BY at DESC, seq DESC, run_id DESC LIMIT 1";
 
-} // namespace hb::sqlite
+} // namespace hb::sql

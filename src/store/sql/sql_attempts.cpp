@@ -4,13 +4,13 @@
 // in the same write transaction, fenced like every lifecycle write by
 // (status, lease epoch).
 
-#include "store/sqlite/rows.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "store/sql/rows.hpp"
+#include "store/sql/sql_store.hpp"
 #include "util/json.hpp"
 
 #include <fmt/format.h>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 namespace {
 
@@ -20,14 +20,10 @@ constexpr const char* k_attempt_keys[] = {"runtime",  "timings",          "refs"
                                           "error",    "cancel_reason",    "artifact_warnings",
                                           "collection_error", "attempt_warnings", "preview"};
 
-constexpr const char* k_attempt_columns =
-  "run_id, attempt, status, terminal_reason, exit_code, started_at, finished_at, lease_owner, "
-  "metadata";
-
 } // namespace
 
 Result<Run>
-SqliteStore::begin_attempt(const std::string& run_id, RunStatus expected,
+SqlStore::begin_attempt(const std::string& run_id, RunStatus expected,
                            std::int64_t expected_epoch, const NewAttempt& attempt, TimeMs now)
 {
   std::optional<Run> written;
@@ -42,7 +38,7 @@ SqliteStore::begin_attempt(const std::string& run_id, RunStatus expected,
 }
 
 Result<Run>
-SqliteStore::next_attempt(const std::string& run_id, RunStatus expected,
+SqlStore::next_attempt(const std::string& run_id, RunStatus expected,
                           std::int64_t expected_epoch, const NewAttempt& attempt, TimeMs now)
 {
   if (!is_terminal(expected)) {
@@ -68,26 +64,23 @@ SqliteStore::next_attempt(const std::string& run_id, RunStatus expected,
   for (const char* key : k_attempt_keys) {
     if (auto it = metadata.find(key); it != metadata.end()) kept[key] = *it;
   }
-  auto archived = execute(
-    m_db,
-    fmt::format("INSERT OR REPLACE INTO run_attempts ({}) VALUES (?,?,?,?,?,?,?,?,?)",
-                k_attempt_columns),
-    [&](Stmt& s) {
-      s.bind(1, run_id)
-        .bind(2, static_cast<std::int64_t>(old.attempt))
-        .bind(3, to_string(old.status))
-        .bind_text_or_null(4, old.terminal_reason)
-        .bind_opt(5, opt64(old.exit_code))
-        .bind_opt(6, old.started_at)
-        .bind_opt(7, old.finished_at)
-        .bind_text_or_null(8, old.lease_owner)
-        .bind(9, dump_json(kept));
-    });
+  RunAttempt finished;
+  finished.run_id = run_id;
+  finished.attempt = old.attempt;
+  finished.status = old.status;
+  finished.terminal_reason = old.terminal_reason;
+  finished.exit_code = old.exit_code;
+  finished.started_at = old.started_at;
+  finished.finished_at = old.finished_at;
+  finished.lease_owner = old.lease_owner;
+  finished.metadata_json = dump_json(kept);
+  auto archived = execute(m_db, insert_attempt_sql(), [&](Stmt& s) { bind_attempt(s, finished); });
   if (!archived) return Unexpected(archived.error());
 
   const bool booting = attempt.status == RunStatus::booting;
-  std::string removals;
-  for (const char* key : k_attempt_keys) removals += fmt::format(", '$.{}'", key);
+  // A merge patch with null for every attempt key removes them (RFC 7396).
+  Json removals = Json::object();
+  for (const char* key : k_attempt_keys) removals[key] = nullptr;
   auto stmt = m_db.prepare(fmt::format(
     "UPDATE runs SET status = ?1, attempt = attempt + 1, retry_at = ?2, started_at = NULL, "
     "finished_at = NULL, terminal_reason = NULL, exit_code = NULL, cancel_requested_at = NULL, "
@@ -95,9 +88,9 @@ SqliteStore::next_attempt(const std::string& run_id, RunStatus expected,
     "lease_epoch = lease_epoch + ?3, lease_owner = CASE WHEN ?3 = 1 THEN ?4 ELSE lease_owner END, "
     "heartbeat_at = CASE WHEN ?3 = 1 THEN ?5 ELSE NULL END, "
     "deadline_at = CASE WHEN ?3 = 1 AND start_timeout_ms IS NOT NULL THEN ?5 + start_timeout_ms "
-    "ELSE NULL END, metadata = json_remove(" HB_METADATA_BASE "{}) "
+    "ELSE NULL END, metadata = json_patch(" HB_METADATA_BASE ", ?9) "
     "WHERE id = ?6 AND status = ?7 AND lease_epoch = ?8 RETURNING {}",
-    removals, k_run_columns));
+    k_run_columns));
   if (!stmt) return Unexpected(stmt.error());
   stmt->bind(1, to_string(attempt.status))
     .bind_opt(2, booting ? std::nullopt : attempt.not_before)
@@ -106,7 +99,8 @@ SqliteStore::next_attempt(const std::string& run_id, RunStatus expected,
     .bind(5, static_cast<std::int64_t>(now))
     .bind(6, run_id)
     .bind(7, to_string(expected))
-    .bind(8, expected_epoch);
+    .bind(8, expected_epoch)
+    .bind(9, dump_json(removals));
   auto run = updated_run(*stmt, conflict);
   if (!run) return Unexpected(run.error());
 
@@ -134,28 +128,16 @@ SqliteStore::next_attempt(const std::string& run_id, RunStatus expected,
 }
 
 Result<std::vector<RunAttempt>>
-SqliteStore::run_attempts(const std::string& run_id)
+SqlStore::run_attempts(const std::string& run_id)
 {
   std::vector<RunAttempt> out;
   auto ok = each_row(
     m_db,
     fmt::format("SELECT {} FROM run_attempts WHERE run_id = ? ORDER BY attempt", k_attempt_columns),
     [&](Stmt& s) { s.bind(1, run_id); },
-    [&](const Stmt& s) {
-      RunAttempt a;
-      a.run_id = s.text(0);
-      a.attempt = static_cast<int>(s.int64(1));
-      a.status = parse_run_status(s.text(2)).value_or(RunStatus::failed);
-      a.terminal_reason = s.text(3);
-      if (auto code = s.opt_int64(4)) a.exit_code = static_cast<int>(*code);
-      a.started_at = s.opt_int64(5);
-      a.finished_at = s.opt_int64(6);
-      a.lease_owner = s.text(7);
-      a.metadata_json = s.text(8);
-      out.push_back(std::move(a));
-    });
+    [&](const Stmt& s) { out.push_back(read_attempt(s)); });
   if (!ok) return Unexpected(ok.error());
   return out;
 }
 
-} // namespace hb::sqlite
+} // namespace hb::sql

@@ -5,13 +5,13 @@
 //
 // Thread-safety: none of its own; `db` belongs to the calling thread.
 
-#include "store/sqlite/db.hpp"
+#include "store/sql/db.hpp"
 #include "store/store.hpp"
 
 #include <string>
 #include <vector>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 Result<std::vector<Artifact>> artifacts_for_runs(Db& db, const std::vector<std::string>& run_ids,
                                                  const std::vector<std::string>& kinds);
@@ -21,4 +21,4 @@ Result<std::vector<RunScenarioRow>> scenarios_for_runs(Db& db,
 Result<std::vector<Finding>> findings_for_runs(Db& db, const std::vector<std::string>& run_ids);
 Result<std::vector<TraceSpan>> trace_spans_for_runs(Db& db, const std::vector<std::string>& run_ids);
 
-} // namespace hb::sqlite
+} // namespace hb::sql

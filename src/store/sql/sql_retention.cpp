@@ -2,19 +2,21 @@
 // plans with the same conditions its DELETE re-checks (queries.cpp), so a
 // run protected between the plan and the delete is never deleted.
 
-#include "store/sqlite/sqlite_store.hpp"
-#include "store/sqlite/queries.hpp"
-#include "store/sqlite/rows.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/sql/queries.hpp"
+#include "store/sql/rows.hpp"
+#include "util/json.hpp"
 #include "util/time.hpp"
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <unordered_map>
 
-namespace hb::sqlite {
+namespace hb::sql {
 
 Result<std::vector<Artifact>>
-SqliteStore::cleanup_candidates(std::optional<TimeMs> finished_before, const std::string& run_id,
+SqlStore::cleanup_candidates(std::optional<TimeMs> finished_before, const std::string& run_id,
                                 TimeMs now)
 {
   std::vector<Artifact> out;
@@ -32,7 +34,7 @@ SqliteStore::cleanup_candidates(std::optional<TimeMs> finished_before, const std
 }
 
 Result<std::size_t>
-SqliteStore::delete_artifacts(const std::vector<std::string>& artifact_ids)
+SqlStore::delete_artifacts(const std::vector<std::string>& artifact_ids)
 {
   std::size_t deleted = 0;
   auto done = m_db.write_transaction([&]() -> Result<void> {
@@ -52,20 +54,22 @@ SqliteStore::delete_artifacts(const std::vector<std::string>& artifact_ids)
 }
 
 Result<bool>
-SqliteStore::promote_run(const std::string& run_id, const std::string& reason, TimeMs at)
+SqlStore::promote_run(const std::string& run_id, const std::string& reason, TimeMs at)
 {
   bool promoted = false;
   auto done = m_db.write_transaction([&]() -> Result<void> {
-    // json_set, not a rewrite of the whole document: whatever else the
+    // A merge patch, not a rewrite of the whole document: whatever else the
     // metadata holds stays as it is (and metadata that is not JSON is left
     // alone rather than failing the promotion).
     auto stmt = m_db.prepare(
       "UPDATE runs SET promoted_at = ?, metadata = CASE WHEN json_valid(metadata) THEN "
-      "json_set(metadata, '$.promotion', json_object('reason', ?, 'at', ?)) ELSE metadata END "
-      "WHERE id = ? AND promoted_at IS NULL");
+      "json_patch(metadata, ?) ELSE metadata END WHERE id = ? AND promoted_at IS NULL");
     if (!stmt) return Unexpected(stmt.error());
-    stmt->bind(1, static_cast<std::int64_t>(at)).bind_text_or_null(2, reason)
-      .bind(3, format_rfc3339(at)).bind(4, run_id);
+    Json promotion = {{"at", format_rfc3339(at)}};
+    if (!reason.empty()) promotion["reason"] = reason; // none: the key stays absent
+    stmt->bind(1, static_cast<std::int64_t>(at))
+      .bind(2, dump_json(Json{{"promotion", promotion}}))
+      .bind(3, run_id);
     if (auto ok = stmt->run(); !ok) return ok;
     promoted = stmt->changes() == 1;
     return {};
@@ -75,11 +79,11 @@ SqliteStore::promote_run(const std::string& run_id, const std::string& reason, T
 }
 
 Result<bool>
-SqliteStore::retain_run(const std::string& run_id, TimeMs until, bool force)
+SqlStore::retain_run(const std::string& run_id, TimeMs until, bool force)
 {
   bool written = false;
   auto done = m_db.write_transaction([&]() -> Result<void> {
-    auto stmt = m_db.prepare("UPDATE runs SET retained_until = ? WHERE id = ? AND (? OR "
+    auto stmt = m_db.prepare("UPDATE runs SET retained_until = ? WHERE id = ? AND (? = 1 OR "
                              "retained_until IS NULL OR retained_until <= ?)");
     if (!stmt) return Unexpected(stmt.error());
     stmt->bind(1, static_cast<std::int64_t>(until)).bind(2, run_id)
@@ -93,15 +97,17 @@ SqliteStore::retain_run(const std::string& run_id, TimeMs until, bool force)
 }
 
 Result<std::vector<Run>>
-SqliteStore::deletable_runs(const RetentionFilter& filter, TimeMs now, std::size_t limit)
+SqlStore::deletable_runs(const RetentionFilter& filter, TimeMs now, std::size_t limit)
 {
-  auto stmt = m_db.prepare(sqlite::deletable_runs_sql(filter.statuses.size(),
+  auto stmt = m_db.prepare(deletable_runs_sql(filter.statuses.size(),
                                                       filter.kind.has_value(),
-                                                      filter.ended_by.has_value()));
+                                                      filter.ended_by.has_value(),
+                                                      m_db.backend()));
   if (!stmt) return Unexpected(stmt.error());
   int index = 1;
   if (auto ok = bind_retention(*stmt, index, filter, now); !ok) return Unexpected(ok.error());
-  stmt->bind(index, limit ? static_cast<std::int64_t>(limit) : std::int64_t{-1});
+  // No limit: the largest one (SQLite reads -1 as none, PostgreSQL refuses it).
+  stmt->bind(index, limit ? static_cast<std::int64_t>(limit) : std::numeric_limits<std::int64_t>::max());
   std::vector<Run> out;
   auto ok = each_row(*stmt, [&](const Stmt& s) { out.push_back(read_run(s)); });
   if (!ok) return Unexpected(ok.error());
@@ -109,7 +115,7 @@ SqliteStore::deletable_runs(const RetentionFilter& filter, TimeMs now, std::size
 }
 
 Result<std::vector<DeletedRun>>
-SqliteStore::delete_runs(const std::vector<std::string>& run_ids, const RetentionFilter& filter,
+SqlStore::delete_runs(const std::vector<std::string>& run_ids, const RetentionFilter& filter,
                          TimeMs now)
 {
   std::vector<DeletedRun> deleted;
@@ -128,9 +134,10 @@ SqliteStore::delete_runs(const std::vector<std::string>& run_ids, const Retentio
       artifacts[a.run_id].push_back(std::move(a));
     });
     if (!ok) return ok;
-    auto del = m_db.prepare(sqlite::delete_runs_sql(run_ids.size(), filter.statuses.size(),
+    auto del = m_db.prepare(delete_runs_sql(run_ids.size(), filter.statuses.size(),
                                                     filter.kind.has_value(),
-                                                    filter.ended_by.has_value()));
+                                                    filter.ended_by.has_value(),
+                                                    m_db.backend()));
     if (!del) return Unexpected(del.error());
     index = 1;
     if (auto bound = bind_retention(*del, index, filter, now); !bound) return bound;
@@ -146,4 +153,4 @@ SqliteStore::delete_runs(const std::vector<std::string>& run_ids, const Retentio
   return deleted;
 }
 
-} // namespace hb::sqlite
+} // namespace hb::sql

@@ -1,0 +1,465 @@
+// The PostgreSQL connection (see connection.hpp). Statements are sent with
+// PQexecParams in the text result format; a Cursor runs its statement on
+// the first step and then walks the result's rows.
+
+#include "store/postgres/connection.hpp"
+
+#include <fmt/core.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace hb::postgres {
+
+namespace {
+
+constexpr Oid k_int8 = 20;
+constexpr Oid k_float8 = 701;
+constexpr Oid k_bytea = 17;
+
+/// Parsed connection options of `url` (host, port, user, dbname, password,
+/// ...); nullopt with the parser's message when it is not one.
+std::optional<std::map<std::string, std::string>>
+parse_url(const std::string& url, std::string& message)
+{
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (!options) {
+    message = error ? error : "not a connection URL";
+    PQfreemem(error);
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> out;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (o->val) out[o->keyword] = o->val;
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
+std::string
+trimmed(const char* text)
+{
+  std::string s = text ? text : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+/// Rewrites SQLite placeholders to PostgreSQL's: `?N` is `$N`, a bare `?`
+/// is one more than the largest number so far (SQLite's rule). Quoted text
+/// is left alone. `count` gets the number of parameters.
+std::string
+rewrite_placeholders(std::string_view sql, int& count)
+{
+  std::string out;
+  out.reserve(sql.size() + 16);
+  count = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c != '?') {
+      out += c;
+      continue;
+    }
+    std::size_t j = i + 1;
+    int number = 0;
+    while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') {
+      number = number * 10 + (sql[j] - '0');
+      ++j;
+    }
+    if (j == i + 1) number = count + 1;
+    count = std::max(count, number);
+    out += fmt::format("${}", number);
+    i = j - 1;
+  }
+  return out;
+}
+
+std::string
+code_of(const char* sqlstate)
+{
+  if (!sqlstate) return "store.unavailable";
+  std::string_view state(sqlstate);
+  if (state == "40001" || state == "40P01" || state == "55P03") return "store.busy";
+  if (state == "23505") return "store.unique";
+  if (state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03") {
+    return "store.unavailable";
+  }
+  return "store.failed";
+}
+
+class PgConnection;
+
+class PgCursor final : public sql::Cursor
+{
+public:
+  PgCursor(PgConnection& connection, std::string sql, int params)
+    : m_connection(connection), m_sql(std::move(sql)), m_values(static_cast<std::size_t>(params)),
+      m_types(static_cast<std::size_t>(params), 0), m_formats(static_cast<std::size_t>(params), 0),
+      m_lengths(static_cast<std::size_t>(params), 0)
+  {
+  }
+  ~PgCursor() override { clear_result(); }
+  PgCursor(const PgCursor&) = delete;
+  PgCursor& operator=(const PgCursor&) = delete;
+
+  void bind_text(int index, std::string_view text) override { set(index, std::string(text), 0, 0); }
+  void bind_int(int index, std::int64_t value) override
+  {
+    set(index, std::to_string(value), k_int8, 0);
+  }
+  void bind_real(int index, double value) override
+  {
+    set(index, fmt::format("{}", value), k_float8, 0);
+  }
+  void bind_blob(int index, const void* data, std::size_t size) override
+  {
+    set(index, std::string(static_cast<const char*>(data), size), k_bytea, 1);
+  }
+  void bind_null(int index) override
+  {
+    if (slot(index)) {
+      m_values[static_cast<std::size_t>(index - 1)].reset();
+      m_types[static_cast<std::size_t>(index - 1)] = 0;
+    }
+  }
+
+  Result<bool> step() override;
+  void reset() override
+  {
+    clear_result();
+    for (auto& v : m_values) v.reset();
+    std::fill(m_types.begin(), m_types.end(), 0);
+    std::fill(m_formats.begin(), m_formats.end(), 0);
+  }
+  std::string text(int column) const override
+  {
+    const char* value = PQgetvalue(m_result, m_row, column);
+    return value ? std::string(value, static_cast<std::size_t>(PQgetlength(m_result, m_row, column)))
+                 : std::string();
+  }
+  std::int64_t int64(int column) const override
+  {
+    const char* value = PQgetvalue(m_result, m_row, column);
+    if (!value || !*value) return 0;
+    if (value[0] == 't' && value[1] == 0) return 1; // a boolean
+    if (value[0] == 'f' && value[1] == 0) return 0;
+    return std::strtoll(value, nullptr, 10);
+  }
+  double real(int column) const override
+  {
+    const char* value = PQgetvalue(m_result, m_row, column);
+    return value && *value ? std::strtod(value, nullptr) : 0.0;
+  }
+  bool is_null(int column) const override { return PQgetisnull(m_result, m_row, column) != 0; }
+  std::string_view blob(int column) const override
+  {
+    if (is_null(column)) return {};
+    std::size_t length = 0;
+    unsigned char* bytes = PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(PQgetvalue(m_result, m_row, column)), &length);
+    if (!bytes) return {};
+    m_blob.assign(reinterpret_cast<const char*>(bytes), length);
+    PQfreemem(bytes);
+    return m_blob;
+  }
+  int changes() const override { return m_changes; }
+
+private:
+  bool slot(int index) const { return index >= 1 && static_cast<std::size_t>(index) <= m_values.size(); }
+  void set(int index, std::string value, Oid type, int format)
+  {
+    if (!slot(index)) return;
+    const auto i = static_cast<std::size_t>(index - 1);
+    m_values[i] = std::move(value);
+    m_types[i] = type;
+    m_formats[i] = format;
+  }
+  void clear_result()
+  {
+    if (m_result) PQclear(m_result);
+    m_result = nullptr;
+    m_row = -1;
+    m_rows = 0;
+    m_changes = 0;
+  }
+
+  PgConnection& m_connection;
+  std::string m_sql;
+  std::vector<std::optional<std::string>> m_values;
+  std::vector<Oid> m_types;
+  std::vector<int> m_formats;
+  std::vector<int> m_lengths;
+  PGresult* m_result = nullptr;
+  int m_row = -1;
+  int m_rows = 0;
+  int m_changes = 0;
+  mutable std::string m_blob;
+};
+
+class PgConnection final : public sql::Connection
+{
+public:
+  PgConnection(PGconn* conn, std::string url, int busy_timeout_ms)
+    : m_conn(conn), m_url(std::move(url)), m_where(describe_url(m_url)),
+      m_busy_timeout_ms(busy_timeout_ms)
+  {
+  }
+  ~PgConnection() override { PQfinish(m_conn); }
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  sql::Backend backend() const override { return sql::Backend::postgres; }
+  std::string describe() const override { return m_where; }
+
+  /// The error of a failed result (or of the connection when there is none).
+  Error error_of(PGresult* result) const
+  {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    std::string detail = trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
+    std::string code = PQstatus(m_conn) == CONNECTION_OK ? code_of(state) : "store.unavailable";
+    if (code == "store.unavailable") {
+      detail += " (the connection to the server was lost; check that it is running)";
+    }
+    return Error{code, fmt::format("observation store {}: {}", m_where, detail), "{}"};
+  }
+
+  /// Reconnects when the connection was lost and no transaction is open
+  /// (inside one, the loss fails the transaction, which is retried whole).
+  Result<void> ensure_connected()
+  {
+    if (PQstatus(m_conn) == CONNECTION_OK || m_in_transaction) return {};
+    PQreset(m_conn);
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+      return make_error("store.unavailable",
+                        fmt::format("observation store {}: cannot reconnect: {}", m_where,
+                                    trimmed(PQerrorMessage(m_conn))));
+    }
+    return {};
+  }
+
+  PGconn* handle() { return m_conn; }
+  bool in_transaction() const { return m_in_transaction; }
+
+  Result<void> exec(std::string_view sql) override
+  {
+    PGresult* result = PQexec(m_conn, std::string(sql).c_str());
+    const auto status = PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      PQclear(result);
+      return {};
+    }
+    Error err = error_of(result);
+    PQclear(result);
+    return Unexpected(err);
+  }
+
+  Result<std::unique_ptr<sql::Cursor>> prepare(std::string_view sql) override
+  {
+    int count = 0;
+    std::string text = rewrite_placeholders(sql, count);
+    return std::unique_ptr<sql::Cursor>(new PgCursor(*this, std::move(text), count));
+  }
+
+  Result<void> write_transaction(const std::function<Result<void>()>& body,
+                                 sql::Isolation isolation) override
+  {
+    const char* begin = isolation == sql::Isolation::serializable
+                          ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                          : "BEGIN ISOLATION LEVEL READ COMMITTED";
+    bool lost = false;
+    auto retry_or_fail = [&](Result<void> result) { return retryable(std::move(result), isolation, lost); };
+    auto done = sql::retry_while_busy(m_busy_timeout_ms, [&]() -> Result<void> {
+      lost = false;
+      if (auto connected = ensure_connected(); !connected) return retry_or_fail(connected);
+      if (auto begun = exec(begin); !begun) return retry_or_fail(begun);
+      m_in_transaction = true;
+      auto result = body();
+      if (!result) {
+        (void)exec("ROLLBACK");
+        m_in_transaction = false;
+        return retry_or_fail(result);
+      }
+      auto committed = exec("COMMIT");
+      m_in_transaction = false;
+      if (!committed && committed.error().code == "store.unavailable") {
+        return make_error("store.unavailable",
+                          fmt::format("observation store {}: the connection was lost while "
+                                      "committing, so whether this write was recorded is "
+                                      "unknown; check with `homeboy runs show` before retrying",
+                                      m_where));
+      }
+      return retry_or_fail(committed);
+    });
+    if (!done && done.error().code == "store.busy" && lost) {
+      Error err = done.error();
+      err.code = "store.unavailable";
+      err.message += fmt::format(" (retried for {} ms; nothing was recorded)", m_busy_timeout_ms);
+      return Unexpected(err);
+    }
+    if (!done && done.error().code == "store.busy") {
+      return make_error("store.busy",
+                        fmt::format("observation store {}: other writers kept conflicting with "
+                                    "this one for {} ms; nothing was recorded. Try again",
+                                    m_where, m_busy_timeout_ms));
+    }
+    return done;
+  }
+
+  Result<void> read_transaction(const std::function<Result<void>()>& body) override
+  {
+    if (auto connected = ensure_connected(); !connected) return connected;
+    if (auto begun = exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !begun) return begun;
+    m_in_transaction = true;
+    auto result = body();
+    (void)exec(result ? "COMMIT" : "ROLLBACK");
+    m_in_transaction = false;
+    return result;
+  }
+
+private:
+  /// A failure worth retrying from the start is reported as `store.busy`:
+  /// serialization failures and deadlocks; a lost connection (the
+  /// transaction never committed, so it rolled back); and, for a READ
+  /// COMMITTED claim, a unique key taken by a concurrent writer.
+  static Result<void> retryable(Result<void> result, sql::Isolation isolation, bool& lost)
+  {
+    if (!result) {
+      const std::string& code = result.error().code;
+      lost = code == "store.unavailable";
+      if (code == "store.unavailable" ||
+          (code == "store.unique" && isolation == sql::Isolation::read_committed)) {
+        Error err = result.error();
+        err.code = "store.busy";
+        return Unexpected(err);
+      }
+    }
+    return result;
+  }
+
+  PGconn* m_conn;
+  std::string m_url;
+  std::string m_where;
+  int m_busy_timeout_ms;
+  bool m_in_transaction = false;
+};
+
+Result<bool>
+PgCursor::step()
+{
+  if (!m_result) {
+    std::vector<const char*> values(m_values.size());
+    for (std::size_t i = 0; i < m_values.size(); ++i) {
+      values[i] = m_values[i] ? m_values[i]->c_str() : nullptr;
+      m_lengths[i] = m_values[i] ? static_cast<int>(m_values[i]->size()) : 0;
+    }
+    auto run = [&] {
+      m_result = PQexecParams(m_connection.handle(), m_sql.c_str(), static_cast<int>(values.size()),
+                              m_types.data(), values.data(), m_lengths.data(), m_formats.data(), 0);
+      const auto status = PQresultStatus(m_result);
+      return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+    };
+    bool ok = run();
+    if (!ok && !m_connection.in_transaction() &&
+        PQstatus(m_connection.handle()) != CONNECTION_OK) {
+      // A statement on its own (no transaction) lost its connection: it
+      // rolled back, so it runs again once on a new one.
+      clear_result();
+      if (m_connection.ensure_connected()) ok = run();
+    }
+    if (!ok) {
+      Error err = m_connection.error_of(m_result);
+      clear_result();
+      return Unexpected(err);
+    }
+    m_rows = PQntuples(m_result);
+    const char* tuples = PQcmdTuples(m_result);
+    m_changes = tuples && *tuples ? std::atoi(tuples) : 0;
+    m_row = -1;
+  }
+  if (m_row + 1 < m_rows) {
+    ++m_row;
+    return true;
+  }
+  m_row = m_rows;
+  return false;
+}
+
+void
+ignore_notice(void*, const char*)
+{
+}
+
+} // namespace
+
+std::string
+describe_url(const std::string& url)
+{
+  std::string message;
+  auto options = parse_url(url, message);
+  if (!options) return "postgres (unparsable URL)";
+  auto get = [&](const char* key, const char* fallback) {
+    auto it = options->find(key);
+    return it != options->end() && !it->second.empty() ? it->second : std::string(fallback);
+  };
+  std::string user = get("user", "");
+  return fmt::format("postgres://{}{}:{}/{}", user.empty() ? "" : user + "@",
+                     get("host", "localhost"), get("port", "5432"), get("dbname", user.c_str()));
+}
+
+Result<sql::Db>
+open_connection(const std::string& url)
+{
+  std::string message;
+  auto options = parse_url(url, message);
+  if (!options) {
+    return make_error("config.invalid",
+                      fmt::format("the store URL is not a PostgreSQL connection URL: {}; write it "
+                                  "as postgres://user@host:port/database",
+                                  trimmed(message.c_str())));
+  }
+  if (options->count("password")) {
+    return make_error("config.invalid",
+                      "the store URL carries a password; homeboy never takes one from the URL "
+                      "(it would show in process lists and logs). Remove it and put it in a "
+                      "0600 password file: PGPASSFILE=<file> or ~/.pgpass "
+                      "(host:port:database:user:password)");
+  }
+  auto timeout = sql::busy_timeout_ms();
+  if (!timeout) return Unexpected(timeout.error());
+  // connect_timeout first, the URL after: what the URL sets wins.
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "homeboy", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, 1);
+  const std::string where = describe_url(url);
+  if (!conn || PQstatus(conn) != CONNECTION_OK) {
+    std::string detail = conn ? trimmed(PQerrorMessage(conn)) : "out of memory";
+    PQfinish(conn);
+    std::string hint = detail.find("password") != std::string::npos
+                         ? "check the user and the password in PGPASSFILE or ~/.pgpass (0600)"
+                         : "check that the server runs and accepts connections from this host, "
+                           "or set HOMEBOY_STORE to another store";
+    return make_error("store.unavailable",
+                      fmt::format("cannot connect to the observation store {}: {} ({})", where,
+                                  detail, hint));
+  }
+  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+  auto* connection = new PgConnection(conn, url, *timeout);
+  return sql::Db(std::unique_ptr<sql::Connection>(connection));
+}
+
+} // namespace hb::postgres

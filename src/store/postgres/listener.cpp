@@ -1,0 +1,84 @@
+// A StoreListener over libpq: LISTEN homeboy_runs, then the socket is
+// polled by the caller and drained here. A lost connection is re-opened on
+// the next drain (a notification sent meanwhile is lost, which the
+// caller's timeout covers).
+
+#include "store/postgres/listener.hpp"
+
+#include <fmt/core.h>
+#include <libpq-fe.h>
+
+namespace hb::postgres {
+
+namespace {
+
+PGconn*
+connect_and_listen(const std::string& url)
+{
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", "homeboy-listen", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, 1);
+  if (!conn || PQstatus(conn) != CONNECTION_OK) {
+    PQfinish(conn);
+    return nullptr;
+  }
+  PGresult* result = PQexec(conn, fmt::format("LISTEN {}", k_runs_channel).c_str());
+  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+  PQclear(result);
+  if (!ok) {
+    PQfinish(conn);
+    return nullptr;
+  }
+  return conn;
+}
+
+class PgListener final : public StoreListener
+{
+public:
+  PgListener(std::string url, PGconn* conn) : m_url(std::move(url)), m_conn(conn) {}
+  ~PgListener() override { PQfinish(m_conn); }
+  PgListener(const PgListener&) = delete;
+  PgListener& operator=(const PgListener&) = delete;
+
+  int fd() override
+  {
+    return m_conn && PQstatus(m_conn) == CONNECTION_OK ? PQsocket(m_conn) : -1;
+  }
+
+  bool drain() override
+  {
+    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
+      PQfinish(m_conn);
+      m_conn = connect_and_listen(m_url);
+      // Back again: whatever changed while it was down counts as a wake.
+      return m_conn != nullptr;
+    }
+    if (!PQconsumeInput(m_conn)) return false; // lost: the next drain reconnects
+    bool woken = false;
+    while (PGnotify* notify = PQnotifies(m_conn)) {
+      woken = true;
+      PQfreemem(notify);
+    }
+    return woken;
+  }
+
+private:
+  std::string m_url;
+  PGconn* m_conn;
+};
+
+} // namespace
+
+Result<std::unique_ptr<StoreListener>>
+listen(const std::string& url)
+{
+  PGconn* conn = connect_and_listen(url);
+  if (!conn) {
+    return make_error("store.unavailable",
+                      "cannot LISTEN for run changes on the observation store (the server "
+                      "refused or is unreachable)");
+  }
+  return std::unique_ptr<StoreListener>(new PgListener(url, conn));
+}
+
+} // namespace hb::postgres

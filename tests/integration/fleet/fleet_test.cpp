@@ -1,0 +1,319 @@
+// The fleet (docs/fleet.md) as its users drive it: several hosts, each with
+// its own data root and host id, sharing one PostgreSQL store (a fresh schema
+// of the throw-away test server per test) and one artifact root. Runs only
+// under ctest (`pg.` tests), which starts the server.
+
+#include "integration/harness.hpp"
+
+#include <csignal>
+#include <functional>
+#include <map>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace hbit {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string
+trimmed(std::string s)
+{
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+class Fleet : public HomeboyTest
+{
+protected:
+  void SetUp() override
+  {
+    HomeboyTest::SetUp();
+    const char* file = std::getenv("HOMEBOY_TEST_PG_URL_FILE");
+    ASSERT_TRUE(file && *file) << "run through ctest (pg.*): it starts the test server";
+    std::ifstream in(file);
+    std::getline(in, base_);
+    ASSERT_FALSE(base_.empty()) << "the PostgreSQL test server did not start";
+    static int counter = 0;
+    schema_ = "fleet_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    psql("CREATE SCHEMA " + schema_);
+    url_ = base_ + "&options=-csearch_path%3D" + schema_;
+    shared_ = root_ / "shared-artifacts";
+  }
+
+  void TearDown() override
+  {
+    // Supervisors and their commands detach: none may outlive the test.
+    std::istringstream rows(psql("SELECT coalesce(owner_pid, 0) || ' ' || "
+                                 "coalesce((metadata::jsonb #>> '{runtime,pgid}')::int, 0) FROM "
+                                 "runs WHERE status IN ('booting', 'running', "
+                                 "'collecting_artifacts')",
+                                 false));
+    int owner = 0, pgid = 0;
+    while (rows >> owner >> pgid) {
+      if (pgid > 1) ::kill(-pgid, SIGKILL);
+      if (owner > 1) ::kill(owner, SIGKILL);
+    }
+    HomeboyTest::TearDown();
+  }
+
+  /// One statement through psql on this test's schema; its unaligned output.
+  std::string psql(const std::string& sql, bool expect_ok = true)
+  {
+    std::string url = url_.empty() ? base_ : url_;
+    auto r = exec({"psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql});
+    if (expect_ok) EXPECT_EQ(r.exit_code, 0) << r.describe();
+    return trimmed(r.out);
+  }
+
+  /// The environment of host `name`: the shared store and artifact root, a
+  /// data root of its own.
+  EnvOverrides host(const std::string& name, const std::string& store = {})
+  {
+    return {{"HOMEBOY_STORE", store.empty() ? url_ : store},
+            {"HOMEBOY_HOST_ID", name},
+            {"HOMEBOY_DATA_DIR", (root_ / ("host-" + name)).string()},
+            {"HOMEBOY_ARTIFACT_ROOT", shared_.string()}};
+  }
+
+  RunResult on(const std::string& name, const std::vector<std::string>& args)
+  {
+    return run(args, host(name));
+  }
+
+  Json status_on(const std::string& name, const std::string& id)
+  {
+    auto r = on(name, {"runs", "status", id, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    return r.payload();
+  }
+
+  static bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout)
+  {
+    auto start = std::chrono::steady_clock::now();
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() - start > timeout) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return true;
+  }
+
+  std::string base_, schema_, url_;
+  fs::path shared_;
+};
+
+TEST_F(Fleet, StoreStatusAndMigrateNameTheServer)
+{
+  auto status = on("a", {"store", "status"});
+  ASSERT_EQ(status.exit_code, 0) << status.describe();
+  EXPECT_NE(status.out.find("PostgreSQL postgres://homeboy@"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("none yet"), std::string::npos) << status.out;
+  auto migrate = on("a", {"store", "migrate", "--json"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.describe();
+  EXPECT_EQ(migrate.payload()["from_schema_version"], 0);
+  EXPECT_GT(migrate.payload()["schema_version"].get<int>(), 0);
+  EXPECT_EQ(migrate.payload()["schema_version"], migrate.payload()["build_schema_version"]);
+  auto again = on("b", {"store", "migrate"});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  EXPECT_NE(again.out.find("nothing to do"), std::string::npos) << again.out;
+
+  auto unreachable = run({"store", "status"}, {{"HOMEBOY_STORE", "postgres://homeboy@127.0.0.1:1/x"}});
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.describe();
+  EXPECT_NE(unreachable.err.find("postgres://homeboy@127.0.0.1:1/x"), std::string::npos)
+    << unreachable.err;
+  auto bad = run({"runs", "list"}, {{"HOMEBOY_STORE", "mysql://db/x"}});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("neither postgres://"), std::string::npos) << bad.err;
+}
+
+TEST_F(Fleet, ThreeWorkersRacingOver500RunsRunEachExactlyOnceAcrossHosts)
+{
+  std::string batch;
+  for (int i = 0; i < 500; ++i) {
+    batch += R"({"argv": ["sh", "-c", "echo $HOMEBOY_RUN_ID >> )" + (work_ / "ran.txt").string() +
+             R"("]})" "\n";
+  }
+  write_file(work_ / "batch.jsonl", batch);
+  auto submitted = on("a", {"runs", "submit", "--batch", "batch.jsonl", "--json"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.describe();
+  EXPECT_EQ(submitted.payload()["count"], 500);
+
+  std::vector<std::unique_ptr<Process>> workers;
+  for (const char* name : {"a", "b", "c"}) {
+    workers.push_back(start({"worker", "--once", "--concurrency", "3"},
+                            {.env = host(name), .timeout = 280s}));
+  }
+  for (auto& w : workers) {
+    auto r = w->wait();
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+  }
+  // Every run succeeded once, on one of the three hosts, and each host ran some.
+  ASSERT_TRUE(eventually([&] {
+    auto r = on("b", {"runs", "list", "--kind", "task", "--status", "succeeded", "--limit", "1000", "--json"});
+    return r.exit_code == 0 && r.payload()["runs"].size() == 500;
+  }, 60s)) << on("b", {"runs", "list", "--kind", "task", "--limit", "5"}).out;
+  std::istringstream lines(read_file(work_ / "ran.txt"));
+  std::vector<std::string> ran;
+  for (std::string line; std::getline(lines, line);) ran.push_back(line);
+  EXPECT_EQ(ran.size(), 500u);
+  EXPECT_EQ(std::set<std::string>(ran.begin(), ran.end()).size(), 500u);
+  auto listed = on("c", {"runs", "list", "--kind", "task", "--limit", "1000", "--json"});
+  const Json rows = listed.payload()["runs"];
+  std::map<std::string, int> per_host;
+  for (const auto& row : rows) per_host[row["host"].get<std::string>()]++;
+  EXPECT_EQ(per_host.size(), 3u) << listed.out.substr(0, 2000);
+  for (const auto& [name, count] : per_host) {
+    EXPECT_TRUE(name == "a" || name == "b" || name == "c") << name;
+  }
+  // The human list shows the host column once runs come from several hosts.
+  auto table = on("a", {"runs", "list", "--kind", "task", "--limit", "30"});
+  EXPECT_NE(table.out.find("host"), std::string::npos) << table.out;
+  // Logs are readable from any host (the shared artifact root).
+  std::string some = rows[0]["id"];
+  auto logs = on("b", {"runs", "logs", some});
+  EXPECT_EQ(logs.exit_code, 0) << logs.describe();
+}
+
+TEST_F(Fleet, AHostThatDiedMidRunIsSettledByAnotherHostsReaperWhichKillsNothingThere)
+{
+  auto submitted = on("a", {"runs", "submit", "--heartbeat-timeout", "2s", "--", "sleep", "60"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.describe();
+  std::string id = trimmed(submitted.out);
+  auto worker_a = start({"worker"}, {.env = host("a"), .timeout = 60s});
+  Json running;
+  ASSERT_TRUE(eventually([&] { return (running = status_on("b", id))["status"] == "running"; }, 20s))
+    << running.dump();
+  // Host b's reaper sees a live, beating run of host a and leaves it alone.
+  auto worker_b = start({"worker"}, {.env = host("b"), .timeout = 60s});
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(status_on("c", id)["status"], "running");
+  // Host a dies: its worker, supervisor and command, all at once.
+  const int supervisor = running["owner_pid"];
+  ::kill(worker_a->pid(), SIGKILL);
+  ::kill(-supervisor, SIGKILL);
+  ::kill(supervisor, SIGKILL);
+  worker_a->wait();
+  Json settled;
+  ASSERT_TRUE(eventually([&] {
+    settled = status_on("c", id);
+    return settled["status"] != "running";
+  }, 20s)) << settled.dump();
+  EXPECT_EQ(settled["status"], "failed");
+  EXPECT_EQ(settled["terminal_reason"], "heartbeat_lost");
+  ::kill(worker_b->pid(), SIGTERM);
+  worker_b->wait();
+}
+
+TEST_F(Fleet, AHostCutOffFromTheStoreLosesItsLeaseAndItsSupervisorWritesNothingAfter)
+{
+  // Host a connects as a role of its own, so the server can shut it out.
+  psql("CREATE ROLE host_a_" + schema_ + " SUPERUSER LOGIN");
+  std::string url_a = url_;
+  url_a.replace(url_a.find("homeboy@"), 8, "host_a_" + schema_ + "@");
+  auto env_a = host("a", url_a);
+  env_a["HOMEBOY_STORE_BUSY_TIMEOUT_MS"] = "1000";
+  auto submitted = run({"runs", "submit", "--heartbeat-timeout", "2s", "--", "sh", "-c",
+                        "while true; do date +%s%N >> " + (work_ / "ticks").string() +
+                          "; sleep 0.1; done"},
+                       env_a);
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.describe();
+  std::string id = trimmed(submitted.out);
+  auto worker_a = start({"worker"}, {.env = env_a, .timeout = 60s});
+  Json running;
+  ASSERT_TRUE(eventually([&] { return (running = status_on("b", id))["status"] == "running"; }, 20s))
+    << running.dump();
+  // Cut host a off: no new sessions, and the ones it has are ended.
+  psql("ALTER ROLE host_a_" + schema_ + " NOLOGIN");
+  psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'host_a_" + schema_ + "'");
+  auto worker_b = start({"worker"}, {.env = host("b"), .timeout = 60s});
+  Json settled;
+  ASSERT_TRUE(eventually([&] { return (settled = status_on("b", id))["status"] != "running"; }, 20s))
+    << settled.dump();
+  EXPECT_EQ(settled["terminal_reason"], "heartbeat_lost");
+  const std::string events_after_settle = psql("SELECT count(*) FROM events WHERE run_id = '" + id + "'");
+  // Host a's supervisor notices the lost lease and stops its command.
+  ASSERT_TRUE(eventually([&] {
+    auto before = read_file(work_ / "ticks").size();
+    std::this_thread::sleep_for(500ms);
+    return read_file(work_ / "ticks").size() == before;
+  }, 30s)) << "the command still runs on the host that lost its lease";
+  // Back on the network, it writes nothing more about the run.
+  psql("ALTER ROLE host_a_" + schema_ + " LOGIN");
+  std::this_thread::sleep_for(3s);
+  auto after = status_on("b", id);
+  EXPECT_EQ(after["status"], "failed");
+  EXPECT_EQ(after["terminal_reason"], "heartbeat_lost");
+  EXPECT_EQ(psql("SELECT count(*) FROM events WHERE run_id = '" + id + "'"), events_after_settle);
+  ::kill(worker_a->pid(), SIGTERM);
+  ::kill(worker_b->pid(), SIGTERM);
+  worker_a->wait();
+  worker_b->wait();
+}
+
+TEST_F(Fleet, StoreCopyOf10000RunsTwiceAddsNothingTheSecondTimeAndSurvivesAnInterruption)
+{
+  // A local store: two real runs with log files, and 10,000 seeded ones
+  // with a metric each and an event.
+  for (int i = 0; i < 2; ++i) {
+    auto r = run({"runs", "start", "--", "sh", "-c", "echo copied-log-line"});
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+  }
+  sqlite("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
+         "INSERT INTO runs (id, kind, status, component_id, created_at, metadata) "
+         "SELECT printf('seed-%05d', i), 'bench', 'succeeded', 'copied', 1700000000000 + i, "
+         "'{\"n\":' || i || '}' FROM n");
+  sqlite("INSERT INTO metrics (run_id, scenario_id, name, value) "
+         "SELECT id, 's', 'p95_ms', 1.5 FROM runs WHERE id LIKE 'seed-%'");
+  sqlite("INSERT INTO events (run_id, seq, at, type, data) "
+         "SELECT id, 1, created_at, 'submitted', '{}' FROM runs WHERE id LIKE 'seed-%'");
+  const std::string from = "sqlite:" + (data_ / "homeboy.sqlite").string();
+
+  // Interrupted after its first batches, then run again.
+  auto interrupted = start({"store", "copy", "--from", from, "--to", url_, "--batch", "500"},
+                           {.env = host("a"), .timeout = 120s});
+  ASSERT_TRUE(eventually([&] {
+    return psql("SELECT to_regclass('runs') IS NOT NULL", false) == "t" &&
+           std::stoi("0" + psql("SELECT count(*) FROM runs", false)) >= 1000;
+  }, 60s));
+  ::kill(interrupted->pid(), SIGKILL);
+  interrupted->wait();
+  auto first = run({"store", "copy", "--from", from, "--to", url_, "--json"}, host("a"));
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  EXPECT_EQ(first.payload()["runs_total"], 10002);
+  EXPECT_EQ(first.payload()["runs_copied"].get<int>() + first.payload()["runs_present"].get<int>(), 10002);
+  EXPECT_GT(first.payload()["runs_present"].get<int>(), 0) << "the interrupted copy's batches stay";
+  EXPECT_NE(first.err.find("copied 10002 of 10002 runs"), std::string::npos) << first.err;
+  auto second = run({"store", "copy", "--from", from, "--to", url_, "--json"}, host("a"));
+  ASSERT_EQ(second.exit_code, 0) << second.describe();
+  EXPECT_EQ(second.payload()["runs_copied"], 0);
+  EXPECT_EQ(second.payload()["runs_present"], 10002);
+  EXPECT_EQ(psql("SELECT count(*) FROM runs"), "10002");
+  EXPECT_EQ(psql("SELECT count(*) FROM metrics"), "10000");
+  EXPECT_EQ(psql("SELECT count(*) FROM events WHERE run_id LIKE 'seed-%'"), "10000");
+
+  // The readers on the shared store, from another host.
+  auto status = on("b", {"store", "status", "--json"});
+  EXPECT_EQ(status.payload()["runs"], 10002);
+  auto shown = on("b", {"runs", "show", "seed-00042", "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.describe();
+  EXPECT_EQ(shown.payload()["run"]["metadata"]["n"], 42);
+  auto listed = on("b", {"runs", "list", "--component", "copied", "--limit", "3", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  EXPECT_EQ(listed.payload()["runs"][0]["id"], "seed-10000");
+  // A real run's log, copied with its bytes into the shared artifact root.
+  auto real = on("b", {"runs", "list", "--kind", "task", "--json"});
+  ASSERT_EQ(real.payload()["runs"].size(), 2u) << real.out;
+  std::string task = real.payload()["runs"][0]["id"];
+  auto logs = on("c", {"runs", "logs", task});
+  EXPECT_EQ(logs.exit_code, 0) << logs.describe();
+  EXPECT_NE(logs.out.find("copied-log-line"), std::string::npos) << logs.out;
+  EXPECT_NE(psql("SELECT path FROM artifacts WHERE run_id = '" + task + "' LIMIT 1")
+              .find(shared_.string()),
+            std::string::npos);
+}
+
+} // namespace
+} // namespace hbit
