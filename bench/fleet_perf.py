@@ -86,7 +86,7 @@ def submit_10k(store, tmp):
 
 
 def claim_settle(store, build):
-    r = sh([os.path.join(build, "fleet_store_bench"), store.spec, "2000", "8"], check=False)
+    r = sh([os.path.join(build, "bench", "fleet_store_bench"), store.spec, "2000", "8"], check=False)
     if r.returncode != 0:
         sys.exit(f"fleet_store_bench failed on {store.name}:\n{r.stdout}\n{r.stderr}")
     return json.loads(r.stdout)
@@ -131,7 +131,7 @@ ANALYZE;
 def readers(store, count, url=None, reps=15):
     store.hb("store", "migrate")
     if url:
-        sh(["psql", "-X", "-q", url, "-c", SEED_PG % count])
+        sh(["psql", "-X", "-q", url, "-c", SEED_PG.replace("%d", str(count))])
     else:
         sh(["sqlite3", store.spec[len("sqlite:"):], SEED_SQLITE % count])
     some = "seed-" + str(count // 2).zfill(7)
@@ -150,6 +150,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--runs-1m", type=int, default=1_000_000)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--phases", default="submit,claim,latency,readers",
+                    help="a comma list of: submit, claim, latency, readers")
     a = ap.parse_args()
     count = 100_000 if a.quick else a.runs_1m
     homeboy = os.path.join(a.build, "homeboy")
@@ -158,7 +160,7 @@ def main():
     url = sh([os.path.join(ROOT, "scripts", "pg-test-server"), "start", state]).stdout.strip()
     try:
         rows = []
-        for phase in ("submit", "claim", "latency", "readers"):
+        for phase in a.phases.split(","):
             for backend in ("sqlite", "postgres"):
                 name = f"{backend}-{phase}"
                 s_url = pg_schema(url, name.replace("-", "_")) if backend == "postgres" else None

@@ -199,13 +199,15 @@ TEST_F(RegistryAttempts, RetriesResumeAfterAKilledSupervisorAcrossAWorkerRestart
   std::string id = queue("submit",
                          with_hb({"--retry", "2", "--retry-on", "heartbeat_lost",
                                   "--retry-backoff", "3s", "--heartbeat-timeout", "1s"}),
-                         four_steps("sleep 60"));
+                         four_steps("touch step2-recorded; sleep 60"));
   Json running;
   {
     auto w = worker();
+    // Killed once step 2 is in the ledger (`runs progress step2` returned),
+    // not when its line is in steps.log: in between, attempt 1 has not
+    // recorded it, and attempt 2 would rightly do it again.
     running = wait_for(id, [&](const Json& s) {
-      return s["status"] == "running" && fs::exists(work_ / "steps.log")
-             && read_file(work_ / "steps.log").find("step 2") != std::string::npos;
+      return s["status"] == "running" && fs::exists(work_ / "step2-recorded");
     });
     ASSERT_EQ(::kill(running["owner_pid"].get<int>(), SIGKILL), 0);
     // The reaper settles attempt 1 and queues attempt 2 behind its backoff.

@@ -1,11 +1,12 @@
-// The PostgreSQL connection (see connection.hpp). Statements are sent with
-// PQexecParams in the text result format; a Cursor runs its statement on
-// the first step and then walks the result's rows.
+// The PostgreSQL connection (see connection.hpp). Statements are prepared
+// once per connection and sent with PQexecPrepared in the text result
+// format; a Cursor runs its statement on the first step and then walks the
+// result's rows. libpq itself is loaded on first use (libpq.hpp).
 
 #include "store/postgres/connection.hpp"
+#include "store/postgres/libpq.hpp"
 
 #include <fmt/core.h>
-#include <libpq-fe.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -26,18 +27,22 @@ constexpr Oid k_bytea = 17;
 std::optional<std::map<std::string, std::string>>
 parse_url(const std::string& url, std::string& message)
 {
+  if (auto lib = load_libpq(); !lib) {
+    message = lib.error().message;
+    return std::nullopt;
+  }
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  PQconninfoOption* options = pq().PQconninfoParse(url.c_str(), &error);
   if (!options) {
     message = error ? error : "not a connection URL";
-    PQfreemem(error);
+    pq().PQfreemem(error);
     return std::nullopt;
   }
   std::map<std::string, std::string> out;
   for (PQconninfoOption* o = options; o->keyword; ++o) {
     if (o->val) out[o->keyword] = o->val;
   }
-  PQconninfoFree(options);
+  pq().PQconninfoFree(options);
   return out;
 }
 
@@ -96,6 +101,7 @@ code_of(const char* sqlstate)
   std::string_view state(sqlstate);
   if (state == "40001" || state == "40P01" || state == "55P03") return "store.busy";
   if (state == "23505") return "store.unique";
+  if (state == "42P01") return "store.undefined_table";
   if (state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" || state == "57P03") {
     return "store.unavailable";
   }
@@ -148,13 +154,13 @@ public:
   }
   std::string text(int column) const override
   {
-    const char* value = PQgetvalue(m_result, m_row, column);
-    return value ? std::string(value, static_cast<std::size_t>(PQgetlength(m_result, m_row, column)))
+    const char* value = pq().PQgetvalue(m_result, m_row, column);
+    return value ? std::string(value, static_cast<std::size_t>(pq().PQgetlength(m_result, m_row, column)))
                  : std::string();
   }
   std::int64_t int64(int column) const override
   {
-    const char* value = PQgetvalue(m_result, m_row, column);
+    const char* value = pq().PQgetvalue(m_result, m_row, column);
     if (!value || !*value) return 0;
     if (value[0] == 't' && value[1] == 0) return 1; // a boolean
     if (value[0] == 'f' && value[1] == 0) return 0;
@@ -162,19 +168,19 @@ public:
   }
   double real(int column) const override
   {
-    const char* value = PQgetvalue(m_result, m_row, column);
+    const char* value = pq().PQgetvalue(m_result, m_row, column);
     return value && *value ? std::strtod(value, nullptr) : 0.0;
   }
-  bool is_null(int column) const override { return PQgetisnull(m_result, m_row, column) != 0; }
+  bool is_null(int column) const override { return pq().PQgetisnull(m_result, m_row, column) != 0; }
   std::string_view blob(int column) const override
   {
     if (is_null(column)) return {};
     std::size_t length = 0;
-    unsigned char* bytes = PQunescapeBytea(
-      reinterpret_cast<const unsigned char*>(PQgetvalue(m_result, m_row, column)), &length);
+    unsigned char* bytes = pq().PQunescapeBytea(
+      reinterpret_cast<const unsigned char*>(pq().PQgetvalue(m_result, m_row, column)), &length);
     if (!bytes) return {};
     m_blob.assign(reinterpret_cast<const char*>(bytes), length);
-    PQfreemem(bytes);
+    pq().PQfreemem(bytes);
     return m_blob;
   }
   int changes() const override { return m_changes; }
@@ -191,7 +197,7 @@ private:
   }
   void clear_result()
   {
-    if (m_result) PQclear(m_result);
+    if (m_result) pq().PQclear(m_result);
     m_result = nullptr;
     m_row = -1;
     m_rows = 0;
@@ -219,7 +225,7 @@ public:
       m_busy_timeout_ms(busy_timeout_ms)
   {
   }
-  ~PgConnection() override { PQfinish(m_conn); }
+  ~PgConnection() override { pq().PQfinish(m_conn); }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
@@ -229,9 +235,9 @@ public:
   /// The error of a failed result (or of the connection when there is none).
   Error error_of(PGresult* result) const
   {
-    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    std::string detail = trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(m_conn));
-    std::string code = PQstatus(m_conn) == CONNECTION_OK ? code_of(state) : "store.unavailable";
+    const char* state = result ? pq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    std::string detail = trimmed(result ? pq().PQresultErrorMessage(result) : pq().PQerrorMessage(m_conn));
+    std::string code = pq().PQstatus(m_conn) == CONNECTION_OK ? code_of(state) : "store.unavailable";
     if (code == "store.unavailable") {
       detail += " (the connection to the server was lost; check that it is running)";
     }
@@ -242,12 +248,13 @@ public:
   /// (inside one, the loss fails the transaction, which is retried whole).
   Result<void> ensure_connected()
   {
-    if (PQstatus(m_conn) == CONNECTION_OK || m_in_transaction) return {};
-    PQreset(m_conn);
-    if (PQstatus(m_conn) != CONNECTION_OK) {
+    if (pq().PQstatus(m_conn) == CONNECTION_OK || m_in_transaction) return {};
+    m_prepared.clear(); // a new session has none of them
+    pq().PQreset(m_conn);
+    if (pq().PQstatus(m_conn) != CONNECTION_OK) {
       return make_error("store.unavailable",
                         fmt::format("observation store {}: cannot reconnect: {}", m_where,
-                                    trimmed(PQerrorMessage(m_conn))));
+                                    trimmed(pq().PQerrorMessage(m_conn))));
     }
     return {};
   }
@@ -255,16 +262,46 @@ public:
   PGconn* handle() { return m_conn; }
   bool in_transaction() const { return m_in_transaction; }
 
+  /// The name of a server-side prepared statement for `sql` with these
+  /// parameter types, prepared the second time it runs: a statement run
+  /// again and again (every claim, beat and settle) is parsed and planned
+  /// once per connection, and a one-shot command pays no extra round trip.
+  /// Empty: run it unnamed this time.
+  Result<std::string> prepared(const std::string& sql, const std::vector<Oid>& types)
+  {
+    std::string key = sql;
+    for (Oid t : types) key += fmt::format(",{}", t);
+    if (auto it = m_prepared.find(key); it != m_prepared.end()) {
+      if (!it->second.empty()) return it->second;
+    } else {
+      if (m_prepared.size() >= k_prepared_max) {
+        pq().PQclear(pq().PQexec(m_conn, "DEALLOCATE ALL"));
+        m_prepared.clear();
+      }
+      m_prepared.emplace(std::move(key), std::string());
+      return std::string();
+    }
+    std::string name = fmt::format("hb{}", m_next_statement++);
+    PGresult* result = pq().PQprepare(m_conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
+                                 types.data());
+    const bool ok = pq().PQresultStatus(result) == PGRES_COMMAND_OK;
+    Error err = ok ? Error{} : error_of(result);
+    pq().PQclear(result);
+    if (!ok) return Unexpected(err);
+    m_prepared[key] = name;
+    return name;
+  }
+
   Result<void> exec(std::string_view sql) override
   {
-    PGresult* result = PQexec(m_conn, std::string(sql).c_str());
-    const auto status = PQresultStatus(result);
+    PGresult* result = pq().PQexec(m_conn, std::string(sql).c_str());
+    const auto status = pq().PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      PQclear(result);
+      pq().PQclear(result);
       return {};
     }
     Error err = error_of(result);
-    PQclear(result);
+    pq().PQclear(result);
     return Unexpected(err);
   }
 
@@ -356,6 +393,11 @@ private:
   std::string m_where;
   int m_busy_timeout_ms;
   bool m_in_transaction = false;
+  static constexpr std::size_t k_prepared_max = 256;
+  // sql + types -> name; "" once run unnamed. Batched readers make a
+  // statement per batch size, so the map is bounded (DEALLOCATE ALL).
+  std::map<std::string, std::string> m_prepared;
+  std::uint64_t m_next_statement = 0;
 };
 
 Result<bool>
@@ -367,27 +409,38 @@ PgCursor::step()
       values[i] = m_values[i] ? m_values[i]->c_str() : nullptr;
       m_lengths[i] = m_values[i] ? static_cast<int>(m_values[i]->size()) : 0;
     }
+    std::optional<Error> prepare_error;
     auto run = [&] {
-      m_result = PQexecParams(m_connection.handle(), m_sql.c_str(), static_cast<int>(values.size()),
-                              m_types.data(), values.data(), m_lengths.data(), m_formats.data(), 0);
-      const auto status = PQresultStatus(m_result);
+      auto name = m_connection.prepared(m_sql, m_types);
+      if (!name) {
+        prepare_error = name.error();
+        return false;
+      }
+      prepare_error.reset();
+      const int n = static_cast<int>(values.size());
+      m_result = name->empty()
+                   ? pq().PQexecParams(m_connection.handle(), m_sql.c_str(), n, m_types.data(),
+                                       values.data(), m_lengths.data(), m_formats.data(), 0)
+                   : pq().PQexecPrepared(m_connection.handle(), name->c_str(), n, values.data(),
+                                         m_lengths.data(), m_formats.data(), 0);
+      const auto status = pq().PQresultStatus(m_result);
       return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
     };
     bool ok = run();
     if (!ok && !m_connection.in_transaction() &&
-        PQstatus(m_connection.handle()) != CONNECTION_OK) {
+        pq().PQstatus(m_connection.handle()) != CONNECTION_OK) {
       // A statement on its own (no transaction) lost its connection: it
       // rolled back, so it runs again once on a new one.
       clear_result();
       if (m_connection.ensure_connected()) ok = run();
     }
     if (!ok) {
-      Error err = m_connection.error_of(m_result);
+      Error err = prepare_error ? *prepare_error : m_connection.error_of(m_result);
       clear_result();
       return Unexpected(err);
     }
-    m_rows = PQntuples(m_result);
-    const char* tuples = PQcmdTuples(m_result);
+    m_rows = pq().PQntuples(m_result);
+    const char* tuples = pq().PQcmdTuples(m_result);
     m_changes = tuples && *tuples ? std::atoi(tuples) : 0;
     m_row = -1;
   }
@@ -417,13 +470,20 @@ describe_url(const std::string& url)
     return it != options->end() && !it->second.empty() ? it->second : std::string(fallback);
   };
   std::string user = get("user", "");
-  return fmt::format("postgres://{}{}:{}/{}", user.empty() ? "" : user + "@",
-                     get("host", "localhost"), get("port", "5432"), get("dbname", user.c_str()));
+  const std::string host = get("host", "localhost");
+  const std::string db = get("dbname", user.c_str());
+  const std::string who = user.empty() ? "" : user + "@";
+  if (host.front() == '/') {
+    // A Unix socket directory, as the URL writes it.
+    return fmt::format("postgres://{}/{}?host={}", who, db, host);
+  }
+  return fmt::format("postgres://{}{}:{}/{}", who, host, get("port", "5432"), db);
 }
 
 Result<sql::Db>
 open_connection(const std::string& url)
 {
+  if (auto lib = load_libpq(); !lib) return Unexpected(lib.error());
   std::string message;
   auto options = parse_url(url, message);
   if (!options) {
@@ -444,11 +504,11 @@ open_connection(const std::string& url)
   // connect_timeout first, the URL after: what the URL sets wins.
   const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "homeboy", url.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keywords, values, 1);
+  PGconn* conn = pq().PQconnectdbParams(keywords, values, 1);
   const std::string where = describe_url(url);
-  if (!conn || PQstatus(conn) != CONNECTION_OK) {
-    std::string detail = conn ? trimmed(PQerrorMessage(conn)) : "out of memory";
-    PQfinish(conn);
+  if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
+    std::string detail = conn ? trimmed(pq().PQerrorMessage(conn)) : "out of memory";
+    pq().PQfinish(conn);
     std::string hint = detail.find("password") != std::string::npos
                          ? "check the user and the password in PGPASSFILE or ~/.pgpass (0600)"
                          : "check that the server runs and accepts connections from this host, "
@@ -457,7 +517,7 @@ open_connection(const std::string& url)
                       fmt::format("cannot connect to the observation store {}: {} ({})", where,
                                   detail, hint));
   }
-  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+  pq().PQsetNoticeProcessor(conn, ignore_notice, nullptr);
   auto* connection = new PgConnection(conn, url, *timeout);
   return sql::Db(std::unique_ptr<sql::Connection>(connection));
 }

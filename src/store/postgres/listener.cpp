@@ -4,9 +4,9 @@
 // caller's timeout covers).
 
 #include "store/postgres/listener.hpp"
+#include "store/postgres/libpq.hpp"
 
 #include <fmt/core.h>
-#include <libpq-fe.h>
 
 namespace hb::postgres {
 
@@ -17,16 +17,16 @@ connect_and_listen(const std::string& url)
 {
   const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
   const char* values[] = {"5", "homeboy-listen", url.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keywords, values, 1);
-  if (!conn || PQstatus(conn) != CONNECTION_OK) {
-    PQfinish(conn);
+  PGconn* conn = pq().PQconnectdbParams(keywords, values, 1);
+  if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
+    pq().PQfinish(conn);
     return nullptr;
   }
-  PGresult* result = PQexec(conn, fmt::format("LISTEN {}", k_runs_channel).c_str());
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-  PQclear(result);
+  PGresult* result = pq().PQexec(conn, fmt::format("LISTEN {}", k_runs_channel).c_str());
+  const bool ok = pq().PQresultStatus(result) == PGRES_COMMAND_OK;
+  pq().PQclear(result);
   if (!ok) {
-    PQfinish(conn);
+    pq().PQfinish(conn);
     return nullptr;
   }
   return conn;
@@ -36,28 +36,28 @@ class PgListener final : public StoreListener
 {
 public:
   PgListener(std::string url, PGconn* conn) : m_url(std::move(url)), m_conn(conn) {}
-  ~PgListener() override { PQfinish(m_conn); }
+  ~PgListener() override { pq().PQfinish(m_conn); }
   PgListener(const PgListener&) = delete;
   PgListener& operator=(const PgListener&) = delete;
 
   int fd() override
   {
-    return m_conn && PQstatus(m_conn) == CONNECTION_OK ? PQsocket(m_conn) : -1;
+    return m_conn && pq().PQstatus(m_conn) == CONNECTION_OK ? pq().PQsocket(m_conn) : -1;
   }
 
   bool drain() override
   {
-    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
-      PQfinish(m_conn);
+    if (!m_conn || pq().PQstatus(m_conn) != CONNECTION_OK) {
+      pq().PQfinish(m_conn);
       m_conn = connect_and_listen(m_url);
       // Back again: whatever changed while it was down counts as a wake.
       return m_conn != nullptr;
     }
-    if (!PQconsumeInput(m_conn)) return false; // lost: the next drain reconnects
+    if (!pq().PQconsumeInput(m_conn)) return false; // lost: the next drain reconnects
     bool woken = false;
-    while (PGnotify* notify = PQnotifies(m_conn)) {
+    while (PGnotify* notify = pq().PQnotifies(m_conn)) {
       woken = true;
-      PQfreemem(notify);
+      pq().PQfreemem(notify);
     }
     return woken;
   }
@@ -72,6 +72,7 @@ private:
 Result<std::unique_ptr<StoreListener>>
 listen(const std::string& url)
 {
+  if (auto lib = load_libpq(); !lib) return Unexpected(lib.error());
   PGconn* conn = connect_and_listen(url);
   if (!conn) {
     return make_error("store.unavailable",

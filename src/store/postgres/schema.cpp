@@ -178,16 +178,16 @@ CREATE TABLE events (
   data TEXT COLLATE "C" NOT NULL DEFAULT '{}',
   PRIMARY KEY (run_id, seq)
 );
--- Every change of a run's status wakes the workers and waiters of every
--- host (store/postgres/listener.cpp); one notification per status per
--- transaction, however many rows.
+-- Every statement that may change a run's status wakes the workers and
+-- waiters of every host (store/postgres/listener.cpp); one notification per
+-- transaction, however many rows (the server merges equal ones).
 CREATE FUNCTION homeboy_notify_runs() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
-  PERFORM pg_notify('homeboy_runs', NEW.status);
+  PERFORM pg_notify('homeboy_runs', '');
   RETURN NULL;
 END $f$;
 CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OF status ON runs
-  FOR EACH ROW EXECUTE FUNCTION homeboy_notify_runs();
+  FOR EACH STATEMENT EXECUTE FUNCTION homeboy_notify_runs();
 )sql",
   // 2: the registry's per-run liveness limits (DESIGN.md "Run lifecycle").
   R"sql(
@@ -290,15 +290,15 @@ schema_version()
 Result<int>
 stored_version(sql::Db& db)
 {
-  auto stmt = db.prepare("SELECT to_regclass('homeboy_schema') IS NOT NULL");
+  // One round trip: a database without the table has no schema yet.
+  auto stmt = db.prepare("SELECT coalesce(max(version), 0) FROM homeboy_schema");
   if (!stmt) return Unexpected(stmt.error());
   auto row = stmt->step();
-  if (!row) return Unexpected(row.error());
-  if (stmt->int64(0) == 0) return 0;
-  auto version = db.prepare("SELECT coalesce(max(version), 0) FROM homeboy_schema");
-  if (!version) return Unexpected(version.error());
-  if (auto read = version->step(); !read) return Unexpected(read.error());
-  return static_cast<int>(version->int64(0));
+  if (!row) {
+    if (row.error().code == "store.undefined_table") return 0;
+    return Unexpected(row.error());
+  }
+  return static_cast<int>(stmt->int64(0));
 }
 
 Result<void>
@@ -311,6 +311,12 @@ migrate(sql::Db& db)
                                   "homeboy on this host to the version the other hosts run",
                                   db.describe(), version, k_version));
   };
+  // The common case, every command's open: the schema is current. Two
+  // reads, no lock, no transaction.
+  auto current = stored_version(db);
+  if (!current) return Unexpected(current.error());
+  if (*current == k_version) return {};
+  if (*current > k_version) return too_new(*current);
   // READ COMMITTED: after waiting for the lock, the version another host
   // committed meanwhile must be visible.
   return db.write_transaction(

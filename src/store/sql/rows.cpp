@@ -103,44 +103,49 @@ read_trace_span(const Stmt& s)
 }
 
 std::string
-insert_run_sql()
+insert_run_sql(std::size_t rows)
 {
-  return fmt::format("INSERT INTO runs ({}) VALUES ({})", k_run_columns, placeholders(30));
+  std::string values;
+  for (std::size_t i = 0; i < rows; ++i) {
+    values += fmt::format("{}({})", i ? "," : "", placeholders(k_run_column_count));
+  }
+  return fmt::format("INSERT INTO runs ({}) VALUES {}", k_run_columns, values);
 }
 
 void
-bind_run(Stmt& stmt, const Run& run)
+bind_run(Stmt& stmt, const Run& run, int first)
 {
-  stmt.bind(1, run.id)
-    .bind(2, run.kind)
-    .bind(3, to_string(run.status))
-    .bind_text_or_null(4, run.component_id)
-    .bind_text_or_null(5, run.rig_id)
-    .bind_text_or_null(6, run.command)
-    .bind_text_or_null(7, run.cwd)
-    .bind_text_or_null(8, run.git_sha)
-    .bind_text_or_null(9, run.homeboy_version)
-    .bind(10, static_cast<std::int64_t>(run.created_at))
-    .bind_opt(11, run.started_at)
-    .bind_opt(12, run.finished_at)
-    .bind_opt(13, run.heartbeat_at)
-    .bind_text_or_null(14, run.lease_owner)
-    .bind(15, run.lease_epoch)
-    .bind_opt(16, run.deadline_at)
-    .bind_opt(17, run.cancel_requested_at)
-    .bind_text_or_null(18, run.terminal_reason)
-    .bind_opt(19, opt64(run.exit_code))
-    .bind_opt(20, opt64(run.owner_pid))
-    .bind_opt(21, opt64(run.owner_start_time))
-    .bind_opt(22, run.eligible_at)
-    .bind_opt(23, run.retained_until)
-    .bind_opt(24, run.promoted_at)
-    .bind(25, run.metadata_json)
-    .bind_opt(26, run.start_timeout_ms)
-    .bind_opt(27, run.timeout_ms)
-    .bind_opt(28, run.heartbeat_timeout_ms)
-    .bind(29, static_cast<std::int64_t>(run.attempt))
-    .bind_opt(30, run.retry_at);
+  const int o = first;
+  stmt.bind(o + 0, run.id)
+    .bind(o + 1, run.kind)
+    .bind(o + 2, to_string(run.status))
+    .bind_text_or_null(o + 3, run.component_id)
+    .bind_text_or_null(o + 4, run.rig_id)
+    .bind_text_or_null(o + 5, run.command)
+    .bind_text_or_null(o + 6, run.cwd)
+    .bind_text_or_null(o + 7, run.git_sha)
+    .bind_text_or_null(o + 8, run.homeboy_version)
+    .bind(o + 9, static_cast<std::int64_t>(run.created_at))
+    .bind_opt(o + 10, run.started_at)
+    .bind_opt(o + 11, run.finished_at)
+    .bind_opt(o + 12, run.heartbeat_at)
+    .bind_text_or_null(o + 13, run.lease_owner)
+    .bind(o + 14, run.lease_epoch)
+    .bind_opt(o + 15, run.deadline_at)
+    .bind_opt(o + 16, run.cancel_requested_at)
+    .bind_text_or_null(o + 17, run.terminal_reason)
+    .bind_opt(o + 18, opt64(run.exit_code))
+    .bind_opt(o + 19, opt64(run.owner_pid))
+    .bind_opt(o + 20, opt64(run.owner_start_time))
+    .bind_opt(o + 21, run.eligible_at)
+    .bind_opt(o + 22, run.retained_until)
+    .bind_opt(o + 23, run.promoted_at)
+    .bind(o + 24, run.metadata_json)
+    .bind_opt(o + 25, run.start_timeout_ms)
+    .bind_opt(o + 26, run.timeout_ms)
+    .bind_opt(o + 27, run.heartbeat_timeout_ms)
+    .bind(o + 28, static_cast<std::int64_t>(run.attempt))
+    .bind_opt(o + 29, run.retry_at);
 }
 
 std::string

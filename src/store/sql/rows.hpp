@@ -49,9 +49,12 @@ Artifact read_artifact(const Stmt& s);
 Finding read_finding(const Stmt& s);
 TraceSpan read_trace_span(const Stmt& s);
 
-/// INSERT INTO runs (k_run_columns) VALUES (?, ...), bound by bind_run.
-std::string insert_run_sql();
-void bind_run(Stmt& stmt, const Run& run);
+/// How many columns k_run_columns names.
+inline constexpr int k_run_column_count = 30;
+/// INSERT INTO runs (k_run_columns) VALUES (?, ...) with `rows` rows, each
+/// bound by bind_run from its first parameter (1, 31, 61, ...).
+std::string insert_run_sql(std::size_t rows = 1);
+void bind_run(Stmt& stmt, const Run& run, int first = 1);
 /// INSERT INTO artifacts (k_artifact_columns) VALUES (?, ...), bound by
 /// bind_artifact with the row's run id.
 std::string insert_artifact_sql();

@@ -106,8 +106,9 @@ private:
   Result<void> insert_event(const std::string& run_id, const std::string& type,
                             const std::string& data_json, TimeMs at);
   /// Writes a settled run's scenarios, metrics, artifacts and findings
-  /// (inside settle_run's transaction).
-  Result<void> write_evidence(const std::string& run_id, const RunOutcome& outcome);
+  /// (inside settle_run's transaction; `created_at` is the run's).
+  Result<void> write_evidence(const std::string& run_id, std::int64_t created_at,
+                              const RunOutcome& outcome);
   /// begin_attempt's body, inside the caller's write transaction.
   Result<Run> next_attempt(const std::string& run_id, RunStatus expected,
                            std::int64_t expected_epoch, const NewAttempt& attempt, TimeMs now);

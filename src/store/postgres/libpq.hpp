@@ -1,0 +1,53 @@
+#pragma once
+// libpq, loaded when a command first reaches a PostgreSQL store (dlopen of
+// libpq.so.5), not linked: libpq pulls in some twenty libraries (TLS,
+// Kerberos, LDAP) whose loading cost every homeboy process about 8 ms, the
+// ones on the local SQLite store included.
+//
+// Threads: load() may be called from any thread (it runs once).
+
+#include "util/error.hpp"
+
+#include <libpq-fe.h>
+
+namespace hb::postgres {
+
+/// The libpq functions the store calls.
+struct Libpq
+{
+  decltype(&::PQclear) PQclear;
+  decltype(&::PQcmdTuples) PQcmdTuples;
+  decltype(&::PQconnectdbParams) PQconnectdbParams;
+  decltype(&::PQconninfoFree) PQconninfoFree;
+  decltype(&::PQconninfoParse) PQconninfoParse;
+  decltype(&::PQconsumeInput) PQconsumeInput;
+  decltype(&::PQerrorMessage) PQerrorMessage;
+  decltype(&::PQexec) PQexec;
+  decltype(&::PQexecParams) PQexecParams;
+  decltype(&::PQexecPrepared) PQexecPrepared;
+  decltype(&::PQfinish) PQfinish;
+  decltype(&::PQfreemem) PQfreemem;
+  decltype(&::PQgetisnull) PQgetisnull;
+  decltype(&::PQgetlength) PQgetlength;
+  decltype(&::PQgetvalue) PQgetvalue;
+  decltype(&::PQnotifies) PQnotifies;
+  decltype(&::PQntuples) PQntuples;
+  decltype(&::PQprepare) PQprepare;
+  decltype(&::PQreset) PQreset;
+  decltype(&::PQresultErrorField) PQresultErrorField;
+  decltype(&::PQresultErrorMessage) PQresultErrorMessage;
+  decltype(&::PQresultStatus) PQresultStatus;
+  decltype(&::PQsetNoticeProcessor) PQsetNoticeProcessor;
+  decltype(&::PQsocket) PQsocket;
+  decltype(&::PQstatus) PQstatus;
+  decltype(&::PQunescapeBytea) PQunescapeBytea;
+};
+
+/// libpq, loaded on the first call; `store.unavailable` saying what to
+/// install when it is missing.
+Result<const Libpq*> load_libpq();
+
+/// The loaded library; only after load_libpq() succeeded.
+const Libpq& pq();
+
+} // namespace hb::postgres
