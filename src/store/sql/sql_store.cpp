@@ -34,6 +34,11 @@ SqlStore::insert_run(const Run& run)
   });
 }
 
+// settle_run, update_run and beat are one compare-and-set UPDATE of one run
+// and what follows from it: the row lock that UPDATE takes serializes them
+// on PostgreSQL, so they run READ COMMITTED (as claim_run), without the
+// bookkeeping of SERIALIZABLE.
+
 Result<void>
 SqlStore::settle_run(const std::string& run_id, RunStatus expected, std::int64_t expected_epoch,
                         const RunOutcome& outcome)
@@ -91,7 +96,7 @@ SqlStore::settle_run(const std::string& run_id, RunStatus expected, std::int64_t
     auto next = next_attempt(run_id, outcome.status, expected_epoch, retry, outcome.finished_at);
     if (!next) return Unexpected(next.error());
     return {};
-  });
+  }, Isolation::read_committed);
 }
 
 Result<void>
@@ -104,35 +109,29 @@ SqlStore::insert_runs(const std::vector<Run>& runs)
     std::set<std::string> seen;
     for (std::size_t begin = 0; begin < runs.size(); begin += k_rows) {
       const std::size_t n = std::min(k_rows, runs.size() - begin);
-      std::vector<std::string> ids;
       for (std::size_t i = begin; i < begin + n; ++i) {
         if (!seen.insert(runs[i].id).second) {
           return make_error("store.conflict",
                             fmt::format("a run with id {} already exists", runs[i].id));
         }
-        ids.push_back(runs[i].id);
       }
-      // An id taken already is named, as a single insert would.
-      auto taken = first_row<std::string>(
-        m_db, fmt::format("SELECT id FROM runs WHERE id IN ({}) LIMIT 1", placeholders(n)),
-        [&](Stmt& s) {
-          for (std::size_t i = 0; i < n; ++i) s.bind(static_cast<int>(i + 1), ids[i]);
-        },
-        [](const Stmt& s) { return s.text(0); });
-      if (!taken) return Unexpected(taken.error());
-      if (*taken) {
-        return make_error("store.conflict", fmt::format("a run with id {} already exists", **taken));
-      }
-      auto stmt = m_db.prepare(insert_run_sql(n));
+      // A taken id is skipped by the insert and named here, as a single
+      // insert would (no lookup first: on a table without statistics yet,
+      // PostgreSQL would scan it for every batch).
+      auto stmt = m_db.prepare(insert_run_sql(n) + " ON CONFLICT (id) DO NOTHING RETURNING id");
       if (!stmt) return Unexpected(stmt.error());
       for (std::size_t i = 0; i < n; ++i) {
         bind_run(*stmt, runs[begin + i], static_cast<int>(i) * k_run_column_count + 1);
       }
-      if (auto done = stmt->run(); !done) {
-        if (done.error().code == "store.unique") {
-          return make_error("store.conflict", "a run with one of these ids was added meanwhile");
-        }
+      std::set<std::string> inserted;
+      if (auto done = each_row(*stmt, [&](const Stmt& s) { inserted.insert(s.text(0)); }); !done) {
         return done;
+      }
+      for (std::size_t i = begin; i < begin + n; ++i) {
+        if (!inserted.count(runs[i].id)) {
+          return make_error("store.conflict",
+                            fmt::format("a run with id {} already exists", runs[i].id));
+        }
       }
       // Each new run's first event (seq 1: a new run has none).
       std::string values;
@@ -257,7 +256,7 @@ SqlStore::update_run(const std::string& run_id, RunStatus expected, std::int64_t
       return insert_event(run_id, "status", dump_json(data), now);
     }
     return {};
-  });
+  }, Isolation::read_committed);
   if (!done) {
     return Unexpected(done.error());
   }
@@ -291,7 +290,7 @@ SqlStore::beat(const std::string& run_id, std::int64_t expected_epoch, TimeMs no
     }
     written = *run;
     return {};
-  });
+  }, Isolation::read_committed);
   if (!done) {
     return Unexpected(done.error());
   }
