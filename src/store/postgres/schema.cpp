@@ -1,12 +1,11 @@
-// The PostgreSQL store's schema: the same tables, indexes and version
-// numbers as SQLite's (store/sqlite/schema.cpp), in PostgreSQL's types
-// (BIGINT, DOUBLE PRECISION, BYTEA; text compared bytewise, COLLATE "C", as
-// SQLite's BINARY), plus what SQLite has and PostgreSQL lacks: the JSON
-// functions the shared SQL calls and a `rowid` on the tables read in
-// insertion order. The version is kept in homeboy_schema; migrations run
+// The PostgreSQL store's schema: the shared migrations (store/sql/
+// schema_sql.cpp, in PostgreSQL's types) plus what SQLite has and
+// PostgreSQL lacks: the JSON functions the shared SQL calls, and a NOTIFY
+// trigger on runs. The version is kept in homeboy_schema; migrations run
 // under an advisory lock, so two hosts never migrate at once.
 
 #include "store/postgres/schema.hpp"
+#include "store/sql/schema_sql.hpp"
 
 #include <fmt/core.h>
 
@@ -14,12 +13,10 @@ namespace hb::postgres {
 
 namespace {
 
-// Each entry moves the schema from version i to i + 1, as SQLite's entry i
-// does. Never edit a shipped entry: append a new one (to both lists).
-const char* const k_migrations[] = {
-  // 1: runs of every kind with lifecycle and retention columns, and their
-  // evidence. Times are integer ms since the epoch (UTC).
-  R"sql(
+// What PostgreSQL needs beyond the shared migrations, added to the first:
+// SQLite's JSON functions that the shared SQL calls (before the tables),
+// and the trigger that wakes every host's workers (after them).
+constexpr const char* k_functions = R"sql(
 -- SQLite's JSON functions that the shared SQL calls, on text (docs/fleet.md).
 CREATE FUNCTION json_valid(doc text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$
 BEGIN
@@ -70,114 +67,9 @@ BEGIN
 END $f$;
 CREATE FUNCTION json_patch(target text, patch text) RETURNS text LANGUAGE sql IMMUTABLE AS
   $f$ SELECT homeboy_merge_patch(target::json, patch::json)::text $f$;
-CREATE TABLE runs (
-  id TEXT COLLATE "C" PRIMARY KEY,
-  kind TEXT COLLATE "C" NOT NULL,
-  status TEXT COLLATE "C" NOT NULL,
-  component_id TEXT COLLATE "C",
-  rig_id TEXT COLLATE "C",
-  command TEXT COLLATE "C",
-  cwd TEXT COLLATE "C",
-  git_sha TEXT COLLATE "C",
-  homeboy_version TEXT COLLATE "C",
-  created_at BIGINT NOT NULL,
-  started_at BIGINT,
-  finished_at BIGINT,
-  heartbeat_at BIGINT,
-  lease_owner TEXT COLLATE "C",
-  lease_epoch BIGINT NOT NULL DEFAULT 0,
-  deadline_at BIGINT,
-  cancel_requested_at BIGINT,
-  terminal_reason TEXT COLLATE "C",
-  exit_code BIGINT,
-  owner_pid BIGINT,
-  owner_start_time BIGINT,
-  eligible_at BIGINT,
-  retained_until BIGINT,
-  promoted_at BIGINT,
-  metadata TEXT COLLATE "C" NOT NULL DEFAULT '{}'
-);
-CREATE INDEX runs_by_time ON runs (created_at DESC, id DESC);
-CREATE INDEX runs_by_kind ON runs (kind, created_at DESC, id DESC);
-CREATE INDEX runs_by_component ON runs (component_id, created_at DESC, id DESC);
-CREATE INDEX runs_by_rig ON runs (rig_id, created_at DESC, id DESC);
-CREATE INDEX runs_by_status ON runs (status, created_at DESC, id DESC);
+)sql";
 
-CREATE TABLE run_scenarios (
-  scenario_id TEXT COLLATE "C" NOT NULL,
-  created_at BIGINT NOT NULL,
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  PRIMARY KEY (scenario_id, created_at, run_id)
-);
-CREATE INDEX run_scenarios_by_run ON run_scenarios (run_id);
-
-CREATE TABLE metrics (
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  scenario_id TEXT COLLATE "C" NOT NULL,
-  name TEXT COLLATE "C" NOT NULL,
-  value DOUBLE PRECISION NOT NULL,
-  samples BYTEA,
-  PRIMARY KEY (run_id, scenario_id, name)
-);
-
-CREATE TABLE artifacts (
-  id TEXT COLLATE "C" PRIMARY KEY,
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  kind TEXT COLLATE "C" NOT NULL,
-  type TEXT COLLATE "C" NOT NULL,
-  path TEXT COLLATE "C",
-  url TEXT COLLATE "C",
-  sha256 TEXT COLLATE "C",
-  size_bytes BIGINT,
-  mime TEXT COLLATE "C",
-  label TEXT COLLATE "C",
-  created_at BIGINT NOT NULL,
-  metadata TEXT COLLATE "C" NOT NULL DEFAULT '{}',
-  rowid BIGINT GENERATED ALWAYS AS IDENTITY
-);
-CREATE INDEX artifacts_by_run ON artifacts (run_id, created_at);
-
-CREATE TABLE findings (
-  id TEXT COLLATE "C" PRIMARY KEY,
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  tool TEXT COLLATE "C" NOT NULL,
-  rule TEXT COLLATE "C",
-  category TEXT COLLATE "C",
-  severity TEXT COLLATE "C",
-  message TEXT COLLATE "C" NOT NULL,
-  file TEXT COLLATE "C",
-  line BIGINT,
-  column_number BIGINT,
-  fingerprint TEXT COLLATE "C",
-  created_at BIGINT NOT NULL,
-  metadata TEXT COLLATE "C" NOT NULL DEFAULT '{}'
-);
-CREATE INDEX findings_by_run ON findings (run_id, created_at);
-CREATE INDEX findings_by_time ON findings (created_at DESC, id DESC);
-
-CREATE TABLE trace_spans (
-  id TEXT COLLATE "C" PRIMARY KEY,
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  span_id TEXT COLLATE "C" NOT NULL,
-  status TEXT COLLATE "C" NOT NULL,
-  duration_ms DOUBLE PRECISION,
-  from_event TEXT COLLATE "C",
-  to_event TEXT COLLATE "C",
-  message TEXT COLLATE "C",
-  created_at BIGINT NOT NULL,
-  metadata TEXT COLLATE "C" NOT NULL DEFAULT '{}',
-  rowid BIGINT GENERATED ALWAYS AS IDENTITY
-);
-CREATE INDEX trace_spans_by_run ON trace_spans (run_id);
-
-CREATE TABLE events (
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  seq BIGINT NOT NULL,
-  at BIGINT NOT NULL,
-  type TEXT COLLATE "C" NOT NULL,
-  data TEXT COLLATE "C" NOT NULL DEFAULT '{}',
-  PRIMARY KEY (run_id, seq)
-);
+constexpr const char* k_notify = R"sql(
 -- Every statement that may change a run's status wakes the workers and
 -- waiters of every host (store/postgres/listener.cpp); one notification per
 -- transaction, however many rows (the server merges equal ones).
@@ -188,79 +80,17 @@ BEGIN
 END $f$;
 CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OF status ON runs
   FOR EACH STATEMENT EXECUTE FUNCTION homeboy_notify_runs();
-)sql",
-  // 2: the registry's per-run liveness limits (DESIGN.md "Run lifecycle").
-  R"sql(
-ALTER TABLE runs ADD COLUMN start_timeout_ms BIGINT;
-ALTER TABLE runs ADD COLUMN timeout_ms BIGINT;
-ALTER TABLE runs ADD COLUMN heartbeat_timeout_ms BIGINT;
-)sql",
-  // 3 (retention): `runs cleanup`'s candidates, oldest first. Partial: only
-  // terminal runs that are not promoted, so promoted and active runs cost
-  // the plan nothing however many there are.
-  R"sql(
-CREATE INDEX runs_by_retention ON runs (COALESCE(finished_at, created_at), id)
-  WHERE promoted_at IS NULL AND status IN ('succeeded', 'failed', 'timed_out', 'cancelled');
-)sql",
-  // 4 (daemon): every run's events in time order, for the daemon's event
-  // stream (/api/v1/events) and its Last-Event-ID resume.
-  R"sql(
-CREATE INDEX events_by_at ON events (at, seq, run_id);
-)sql",
-  // 5 (attempts, issue 19): a run's attempt number and, for an automatic
-  // retry, the earliest time a worker may start it; every earlier attempt
-  // of a run, kept as it ended. Self-contained: touches only these columns
-  // and this table.
-  R"sql(
-ALTER TABLE runs ADD COLUMN attempt BIGINT NOT NULL DEFAULT 1;
-ALTER TABLE runs ADD COLUMN retry_at BIGINT;
-CREATE TABLE run_attempts (
-  run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  attempt BIGINT NOT NULL,
-  status TEXT COLLATE "C" NOT NULL,
-  terminal_reason TEXT COLLATE "C",
-  exit_code BIGINT,
-  started_at BIGINT,
-  finished_at BIGINT,
-  lease_owner TEXT COLLATE "C",
-  metadata TEXT COLLATE "C" NOT NULL DEFAULT '{}',
-  PRIMARY KEY (run_id, attempt)
-);
-)sql",
-  // 6 (schedules, issue 16): schedules, each slot recorded once (the
-  // primary key is what makes a slot fire at most once), and named leases
-  // (the scheduler's: one daemon fires at a time).
-  R"sql(
-CREATE TABLE schedules (
-  id TEXT COLLATE "C" PRIMARY KEY,
-  name TEXT COLLATE "C" NOT NULL UNIQUE,
-  cron TEXT COLLATE "C" NOT NULL,
-  timezone TEXT COLLATE "C" NOT NULL,
-  catch_up TEXT COLLATE "C" NOT NULL,
-  paused BIGINT NOT NULL DEFAULT 0,
-  recipe TEXT COLLATE "C" NOT NULL,
-  created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL,
-  cursor_at BIGINT NOT NULL
-);
-CREATE TABLE schedule_slots (
-  schedule_id TEXT COLLATE "C" NOT NULL REFERENCES schedules(id) ON DELETE CASCADE,
-  slot_at BIGINT NOT NULL,
-  outcome TEXT COLLATE "C" NOT NULL,
-  run_id TEXT COLLATE "C",
-  reason TEXT COLLATE "C",
-  recorded_at BIGINT NOT NULL,
-  PRIMARY KEY (schedule_id, slot_at)
-);
-CREATE TABLE leases (
-  name TEXT COLLATE "C" PRIMARY KEY,
-  holder TEXT COLLATE "C" NOT NULL,
-  expires_at BIGINT NOT NULL
-);
-)sql",
-};
+)sql";
 
-constexpr int k_version = static_cast<int>(sizeof(k_migrations) / sizeof(k_migrations[0]));
+/// Migration `index` in PostgreSQL's words, with its additions.
+std::string
+migration(int index)
+{
+  std::string sql = sql::migration_sql(index, sql::Backend::postgres);
+  return index == 0 ? k_functions + sql + k_notify : sql;
+}
+
+const int k_version = sql::migration_count();
 
 /// The advisory lock every migrating host takes (any fixed 64-bit number).
 constexpr long long k_migration_lock = 0x686f6d65626f79LL; // "homeboy"
@@ -329,7 +159,7 @@ migrate(sql::Db& db)
       if (!version) return Unexpected(version.error());
       if (*version > k_version) return too_new(*version);
       for (int v = *version; v < k_version; ++v) {
-        if (auto ok = db.exec(k_migrations[v]); !ok) {
+        if (auto ok = db.exec(migration(v)); !ok) {
           Error err = ok.error();
           err.message = fmt::format("migrating to schema version {}: {}", v + 1, err.message);
           return Unexpected(err);
