@@ -315,5 +315,75 @@ TEST_F(Fleet, StoreCopyOf10000RunsTwiceAddsNothingTheSecondTimeAndSurvivesAnInte
             std::string::npos);
 }
 
+TEST_F(Fleet, EveryReaderWorksOnTheSharedStoreFromAnyHost)
+{
+  // Benches on two hosts (a baseline, then a comparison), a task with a file
+  // artifact on a third; then every reader, from a fourth.
+  make_component("demo", "sampled.sh");
+  auto baseline = run({"bench", "demo", "--iterations", "5", "--baseline", "--json"}, host("a"));
+  ASSERT_EQ(baseline.exit_code, 0) << baseline.describe();
+  auto compared = run({"bench", "demo", "--iterations", "5", "--json"}, host("b"));
+  ASSERT_EQ(compared.exit_code, 0) << compared.describe();
+  auto task = run({"runs", "start", "--artifact", "out.json", "--", "sh", "-c",
+                   "echo '{\"ok\": true}' > out.json; echo task-output"},
+                  host("c"));
+  ASSERT_EQ(task.exit_code, 0) << task.describe();
+  const std::string task_id = trimmed(task.out);
+  ASSERT_EQ(on("d", {"runs", "status", task_id, "--wait", "--timeout", "30s"}).exit_code, 0);
+
+  auto benches = on("d", {"runs", "list", "--kind", "bench", "--json"});
+  ASSERT_EQ(benches.exit_code, 0) << benches.describe();
+  const Json rows = benches.payload()["runs"];
+  ASSERT_EQ(rows.size(), 2u) << benches.out;
+  const std::string after = rows[0]["id"].get<std::string>();
+  const std::string before = rows[1]["id"].get<std::string>();
+  EXPECT_EQ(rows[0]["host"], "b");
+  EXPECT_EQ(rows[1]["host"], "a");
+
+  auto artifacts = on("d", {"runs", "artifacts", task_id, "--json"});
+  ASSERT_EQ(artifacts.exit_code, 0) << artifacts.describe();
+  std::string artifact;
+  const Json listed_artifacts = artifacts.payload()["artifacts"];
+  for (const auto& a : listed_artifacts) {
+    if (a["kind"] == "file") artifact = a["id"].get<std::string>();
+  }
+  ASSERT_FALSE(artifact.empty()) << artifacts.out;
+
+  const std::vector<std::vector<std::string>> readers = {
+    {"runs", "show", after},
+    {"runs", "show", after.substr(0, 8)},
+    {"runs", "status", task_id},
+    {"runs", "events", task_id},
+    {"runs", "logs", task_id},
+    {"runs", "artifact", "get", task_id, artifact},
+    {"runs", "findings", after},
+    {"runs", "evidence", after},
+    {"runs", "latest-run", "--component", "demo"},
+    {"runs", "bench-compare", "--from-run", before, "--to-run", after},
+    {"runs", "compare", "--kind", "bench", "--component", "demo"},
+    {"runs", "query", "--kind", "bench", "--select", "$.iterations"},
+    {"runs", "distribution", "--kind", "bench", "--field", "iterations"},
+    {"runs", "refs", "--component", "demo"},
+    {"bench", "history", "demo", "--metric", "t", "--scenario", "steady"},
+    {"runs", "export", "--since", "1h", "--output", (root_ / "bundle").string()},
+    {"runs", "cleanup"},
+    {"store", "status"},
+  };
+  for (const auto& args : readers) {
+    auto r = on("d", args);
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+  }
+  auto logs = on("d", {"runs", "logs", task_id});
+  EXPECT_NE(logs.out.find("task-output"), std::string::npos) << logs.out;
+  auto got = on("a", {"runs", "artifact", "get", task_id, artifact});
+  EXPECT_NE(got.out.find("\"ok\""), std::string::npos) << got.describe();
+  auto history = on("c", {"bench", "history", "demo", "--metric", "t", "--scenario", "steady", "--json"});
+  EXPECT_NE(history.out.find(before), std::string::npos) << history.out.substr(0, 2000);
+  // A bundle exported from the shared store imports into a local one.
+  auto imported = run({"runs", "import", (root_ / "bundle").string(), "--json"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.describe();
+  EXPECT_EQ(imported.payload()["runs"]["imported"], 3);
+}
+
 } // namespace
 } // namespace hbit
