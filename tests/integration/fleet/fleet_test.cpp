@@ -383,6 +383,13 @@ TEST_F(Fleet, EveryReaderWorksOnTheSharedStoreFromAnyHost)
   auto imported = run({"runs", "import", (root_ / "bundle").string(), "--json"});
   ASSERT_EQ(imported.exit_code, 0) << imported.describe();
   EXPECT_EQ(imported.payload()["runs"]["imported"], 3);
+
+  // Retention from any host deletes a run's bytes in the shared root.
+  ASSERT_TRUE(fs::exists(shared_ / task_id)) << "the task's files are in the shared root";
+  auto cleaned = on("a", {"runs", "cleanup", "--kind", "task", "--older-than", "0s", "--apply", "--json"});
+  ASSERT_EQ(cleaned.exit_code, 0) << cleaned.describe();
+  EXPECT_FALSE(fs::exists(shared_ / task_id)) << cleaned.out;
+  EXPECT_EQ(on("d", {"runs", "show", task_id}).exit_code, 1);
 }
 
 } // namespace
