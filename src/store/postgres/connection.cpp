@@ -186,6 +186,11 @@ public:
   int changes() const override { return m_changes; }
 
 private:
+  /// Sends the transaction's pending BEGIN and this prepared statement in
+  /// one round trip (libpq's pipeline mode); false with `error` set when
+  /// either failed.
+  bool run_pipelined(const std::string& name, const std::vector<const char*>& values,
+                     std::optional<Error>& error);
   bool slot(int index) const { return index >= 1 && static_cast<std::size_t>(index) <= m_values.size(); }
   void set(int index, std::string value, Oid type, int format)
   {
@@ -262,6 +267,19 @@ public:
   PGconn* handle() { return m_conn; }
   bool in_transaction() const { return m_in_transaction; }
 
+  /// The BEGIN a write transaction has not sent yet (nullptr: none).
+  const char* pending_begin() const { return m_pending_begin; }
+  void begin_sent() { m_pending_begin = nullptr; }
+
+  /// Sends the pending BEGIN on its own.
+  Result<void> flush_begin()
+  {
+    if (!m_pending_begin) return {};
+    const char* begin = m_pending_begin;
+    m_pending_begin = nullptr;
+    return exec(begin);
+  }
+
   /// The name of a server-side prepared statement for `sql` with these
   /// parameter types, prepared the second time it runs: a statement run
   /// again and again (every claim, beat and settle) is parsed and planned
@@ -294,6 +312,7 @@ public:
 
   Result<void> exec(std::string_view sql) override
   {
+    if (auto begun = flush_begin(); !begun) return begun;
     PGresult* result = pq().PQexec(m_conn, std::string(sql).c_str());
     const auto status = pq().PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -323,15 +342,19 @@ public:
     auto done = sql::retry_while_busy(m_busy_timeout_ms, [&]() -> Result<void> {
       lost = false;
       if (auto connected = ensure_connected(); !connected) return retry_or_fail(connected);
-      if (auto begun = exec(begin); !begun) return retry_or_fail(begun);
+      // BEGIN goes out with the transaction's first statement (one round
+      // trip for both), or on its own before anything else.
+      m_pending_begin = begin;
       m_in_transaction = true;
       auto result = body();
+      const bool begun = m_pending_begin == nullptr;
+      m_pending_begin = nullptr;
       if (!result) {
-        (void)exec("ROLLBACK");
+        if (begun) (void)exec("ROLLBACK");
         m_in_transaction = false;
         return retry_or_fail(result);
       }
-      auto committed = exec("COMMIT");
+      auto committed = begun ? exec("COMMIT") : Result<void>();
       m_in_transaction = false;
       if (!committed && committed.error().code == "store.unavailable") {
         return make_error("store.unavailable",
@@ -393,6 +416,7 @@ private:
   std::string m_where;
   int m_busy_timeout_ms;
   bool m_in_transaction = false;
+  const char* m_pending_begin = nullptr;
   static constexpr std::size_t k_prepared_max = 256;
   // sql + types -> name; "" once run unnamed. Batched readers make a
   // statement per batch size, so the map is bounded (DEALLOCATE ALL).
@@ -418,6 +442,13 @@ PgCursor::step()
       }
       prepare_error.reset();
       const int n = static_cast<int>(values.size());
+      if (m_connection.pending_begin() && !name->empty()) {
+        return run_pipelined(*name, values, prepare_error);
+      }
+      if (auto begun = m_connection.flush_begin(); !begun) {
+        prepare_error = begun.error();
+        return false;
+      }
       m_result = name->empty()
                    ? pq().PQexecParams(m_connection.handle(), m_sql.c_str(), n, m_types.data(),
                                        values.data(), m_lengths.data(), m_formats.data(), 0)
@@ -450,6 +481,59 @@ PgCursor::step()
   }
   m_row = m_rows;
   return false;
+}
+
+bool
+PgCursor::run_pipelined(const std::string& name, const std::vector<const char*>& values,
+                        std::optional<Error>& error)
+{
+  PGconn* conn = m_connection.handle();
+  const char* begin = m_connection.pending_begin();
+  m_connection.begin_sent();
+  const auto& lib = pq();
+  if (!lib.PQenterPipelineMode(conn)) {
+    error = m_connection.error_of(nullptr);
+    return false;
+  }
+  const bool sent =
+    lib.PQsendQueryParams(conn, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) &&
+    lib.PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(),
+                            m_lengths.data(), m_formats.data(), 0) &&
+    lib.PQpipelineSync(conn);
+  // The results up to the sync: BEGIN's, then the statement's. Each
+  // query's results end with a NULL.
+  std::vector<PGresult*> results;
+  bool synced = false;
+  while (sent && !synced) {
+    PGresult* r = lib.PQgetResult(conn);
+    if (!r) {
+      if (lib.PQstatus(conn) != CONNECTION_OK) break;
+      continue;
+    }
+    if (lib.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+      lib.PQclear(r);
+      synced = true;
+    } else {
+      results.push_back(r);
+    }
+  }
+  lib.PQexitPipelineMode(conn);
+  PGresult* failed = nullptr;
+  for (PGresult* r : results) {
+    const auto status = lib.PQresultStatus(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      failed = r;
+      break;
+    }
+  }
+  if (!sent || !synced || failed || results.size() != 2) {
+    error = m_connection.error_of(failed);
+    for (PGresult* r : results) lib.PQclear(r);
+    return false;
+  }
+  lib.PQclear(results[0]);
+  m_result = results[1];
+  return true;
 }
 
 void

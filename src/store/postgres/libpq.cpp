@@ -33,7 +33,7 @@ load()
     if (!slot && !g_error) {
       g_error = Error{"store.unavailable",
                       fmt::format("the PostgreSQL client library libpq.so.5 lacks {}; install "
-                                  "libpq5 from PostgreSQL 12 or later",
+                                  "libpq5 from PostgreSQL 14 or later",
                                   name),
                       "{}"};
     }
@@ -47,6 +47,12 @@ load()
   resolve(g_libpq.PQerrorMessage, "PQerrorMessage");
   resolve(g_libpq.PQexec, "PQexec");
   resolve(g_libpq.PQexecParams, "PQexecParams");
+  resolve(g_libpq.PQenterPipelineMode, "PQenterPipelineMode");
+  resolve(g_libpq.PQexitPipelineMode, "PQexitPipelineMode");
+  resolve(g_libpq.PQpipelineSync, "PQpipelineSync");
+  resolve(g_libpq.PQsendQueryParams, "PQsendQueryParams");
+  resolve(g_libpq.PQsendQueryPrepared, "PQsendQueryPrepared");
+  resolve(g_libpq.PQgetResult, "PQgetResult");
   resolve(g_libpq.PQexecPrepared, "PQexecPrepared");
   resolve(g_libpq.PQfinish, "PQfinish");
   resolve(g_libpq.PQfreemem, "PQfreemem");

@@ -24,6 +24,12 @@ struct Libpq
   decltype(&::PQerrorMessage) PQerrorMessage;
   decltype(&::PQexec) PQexec;
   decltype(&::PQexecParams) PQexecParams;
+  decltype(&::PQenterPipelineMode) PQenterPipelineMode;
+  decltype(&::PQexitPipelineMode) PQexitPipelineMode;
+  decltype(&::PQpipelineSync) PQpipelineSync;
+  decltype(&::PQsendQueryParams) PQsendQueryParams;
+  decltype(&::PQsendQueryPrepared) PQsendQueryPrepared;
+  decltype(&::PQgetResult) PQgetResult;
   decltype(&::PQexecPrepared) PQexecPrepared;
   decltype(&::PQfinish) PQfinish;
   decltype(&::PQfreemem) PQfreemem;

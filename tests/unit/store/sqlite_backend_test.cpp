@@ -6,47 +6,14 @@
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/store.hpp"
-#include "util/fs.hpp"
-#include "util/id.hpp"
+#include "support/store_fixture.hpp"
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
 using namespace hb;
 
-namespace {
-
-class StoreTest : public ::testing::Test
-{
-protected:
-  void SetUp() override
-  {
-    auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-sqlite-");
-    ASSERT_TRUE(dir);
-    m_dir.emplace(std::move(*dir));
-    auto store = open_sqlite_store(path());
-    ASSERT_TRUE(store) << store.error().message;
-    m_store = std::move(*store);
-  }
-  std::filesystem::path path() const { return m_dir->path() / "data" / "homeboy.sqlite"; }
-
-  hb::Run make_run(const std::string& kind, const std::string& component, TimeMs created)
-  {
-    hb::Run run;
-    run.id = new_uuid_v4();
-    run.kind = kind;
-    run.status = RunStatus::running;
-    run.component_id = component;
-    run.created_at = created;
-    run.started_at = created;
-    return run;
-  }
-
-  std::optional<fs::TempDir> m_dir;
-  std::unique_ptr<Store> m_store;
-};
-
-} // namespace
+using StoreTest = test::StoreTest;
 
 TEST(StoreOpen, UnwritableDirectoryIsAClearError)
 {
