@@ -9,6 +9,7 @@
 //
 // STORE is sqlite:PATH or postgres://...; the runs are added to it.
 
+#include "model/store_spec.hpp"
 #include "store/store.hpp"
 #include "util/id.hpp"
 
@@ -27,8 +28,12 @@ namespace {
 Result<std::unique_ptr<Store>>
 open_spec(const std::string& spec)
 {
-  if (spec.rfind("sqlite:", 0) == 0) return open_sqlite_store(spec.substr(7));
-  return open_postgres_store(spec);
+  Paths paths;
+  if (!name_store(paths, spec)) {
+    return make_error("validation.invalid_argument",
+                      "the store is sqlite:PATH or postgres://user@host:port/database");
+  }
+  return open_store(paths);
 }
 
 TimeMs

@@ -150,14 +150,7 @@ add_store_commands(CLI::App& app, Invocation& inv)
       return;
     }
     app::CopyRequest r = *request;
-    if (r.from_artifact_root.empty()) {
-      r.from_artifact_root = r.from.rfind("sqlite:", 0) == 0
-                               ? std::filesystem::absolute(r.from.substr(7)).parent_path() / "artifacts"
-                               : paths->artifact_root;
-    }
-    if (r.to_artifact_root.empty()) r.to_artifact_root = paths->artifact_root;
-    r.from_artifact_root = std::filesystem::absolute(r.from_artifact_root);
-    r.to_artifact_root = std::filesystem::absolute(r.to_artifact_root);
+    r.host_artifact_root = paths->artifact_root;
     auto report = app::copy_store(r, [](const app::CopyReport& so_far) {
       fmt::print(stderr, "copied {} of {} runs ({} already there), {} files\n",
                  so_far.runs_copied + so_far.runs_present, so_far.runs_total,

@@ -1,4 +1,5 @@
 #include "model/paths.hpp"
+#include "model/store_spec.hpp"
 
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -106,20 +107,6 @@ resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override
       store = s.value("url", "");
     }
   }
-  std::optional<std::filesystem::path> sqlite_file;
-  if (store.rfind("sqlite:", 0) == 0 && store.size() > 7) {
-    sqlite_file = store.substr(7);
-  } else if (store.rfind("postgres://", 0) == 0 || store.rfind("postgresql://", 0) == 0) {
-    paths.store_url = store;
-  } else if (!store.empty()) {
-    return make_error("config.invalid",
-                      fmt::format("the store `{}` is neither postgres://user@host:port/database "
-                                  "nor sqlite:PATH (from {}); unset HOMEBOY_STORE to use the "
-                                  "local SQLite file",
-                                  store, env_value("HOMEBOY_STORE") ? "HOMEBOY_STORE"
-                                                                    : config_file.string()));
-  }
-
   // Stored artifact paths must stay valid from any working directory, so a
   // relative HOMEBOY_DATA_DIR or HOMEBOY_ARTIFACT_ROOT is resolved now.
   std::error_code ec;
@@ -129,8 +116,13 @@ resolve_paths(const std::optional<std::filesystem::path>& artifact_root_override
     }
   }
   paths.store_path = paths.data_root / "homeboy.sqlite";
-  if (sqlite_file) {
-    paths.store_path = std::filesystem::absolute(*sqlite_file, ec).lexically_normal();
+  if (!store.empty() && !name_store(paths, store)) {
+    return make_error("config.invalid",
+                      fmt::format("the store `{}` is neither postgres://user@host:port/database "
+                                  "nor sqlite:PATH (from {}); unset HOMEBOY_STORE to use the "
+                                  "local SQLite file",
+                                  store, env_value("HOMEBOY_STORE") ? "HOMEBOY_STORE"
+                                                                    : config_file.string()));
   }
   return paths;
 }

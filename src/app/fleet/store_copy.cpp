@@ -5,6 +5,7 @@
 #include "app/fleet/store_copy.hpp"
 
 #include "model/paths.hpp"
+#include "model/store_spec.hpp"
 #include "store/store.hpp"
 #include "util/fs.hpp"
 #include "util/json.hpp"
@@ -21,20 +22,12 @@ namespace {
 namespace stdfs = std::filesystem;
 
 /// The Paths that name the store `spec` names (only the store fields are
-/// set); `config.invalid` for anything else.
+/// set); `validation.invalid_argument` for anything else.
 Result<Paths>
 store_paths(const std::string& spec, const char* side)
 {
   Paths p;
-  if (spec.rfind("sqlite:", 0) == 0 && spec.size() > 7) {
-    std::error_code ec;
-    p.store_path = stdfs::absolute(spec.substr(7), ec).lexically_normal();
-    return p;
-  }
-  if (spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0) {
-    p.store_url = spec;
-    return p;
-  }
+  if (name_store(p, spec)) return p;
   return make_error("validation.invalid_argument",
                     fmt::format("--{} `{}` is not a store: write sqlite:PATH (a homeboy.sqlite "
                                 "file) or postgres://user@host:port/database",
@@ -158,8 +151,21 @@ copy_store(const CopyRequest& request, const CopyProgress& progress)
 
   CopyReport report;
   report.runs_total = static_cast<std::size_t>(counted->runs);
-  const stdfs::path from_root = request.from_artifact_root.lexically_normal();
-  const stdfs::path to_root = request.to_artifact_root.lexically_normal();
+  // Where the files are: beside a sqlite: source, else this host's root;
+  // where they go: this host's root, unless the request says otherwise.
+  stdfs::path from_root = request.from_artifact_root;
+  if (from_root.empty()) {
+    from_root = from->store_url.empty() ? from->store_path.parent_path() / "artifacts"
+                                        : request.host_artifact_root;
+  }
+  stdfs::path to_root =
+    request.to_artifact_root.empty() ? request.host_artifact_root : request.to_artifact_root;
+  auto absolute = [](stdfs::path& root) {
+    std::error_code ec;
+    if (!root.empty()) root = stdfs::absolute(root, ec).lexically_normal();
+  };
+  absolute(from_root);
+  absolute(to_root);
   const bool move_files = !from_root.empty() && !to_root.empty() && from_root != to_root;
 
   RunFilter page;

@@ -24,10 +24,13 @@ struct CopyRequest
   /// sqlite:PATH or postgres://user@host:port/db, for each side.
   std::string from;
   std::string to;
-  /// Where the source's file artifacts live (default: `artifacts` beside a
-  /// sqlite: file, the configured root for postgres:), and where the
-  /// destination keeps them (default: this host's artifact root, which for a
-  /// shared store should be a directory every host mounts).
+  /// This host's artifact root (Paths::artifact_root): the default of both
+  /// roots below where they need one.
+  std::filesystem::path host_artifact_root;
+  /// Where the source's file artifacts live (empty: `artifacts` beside a
+  /// sqlite: file, this host's root for postgres:), and where the
+  /// destination keeps them (empty: this host's root, which for a shared
+  /// store should be a directory every host mounts).
   std::filesystem::path from_artifact_root;
   std::filesystem::path to_artifact_root;
   std::size_t batch = 500; // runs per transaction
