@@ -80,12 +80,11 @@ reconcile_runs(Store& store, const Paths& paths, bool dry_run)
   }
   for (auto& run : active) {
     ReconcileEntry entry{run, "", ""};
-    auto colon = run.lease_owner.rfind(':');
-    std::string owner_host = colon == std::string::npos ? "" : run.lease_owner.substr(0, colon);
+    const std::string owner = owner_host(run.lease_owner);
     if (!run.owner_pid) {
       entry.action = "no_owner";
       entry.detail = "no owner process recorded; left alone";
-    } else if (!owner_host.empty() && owner_host != host) {
+    } else if (!owner.empty() && owner != host) {
       entry.action = "other_host";
       entry.detail = fmt::format("owned by {} on another host; reconcile it there", run.lease_owner);
     } else if (process_alive(*run.owner_pid, run.owner_start_time)) {

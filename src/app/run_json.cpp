@@ -1,5 +1,7 @@
 #include "app/run_json.hpp"
 
+#include "model/host_id.hpp"
+
 #include "app/bundle_format.hpp"
 #include "util/json.hpp"
 #include "util/time.hpp"
@@ -61,17 +63,7 @@ run_summary_json(const Run& run)
               {"exit_code", run.exit_code ? Json(*run.exit_code) : Json(nullptr)},
               {"terminal_reason", text_or_null(run.terminal_reason)},
               {"attempt", run.attempt},
-              {"host", text_or_null(run_host(run))}};
-}
-
-std::string
-run_host(const Run& run)
-{
-  // The owner label is "<host id>:<pid>"; a run that never ran has none.
-  if (auto colon = run.lease_owner.rfind(':'); colon != std::string::npos) {
-    return run.lease_owner.substr(0, colon);
-  }
-  return {};
+              {"host", text_or_null(owner_host(run.lease_owner))}};
 }
 
 Run
@@ -187,8 +179,8 @@ attempt_json(int attempt, RunStatus status, const std::string& reason,
   if (metadata.contains("runtime") && metadata["runtime"].is_object()
       && metadata["runtime"].contains("host")) {
     host = metadata["runtime"]["host"];
-  } else if (auto colon = lease_owner.rfind(':'); colon != std::string::npos) {
-    host = lease_owner.substr(0, colon);
+  } else if (auto owner = owner_host(lease_owner); !owner.empty()) {
+    host = owner;
   }
   auto member = [&](const char* key) { return metadata.contains(key) ? metadata[key] : Json(nullptr); };
   return Json{{"attempt", attempt},

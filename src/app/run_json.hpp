@@ -9,11 +9,9 @@
 namespace hb::app {
 
 /// runs.list row: {id, kind, status, started_at, finished_at, component_id,
-/// rig_id, git_sha, command, cwd, ...lifecycle, host}.
+/// rig_id, git_sha, command, cwd, ...lifecycle, host (the lease owner's
+/// host id: with a shared store, which host of the fleet took it)}.
 Json run_summary_json(const Run& run);
-/// The host id a run ran on (its lease owner's host; empty when it never
-/// ran): with a shared store, which host of the fleet took it.
-std::string run_host(const Run& run);
 /// The Run a run_summary_json row describes (a remote runner's list, read
 /// back for the same table); what the row lacks stays default.
 Run run_from_summary_json(const Json& row);

@@ -13,4 +13,11 @@ host_id()
   return id && *id ? std::string(id) : hostname();
 }
 
+std::string
+owner_host(std::string_view lease_owner)
+{
+  auto colon = lease_owner.rfind(':');
+  return colon == std::string_view::npos ? std::string() : std::string(lease_owner.substr(0, colon));
+}
+
 } // namespace hb
