@@ -9,7 +9,6 @@
 #include <fmt/core.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <vector>
@@ -44,6 +43,26 @@ parse_url(const std::string& url, std::string& message)
   }
   pq().PQconninfoFree(options);
   return out;
+}
+
+/// The server `options` name, as messages show it: user@host:port/db, or
+/// user@/db?host=DIR for a Unix socket; never a password.
+std::string
+describe(const std::map<std::string, std::string>& options)
+{
+  auto get = [&](const char* key, const char* fallback) {
+    auto it = options.find(key);
+    return it != options.end() && !it->second.empty() ? it->second : std::string(fallback);
+  };
+  const std::string user = get("user", "");
+  const std::string host = get("host", "localhost");
+  const std::string db = get("dbname", user.c_str());
+  const std::string who = user.empty() ? "" : user + "@";
+  if (host.front() == '/') {
+    // A Unix socket directory, as the URL writes it.
+    return fmt::format("postgres://{}/{}?host={}", who, db, host);
+  }
+  return fmt::format("postgres://{}{}:{}/{}", who, host, get("port", "5432"), db);
 }
 
 std::string
@@ -161,10 +180,7 @@ public:
   std::int64_t int64(int column) const override
   {
     const char* value = pq().PQgetvalue(m_result, m_row, column);
-    if (!value || !*value) return 0;
-    if (value[0] == 't' && value[1] == 0) return 1; // a boolean
-    if (value[0] == 'f' && value[1] == 0) return 0;
-    return std::strtoll(value, nullptr, 10);
+    return value && *value ? std::strtoll(value, nullptr, 10) : 0;
   }
   double real(int column) const override
   {
@@ -225,9 +241,8 @@ private:
 class PgConnection final : public sql::Connection
 {
 public:
-  PgConnection(PGconn* conn, std::string url, int busy_timeout_ms)
-    : m_conn(conn), m_url(std::move(url)), m_where(describe_url(m_url)),
-      m_busy_timeout_ms(busy_timeout_ms)
+  PgConnection(PGconn* conn, std::string where, int busy_timeout_ms)
+    : m_conn(conn), m_where(std::move(where)), m_busy_timeout_ms(busy_timeout_ms)
   {
   }
   ~PgConnection() override { pq().PQfinish(m_conn); }
@@ -412,8 +427,7 @@ private:
   }
 
   PGconn* m_conn;
-  std::string m_url;
-  std::string m_where;
+  std::string m_where; // the server, for messages
   int m_busy_timeout_ms;
   bool m_in_transaction = false;
   const char* m_pending_begin = nullptr;
@@ -548,20 +562,7 @@ describe_url(const std::string& url)
 {
   std::string message;
   auto options = parse_url(url, message);
-  if (!options) return "postgres (unparsable URL)";
-  auto get = [&](const char* key, const char* fallback) {
-    auto it = options->find(key);
-    return it != options->end() && !it->second.empty() ? it->second : std::string(fallback);
-  };
-  std::string user = get("user", "");
-  const std::string host = get("host", "localhost");
-  const std::string db = get("dbname", user.c_str());
-  const std::string who = user.empty() ? "" : user + "@";
-  if (host.front() == '/') {
-    // A Unix socket directory, as the URL writes it.
-    return fmt::format("postgres://{}/{}?host={}", who, db, host);
-  }
-  return fmt::format("postgres://{}{}:{}/{}", who, host, get("port", "5432"), db);
+  return options ? describe(*options) : "postgres (unparsable URL)";
 }
 
 Result<sql::Db>
@@ -585,11 +586,8 @@ open_connection(const std::string& url)
   }
   auto timeout = sql::busy_timeout_ms();
   if (!timeout) return Unexpected(timeout.error());
-  // connect_timeout first, the URL after: what the URL sets wins.
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"5", "homeboy", url.c_str(), nullptr};
-  PGconn* conn = pq().PQconnectdbParams(keywords, values, 1);
-  const std::string where = describe_url(url);
+  PGconn* conn = connect(url, "homeboy");
+  std::string where = describe(*options);
   if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
     std::string detail = conn ? trimmed(pq().PQerrorMessage(conn)) : "out of memory";
     pq().PQfinish(conn);
@@ -602,7 +600,7 @@ open_connection(const std::string& url)
                                   detail, hint));
   }
   pq().PQsetNoticeProcessor(conn, ignore_notice, nullptr);
-  auto* connection = new PgConnection(conn, url, *timeout);
+  auto* connection = new PgConnection(conn, std::move(where), *timeout);
   return sql::Db(std::unique_ptr<sql::Connection>(connection));
 }
 

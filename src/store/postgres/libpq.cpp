@@ -88,4 +88,13 @@ pq()
   return g_libpq;
 }
 
+PGconn*
+connect(const std::string& url, const char* application_name)
+{
+  // The defaults first, the URL after: what the URL sets wins.
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"5", application_name, url.c_str(), nullptr};
+  return g_libpq.PQconnectdbParams(keywords, values, 1);
+}
+
 } // namespace hb::postgres

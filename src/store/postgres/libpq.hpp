@@ -10,6 +10,8 @@
 
 #include <libpq-fe.h>
 
+#include <string>
+
 namespace hb::postgres {
 
 /// The libpq functions the store calls.
@@ -55,5 +57,11 @@ Result<const Libpq*> load_libpq();
 
 /// The loaded library; only after load_libpq() succeeded.
 const Libpq& pq();
+
+/// Connects to `url` as every homeboy connection does: giving up after 5 s
+/// unless the URL sets its own connect_timeout, named `application_name`
+/// unless the URL names itself. Only after load_libpq() succeeded; check
+/// the result's PQstatus.
+PGconn* connect(const std::string& url, const char* application_name);
 
 } // namespace hb::postgres

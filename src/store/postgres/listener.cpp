@@ -15,9 +15,7 @@ namespace {
 PGconn*
 connect_and_listen(const std::string& url)
 {
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"5", "homeboy-listen", url.c_str(), nullptr};
-  PGconn* conn = pq().PQconnectdbParams(keywords, values, 1);
+  PGconn* conn = connect(url, "homeboy-listen");
   if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
     pq().PQfinish(conn);
     return nullptr;

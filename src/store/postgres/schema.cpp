@@ -95,20 +95,6 @@ const int k_version = sql::migration_count();
 /// The advisory lock every migrating host takes (any fixed 64-bit number).
 constexpr long long k_migration_lock = 0x686f6d65626f79LL; // "homeboy"
 
-Result<int>
-read_version(sql::Db& db)
-{
-  if (auto made = db.exec("CREATE TABLE IF NOT EXISTS homeboy_schema (version BIGINT NOT NULL)");
-      !made) {
-    return Unexpected(made.error());
-  }
-  auto stmt = db.prepare("SELECT coalesce(max(version), 0) FROM homeboy_schema");
-  if (!stmt) return Unexpected(stmt.error());
-  auto row = stmt->step();
-  if (!row) return Unexpected(row.error());
-  return static_cast<int>(stmt->int64(0));
-}
-
 } // namespace
 
 int
@@ -155,7 +141,13 @@ migrate(sql::Db& db)
           !locked) {
         return locked;
       }
-      auto version = read_version(db);
+      // Inside the transaction the table must exist before it is read (a
+      // failed statement would end the transaction).
+      if (auto made = db.exec("CREATE TABLE IF NOT EXISTS homeboy_schema (version BIGINT NOT NULL)");
+          !made) {
+        return made;
+      }
+      auto version = stored_version(db);
       if (!version) return Unexpected(version.error());
       if (*version > k_version) return too_new(*version);
       for (int v = *version; v < k_version; ++v) {
