@@ -207,9 +207,9 @@ wake(const Paths& paths)
   }
 }
 
-WakeWatcher::WakeWatcher(const Paths& paths)
+WakeWatcher::WakeWatcher(const Paths& paths) : m_shared(!paths.store_url.empty())
 {
-  if (!paths.store_url.empty()) {
+  if (m_shared) {
     // Unreachable now: the caller's timeout stands in until it is back.
     if (auto listener = listen_store(paths); listener) m_listener = std::move(*listener);
     return;
@@ -251,24 +251,14 @@ WakeWatcher::drain()
 bool
 WakeWatcher::wait(int timeout_ms)
 {
-  if (m_listener) {
-    const int fd = m_listener->fd();
-    if (fd < 0) {
-      ::usleep(static_cast<useconds_t>(std::min(timeout_ms, 1000)) * 1000);
-      return m_listener->drain();
-    }
-    struct pollfd pfd = {fd, POLLIN, 0};
-    return ::poll(&pfd, 1, timeout_ms) > 0 && m_listener->drain();
+  const int fd = this->fd();
+  if (fd < 0) {
+    ::usleep(static_cast<useconds_t>(std::min(timeout_ms, blind_poll_ms())) * 1000);
+    // A listener whose connection is down reconnects here.
+    return m_listener && m_listener->drain();
   }
-  if (m_fd < 0) {
-    ::usleep(static_cast<useconds_t>(std::min(timeout_ms, 50)) * 1000);
-    return false;
-  }
-  struct pollfd pfd = {m_fd, POLLIN, 0};
-  if (::poll(&pfd, 1, timeout_ms) > 0) {
-    return drain();
-  }
-  return false;
+  struct pollfd pfd = {fd, POLLIN, 0};
+  return ::poll(&pfd, 1, timeout_ms) > 0 && drain();
 }
 
 Result<Run>

@@ -72,8 +72,13 @@ public:
   bool drain();
   /// Waits up to `timeout_ms`; true when woken.
   bool wait(int timeout_ms);
+  /// How long to wait between looks at the queue while fd() is -1: 50 ms
+  /// on one machine without inotify; 1 s with a shared store whose
+  /// listener is down (the slow safety poll).
+  int blind_poll_ms() const { return m_shared ? 1000 : 50; }
 
 private:
+  bool m_shared = false; // a shared (PostgreSQL) store
   int m_fd = -1;
   std::unique_ptr<StoreListener> m_listener;
 };

@@ -252,9 +252,7 @@ run_worker(const Paths& paths, const WorkerOptions& options, bool events, const 
       if (child.pidfd >= 0) fds.push_back({child.pidfd, POLLIN, 0});
     }
     int wait_ms = static_cast<int>(std::clamp<std::int64_t>(next_reap - now_ms(), 0, 1000));
-    // No wake-up descriptor: poll the queue, quickly on one machine (no
-    // inotify), once a second with a shared store whose listener is down.
-    if (watcher.fd() < 0) wait_ms = std::min(wait_ms, paths.store_url.empty() ? 50 : 1000);
+    if (watcher.fd() < 0) wait_ms = std::min(wait_ms, watcher.blind_poll_ms());
     ::poll(fds.data(), fds.size(), wait_ms);
     watcher.drain();
   }
