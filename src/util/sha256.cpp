@@ -97,8 +97,8 @@ Sha256::update(const void* data, std::size_t size)
   m_buffered = size;
 }
 
-std::string
-Sha256::hex()
+std::array<std::uint8_t, 32>
+Sha256::digest()
 {
   std::uint64_t bits = m_length * 8;
   std::uint8_t pad[72] = {0x80};
@@ -109,13 +109,24 @@ Sha256::hex()
     length[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
   }
   update(length, 8);
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < 8; ++i) {
+    for (std::size_t b = 0; b < 4; ++b) {
+      out[i * 4 + b] = static_cast<std::uint8_t>(m_state[i] >> (24 - 8 * b));
+    }
+  }
+  return out;
+}
+
+std::string
+Sha256::hex()
+{
   static const char* digits = "0123456789abcdef";
   std::string out;
   out.reserve(64);
-  for (std::uint32_t word : m_state) {
-    for (int shift = 28; shift >= 0; shift -= 4) {
-      out += digits[(word >> shift) & 0xf];
-    }
+  for (std::uint8_t byte : digest()) {
+    out += digits[byte >> 4];
+    out += digits[byte & 0xf];
   }
   return out;
 }

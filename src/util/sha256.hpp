@@ -18,6 +18,8 @@ public:
   void update(const void* data, std::size_t size);
   /// Finishes the digest; the object must not be updated afterwards.
   std::string hex();
+  /// Finishes the digest as 32 raw bytes (same rule as hex()).
+  std::array<std::uint8_t, 32> digest();
 
 private:
   void compress(const std::uint8_t* block);

@@ -1,10 +1,12 @@
-// The PostgreSQL connection (see connection.hpp). Statements are prepared
-// once per connection and sent with PQexecPrepared in the text result
-// format; a Cursor runs its statement on the first step and then walks the
-// result's rows. libpq itself is loaded on first use (libpq.hpp).
+// The PostgreSQL connection (see connection.hpp), over a Session
+// (session.hpp: the built-in client, or libpq). Statements are prepared
+// once per connection and run in the text result format; a Cursor runs its
+// statement on the first step and then walks the outcome's rows.
 
 #include "store/postgres/connection.hpp"
+#include "store/postgres/conninfo.hpp"
 #include "store/postgres/libpq.hpp"
+#include "store/postgres/session.hpp"
 
 #include <fmt/core.h>
 
@@ -21,11 +23,13 @@ constexpr Oid k_int8 = 20;
 constexpr Oid k_float8 = 701;
 constexpr Oid k_bytea = 17;
 
-/// Parsed connection options of `url` (host, port, user, dbname, password,
-/// ...); nullopt with the parser's message when it is not one.
+/// The connection options `url` writes (host, port, user, dbname,
+/// password, ...); nullopt with the parser's message when it is not a
+/// connection URL. libpq's parser reads what the built-in one does not.
 std::optional<std::map<std::string, std::string>>
 parse_url(const std::string& url, std::string& message)
 {
+  if (auto options = parse_uri(url, message)) return options;
   if (auto lib = load_libpq(); !lib) {
     message = lib.error().message;
     return std::nullopt;
@@ -44,7 +48,6 @@ parse_url(const std::string& url, std::string& message)
   pq().PQconninfoFree(options);
   return out;
 }
-
 /// The server `options` name, as messages show it: user@host:port/db, or
 /// user@/db?host=DIR for a Unix socket; never a password.
 std::string
@@ -126,31 +129,24 @@ code_of(const char* sqlstate)
   }
   return "store.failed";
 }
-
 class PgConnection;
 
 class PgCursor final : public sql::Cursor
 {
 public:
-  PgCursor(PgConnection& connection, std::string sql, int params)
-    : m_connection(connection), m_sql(std::move(sql)), m_values(static_cast<std::size_t>(params)),
-      m_types(static_cast<std::size_t>(params), 0), m_formats(static_cast<std::size_t>(params), 0),
-      m_lengths(static_cast<std::size_t>(params), 0)
+  PgCursor(PgConnection& connection, std::string sql, int params) : m_connection(connection), m_sql(std::move(sql))
   {
+    const auto n = static_cast<std::size_t>(params);
+    m_params.values.resize(n);
+    m_params.types.assign(n, 0);
+    m_params.formats.assign(n, 0);
   }
-  ~PgCursor() override { clear_result(); }
   PgCursor(const PgCursor&) = delete;
   PgCursor& operator=(const PgCursor&) = delete;
 
   void bind_text(int index, std::string_view text) override { set(index, std::string(text), 0, 0); }
-  void bind_int(int index, std::int64_t value) override
-  {
-    set(index, std::to_string(value), k_int8, 0);
-  }
-  void bind_real(int index, double value) override
-  {
-    set(index, fmt::format("{}", value), k_float8, 0);
-  }
+  void bind_int(int index, std::int64_t value) override { set(index, std::to_string(value), k_int8, 0); }
+  void bind_real(int index, double value) override { set(index, fmt::format("{}", value), k_float8, 0); }
   void bind_blob(int index, const void* data, std::size_t size) override
   {
     set(index, std::string(static_cast<const char*>(data), size), k_bytea, 1);
@@ -158,8 +154,8 @@ public:
   void bind_null(int index) override
   {
     if (slot(index)) {
-      m_values[static_cast<std::size_t>(index - 1)].reset();
-      m_types[static_cast<std::size_t>(index - 1)] = 0;
+      m_params.values[static_cast<std::size_t>(index - 1)].reset();
+      m_params.types[static_cast<std::size_t>(index - 1)] = 0;
     }
   }
 
@@ -167,73 +163,52 @@ public:
   void reset() override
   {
     clear_result();
-    for (auto& v : m_values) v.reset();
-    std::fill(m_types.begin(), m_types.end(), 0);
-    std::fill(m_formats.begin(), m_formats.end(), 0);
+    for (auto& v : m_params.values) v.reset();
+    std::fill(m_params.types.begin(), m_params.types.end(), 0);
+    std::fill(m_params.formats.begin(), m_params.formats.end(), 0);
   }
-  std::string text(int column) const override
-  {
-    const char* value = pq().PQgetvalue(m_result, m_row, column);
-    return value ? std::string(value, static_cast<std::size_t>(pq().PQgetlength(m_result, m_row, column)))
-                 : std::string();
-  }
+  std::string text(int column) const override { return std::string(m_result->value(m_row, column)); }
   std::int64_t int64(int column) const override
   {
-    const char* value = pq().PQgetvalue(m_result, m_row, column);
-    return value && *value ? std::strtoll(value, nullptr, 10) : 0;
+    const std::string value = text(column);
+    return value.empty() ? 0 : std::strtoll(value.c_str(), nullptr, 10);
   }
   double real(int column) const override
   {
-    const char* value = pq().PQgetvalue(m_result, m_row, column);
-    return value && *value ? std::strtod(value, nullptr) : 0.0;
+    const std::string value = text(column);
+    return value.empty() ? 0.0 : std::strtod(value.c_str(), nullptr);
   }
-  bool is_null(int column) const override { return pq().PQgetisnull(m_result, m_row, column) != 0; }
+  bool is_null(int column) const override { return m_result->is_null(m_row, column); }
   std::string_view blob(int column) const override
   {
     if (is_null(column)) return {};
-    std::size_t length = 0;
-    unsigned char* bytes = pq().PQunescapeBytea(
-      reinterpret_cast<const unsigned char*>(pq().PQgetvalue(m_result, m_row, column)), &length);
-    if (!bytes) return {};
-    m_blob.assign(reinterpret_cast<const char*>(bytes), length);
-    pq().PQfreemem(bytes);
+    m_blob = unescape_bytea(m_result->value(m_row, column));
     return m_blob;
   }
   int changes() const override { return m_changes; }
 
 private:
-  /// Sends the transaction's pending BEGIN and this prepared statement in
-  /// one round trip (libpq's pipeline mode); false with `error` set when
-  /// either failed.
-  bool run_pipelined(const std::string& name, const std::vector<const char*>& values,
-                     std::optional<Error>& error);
-  bool slot(int index) const { return index >= 1 && static_cast<std::size_t>(index) <= m_values.size(); }
+  bool slot(int index) const { return index >= 1 && static_cast<std::size_t>(index) <= m_params.values.size(); }
   void set(int index, std::string value, Oid type, int format)
   {
     if (!slot(index)) return;
     const auto i = static_cast<std::size_t>(index - 1);
-    m_values[i] = std::move(value);
-    m_types[i] = type;
-    m_formats[i] = format;
+    m_params.values[i] = std::move(value);
+    m_params.types[i] = type;
+    m_params.formats[i] = format;
   }
   void clear_result()
   {
-    if (m_result) pq().PQclear(m_result);
-    m_result = nullptr;
+    m_result.reset();
     m_row = -1;
-    m_rows = 0;
     m_changes = 0;
   }
 
   PgConnection& m_connection;
   std::string m_sql;
-  std::vector<std::optional<std::string>> m_values;
-  std::vector<Oid> m_types;
-  std::vector<int> m_formats;
-  std::vector<int> m_lengths;
-  PGresult* m_result = nullptr;
+  Params m_params;
+  std::optional<Outcome> m_result;
   int m_row = -1;
-  int m_rows = 0;
   int m_changes = 0;
   mutable std::string m_blob;
 };
@@ -241,45 +216,44 @@ private:
 class PgConnection final : public sql::Connection
 {
 public:
-  PgConnection(PGconn* conn, std::string where, int busy_timeout_ms)
-    : m_conn(conn), m_where(std::move(where)), m_busy_timeout_ms(busy_timeout_ms)
+  PgConnection(std::unique_ptr<Session> session, std::string where, int busy_timeout_ms)
+    : m_session(std::move(session)), m_where(std::move(where)), m_busy_timeout_ms(busy_timeout_ms)
   {
   }
-  ~PgConnection() override { pq().PQfinish(m_conn); }
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
   sql::Backend backend() const override { return sql::Backend::postgres; }
   std::string describe() const override { return m_where; }
 
-  /// The error of a failed result (or of the connection when there is none).
-  Error error_of(PGresult* result) const
+  /// The error of a failed outcome (with the connection's state).
+  Error error_of(const Outcome& outcome) const
   {
-    const char* state = result ? pq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    std::string detail = trimmed(result ? pq().PQresultErrorMessage(result) : pq().PQerrorMessage(m_conn));
-    std::string code = pq().PQstatus(m_conn) == CONNECTION_OK ? code_of(state) : "store.unavailable";
+    std::string detail = outcome.message.empty() ? m_session->error_message() : outcome.message;
+    std::string code = m_session->ok() ? code_of(outcome.sqlstate.empty() ? nullptr : outcome.sqlstate.c_str())
+                                       : "store.unavailable";
     if (code == "store.unavailable") {
       detail += " (the connection to the server was lost; check that it is running)";
     }
-    return Error{code, fmt::format("observation store {}: {}", m_where, detail), "{}"};
+    return Error{code, fmt::format("observation store {}: {}", m_where, trimmed(detail.c_str())), "{}"};
   }
 
   /// Reconnects when the connection was lost and no transaction is open
   /// (inside one, the loss fails the transaction, which is retried whole).
   Result<void> ensure_connected()
   {
-    if (pq().PQstatus(m_conn) == CONNECTION_OK || m_in_transaction) return {};
+    if (m_session->ok() || m_in_transaction) return {};
     m_prepared.clear(); // a new session has none of them
-    pq().PQreset(m_conn);
-    if (pq().PQstatus(m_conn) != CONNECTION_OK) {
+    m_session->reset();
+    if (!m_session->ok()) {
       return make_error("store.unavailable",
                         fmt::format("observation store {}: cannot reconnect: {}", m_where,
-                                    trimmed(pq().PQerrorMessage(m_conn))));
+                                    trimmed(m_session->error_message().c_str())));
     }
     return {};
   }
 
-  PGconn* handle() { return m_conn; }
+  Session& session() { return *m_session; }
   bool in_transaction() const { return m_in_transaction; }
 
   /// The BEGIN a write transaction has not sent yet (nullptr: none).
@@ -308,19 +282,15 @@ public:
       if (!it->second.empty()) return it->second;
     } else {
       if (m_prepared.size() >= k_prepared_max) {
-        pq().PQclear(pq().PQexec(m_conn, "DEALLOCATE ALL"));
+        (void)m_session->exec("DEALLOCATE ALL");
         m_prepared.clear();
       }
       m_prepared.emplace(std::move(key), std::string());
       return std::string();
     }
     std::string name = fmt::format("hb{}", m_next_statement++);
-    PGresult* result = pq().PQprepare(m_conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
-                                 types.data());
-    const bool ok = pq().PQresultStatus(result) == PGRES_COMMAND_OK;
-    Error err = ok ? Error{} : error_of(result);
-    pq().PQclear(result);
-    if (!ok) return Unexpected(err);
+    Outcome outcome = m_session->prepare(name, sql, types);
+    if (!outcome.ok) return Unexpected(error_of(outcome));
     m_prepared[key] = name;
     return name;
   }
@@ -328,17 +298,10 @@ public:
   Result<void> exec(std::string_view sql) override
   {
     if (auto begun = flush_begin(); !begun) return begun;
-    PGresult* result = pq().PQexec(m_conn, std::string(sql).c_str());
-    const auto status = pq().PQresultStatus(result);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      pq().PQclear(result);
-      return {};
-    }
-    Error err = error_of(result);
-    pq().PQclear(result);
-    return Unexpected(err);
+    Outcome outcome = m_session->exec(std::string(sql));
+    if (outcome.ok) return {};
+    return Unexpected(error_of(outcome));
   }
-
   Result<std::unique_ptr<sql::Cursor>> prepare(std::string_view sql) override
   {
     int count = 0;
@@ -426,7 +389,7 @@ private:
     return result;
   }
 
-  PGconn* m_conn;
+  std::unique_ptr<Session> m_session;
   std::string m_where; // the server, for messages
   int m_busy_timeout_ms;
   bool m_in_transaction = false;
@@ -442,117 +405,49 @@ Result<bool>
 PgCursor::step()
 {
   if (!m_result) {
-    std::vector<const char*> values(m_values.size());
-    for (std::size_t i = 0; i < m_values.size(); ++i) {
-      values[i] = m_values[i] ? m_values[i]->c_str() : nullptr;
-      m_lengths[i] = m_values[i] ? static_cast<int>(m_values[i]->size()) : 0;
-    }
-    std::optional<Error> prepare_error;
+    std::optional<Outcome> outcome;
+    std::optional<Error> error;
     auto run = [&] {
-      auto name = m_connection.prepared(m_sql, m_types);
+      error.reset();
+      outcome.reset();
+      auto name = m_connection.prepared(m_sql, m_params.types);
       if (!name) {
-        prepare_error = name.error();
+        error = name.error();
         return false;
       }
-      prepare_error.reset();
-      const int n = static_cast<int>(values.size());
+      Session& session = m_connection.session();
       if (m_connection.pending_begin() && !name->empty()) {
-        return run_pipelined(*name, values, prepare_error);
+        // The transaction's BEGIN and this statement in one round trip.
+        const std::string begin = m_connection.pending_begin();
+        m_connection.begin_sent();
+        auto [began, result] = session.execute_after(begin, *name, m_params);
+        outcome = began.ok ? std::move(result) : std::move(began);
+      } else {
+        if (auto begun = m_connection.flush_begin(); !begun) {
+          error = begun.error();
+          return false;
+        }
+        outcome = session.execute(*name, m_sql, m_params);
       }
-      if (auto begun = m_connection.flush_begin(); !begun) {
-        prepare_error = begun.error();
-        return false;
-      }
-      m_result = name->empty()
-                   ? pq().PQexecParams(m_connection.handle(), m_sql.c_str(), n, m_types.data(),
-                                       values.data(), m_lengths.data(), m_formats.data(), 0)
-                   : pq().PQexecPrepared(m_connection.handle(), name->c_str(), n, values.data(),
-                                         m_lengths.data(), m_formats.data(), 0);
-      const auto status = pq().PQresultStatus(m_result);
-      return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+      return outcome->ok;
     };
     bool ok = run();
-    if (!ok && !m_connection.in_transaction() &&
-        pq().PQstatus(m_connection.handle()) != CONNECTION_OK) {
+    if (!ok && !m_connection.in_transaction() && !m_connection.session().ok()) {
       // A statement on its own (no transaction) lost its connection: it
       // rolled back, so it runs again once on a new one.
-      clear_result();
       if (m_connection.ensure_connected()) ok = run();
     }
-    if (!ok) {
-      Error err = prepare_error ? *prepare_error : m_connection.error_of(m_result);
-      clear_result();
-      return Unexpected(err);
-    }
-    m_rows = pq().PQntuples(m_result);
-    const char* tuples = pq().PQcmdTuples(m_result);
-    m_changes = tuples && *tuples ? std::atoi(tuples) : 0;
+    if (!ok) return Unexpected(error ? *error : m_connection.error_of(*outcome));
+    m_changes = outcome->changes;
+    m_result = std::move(outcome);
     m_row = -1;
   }
-  if (m_row + 1 < m_rows) {
+  if (m_row + 1 < m_result->rows) {
     ++m_row;
     return true;
   }
-  m_row = m_rows;
+  m_row = m_result->rows;
   return false;
-}
-
-bool
-PgCursor::run_pipelined(const std::string& name, const std::vector<const char*>& values,
-                        std::optional<Error>& error)
-{
-  PGconn* conn = m_connection.handle();
-  const char* begin = m_connection.pending_begin();
-  m_connection.begin_sent();
-  const auto& lib = pq();
-  if (!lib.PQenterPipelineMode(conn)) {
-    error = m_connection.error_of(nullptr);
-    return false;
-  }
-  const bool sent =
-    lib.PQsendQueryParams(conn, begin, 0, nullptr, nullptr, nullptr, nullptr, 0) &&
-    lib.PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(values.size()), values.data(),
-                            m_lengths.data(), m_formats.data(), 0) &&
-    lib.PQpipelineSync(conn);
-  // The results up to the sync: BEGIN's, then the statement's. Each
-  // query's results end with a NULL.
-  std::vector<PGresult*> results;
-  bool synced = false;
-  while (sent && !synced) {
-    PGresult* r = lib.PQgetResult(conn);
-    if (!r) {
-      if (lib.PQstatus(conn) != CONNECTION_OK) break;
-      continue;
-    }
-    if (lib.PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-      lib.PQclear(r);
-      synced = true;
-    } else {
-      results.push_back(r);
-    }
-  }
-  lib.PQexitPipelineMode(conn);
-  PGresult* failed = nullptr;
-  for (PGresult* r : results) {
-    const auto status = lib.PQresultStatus(r);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      failed = r;
-      break;
-    }
-  }
-  if (!sent || !synced || failed || results.size() != 2) {
-    error = m_connection.error_of(failed);
-    for (PGresult* r : results) lib.PQclear(r);
-    return false;
-  }
-  lib.PQclear(results[0]);
-  m_result = results[1];
-  return true;
-}
-
-void
-ignore_notice(void*, const char*)
-{
 }
 
 } // namespace
@@ -568,7 +463,6 @@ describe_url(const std::string& url)
 Result<sql::Db>
 open_connection(const std::string& url)
 {
-  if (auto lib = load_libpq(); !lib) return Unexpected(lib.error());
   std::string message;
   auto options = parse_url(url, message);
   if (!options) {
@@ -586,11 +480,11 @@ open_connection(const std::string& url)
   }
   auto timeout = sql::busy_timeout_ms();
   if (!timeout) return Unexpected(timeout.error());
-  PGconn* conn = connect(url, "homeboy");
   std::string where = describe(*options);
-  if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
-    std::string detail = conn ? trimmed(pq().PQerrorMessage(conn)) : "out of memory";
-    pq().PQfinish(conn);
+  auto session = open_session(url, "homeboy");
+  if (!session) {
+    if (session.error().code != "store.connect") return Unexpected(session.error());
+    const std::string detail = trimmed(session.error().message.c_str());
     std::string hint = detail.find("password") != std::string::npos
                          ? "check the user and the password in PGPASSFILE or ~/.pgpass (0600)"
                          : "check that the server runs and accepts connections from this host, "
@@ -599,8 +493,7 @@ open_connection(const std::string& url)
                       fmt::format("cannot connect to the observation store {}: {} ({})", where,
                                   detail, hint));
   }
-  pq().PQsetNoticeProcessor(conn, ignore_notice, nullptr);
-  auto* connection = new PgConnection(conn, std::move(where), *timeout);
+  auto* connection = new PgConnection(std::move(*session), std::move(where), *timeout);
   return sql::Db(std::unique_ptr<sql::Connection>(connection));
 }
 

@@ -59,6 +59,7 @@ load()
   resolve(g_libpq.PQgetisnull, "PQgetisnull");
   resolve(g_libpq.PQgetlength, "PQgetlength");
   resolve(g_libpq.PQgetvalue, "PQgetvalue");
+  resolve(g_libpq.PQnfields, "PQnfields");
   resolve(g_libpq.PQnotifies, "PQnotifies");
   resolve(g_libpq.PQntuples, "PQntuples");
   resolve(g_libpq.PQprepare, "PQprepare");
@@ -69,7 +70,6 @@ load()
   resolve(g_libpq.PQsetNoticeProcessor, "PQsetNoticeProcessor");
   resolve(g_libpq.PQsocket, "PQsocket");
   resolve(g_libpq.PQstatus, "PQstatus");
-  resolve(g_libpq.PQunescapeBytea, "PQunescapeBytea");
 }
 
 } // namespace

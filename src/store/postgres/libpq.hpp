@@ -1,6 +1,6 @@
 #pragma once
-// libpq, loaded when a command first reaches a PostgreSQL store (dlopen of
-// libpq.so.5), not linked: libpq pulls in some twenty libraries (TLS,
+// libpq, loaded when a command first needs it (dlopen of libpq.so.5): for
+// what the built-in client leaves to it (session.hpp). Not linked: libpq pulls in some twenty libraries (TLS,
 // Kerberos, LDAP) whose loading cost every homeboy process about 8 ms, the
 // ones on the local SQLite store included.
 //
@@ -38,6 +38,7 @@ struct Libpq
   decltype(&::PQgetisnull) PQgetisnull;
   decltype(&::PQgetlength) PQgetlength;
   decltype(&::PQgetvalue) PQgetvalue;
+  decltype(&::PQnfields) PQnfields;
   decltype(&::PQnotifies) PQnotifies;
   decltype(&::PQntuples) PQntuples;
   decltype(&::PQprepare) PQprepare;
@@ -48,7 +49,6 @@ struct Libpq
   decltype(&::PQsetNoticeProcessor) PQsetNoticeProcessor;
   decltype(&::PQsocket) PQsocket;
   decltype(&::PQstatus) PQstatus;
-  decltype(&::PQunescapeBytea) PQunescapeBytea;
 };
 
 /// libpq, loaded on the first call; `store.unavailable` saying what to

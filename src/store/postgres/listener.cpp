@@ -1,10 +1,10 @@
-// A StoreListener over libpq: LISTEN homeboy_runs, then the socket is
-// polled by the caller and drained here. A lost connection is re-opened on
-// the next drain (a notification sent meanwhile is lost, which the
-// caller's timeout covers).
+// A StoreListener over a Session (session.hpp): LISTEN homeboy_runs, then
+// the socket is polled by the caller and drained here. A lost connection
+// is re-opened on the next drain (a notification sent meanwhile is lost,
+// which the caller's timeout covers).
 
 #include "store/postgres/listener.hpp"
-#include "store/postgres/libpq.hpp"
+#include "store/postgres/session.hpp"
 
 #include <fmt/core.h>
 
@@ -12,57 +12,37 @@ namespace hb::postgres {
 
 namespace {
 
-PGconn*
+std::unique_ptr<Session>
 connect_and_listen(const std::string& url)
 {
-  PGconn* conn = connect(url, "homeboy-listen");
-  if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
-    pq().PQfinish(conn);
-    return nullptr;
-  }
-  PGresult* result = pq().PQexec(conn, fmt::format("LISTEN {}", k_runs_channel).c_str());
-  const bool ok = pq().PQresultStatus(result) == PGRES_COMMAND_OK;
-  pq().PQclear(result);
-  if (!ok) {
-    pq().PQfinish(conn);
-    return nullptr;
-  }
-  return conn;
+  auto session = open_session(url, "homeboy-listen");
+  if (!session || !(*session)->exec(fmt::format("LISTEN {}", k_runs_channel)).ok) return nullptr;
+  return std::move(*session);
 }
 
 class PgListener final : public StoreListener
 {
 public:
-  PgListener(std::string url, PGconn* conn) : m_url(std::move(url)), m_conn(conn) {}
-  ~PgListener() override { pq().PQfinish(m_conn); }
-  PgListener(const PgListener&) = delete;
-  PgListener& operator=(const PgListener&) = delete;
-
-  int fd() override
+  PgListener(std::string url, std::unique_ptr<Session> session)
+    : m_url(std::move(url)), m_session(std::move(session))
   {
-    return m_conn && pq().PQstatus(m_conn) == CONNECTION_OK ? pq().PQsocket(m_conn) : -1;
   }
+
+  int fd() override { return m_session && m_session->ok() ? m_session->socket() : -1; }
 
   bool drain() override
   {
-    if (!m_conn || pq().PQstatus(m_conn) != CONNECTION_OK) {
-      pq().PQfinish(m_conn);
-      m_conn = connect_and_listen(m_url);
+    if (!m_session || !m_session->ok()) {
+      m_session = connect_and_listen(m_url);
       // Back again: whatever changed while it was down counts as a wake.
-      return m_conn != nullptr;
+      return m_session != nullptr;
     }
-    if (!pq().PQconsumeInput(m_conn)) return false; // lost: the next drain reconnects
-    bool woken = false;
-    while (PGnotify* notify = pq().PQnotifies(m_conn)) {
-      woken = true;
-      pq().PQfreemem(notify);
-    }
-    return woken;
+    return m_session->take_notifications(); // lost: the next drain reconnects
   }
 
 private:
   std::string m_url;
-  PGconn* m_conn;
+  std::unique_ptr<Session> m_session;
 };
 
 } // namespace
@@ -70,14 +50,13 @@ private:
 Result<std::unique_ptr<StoreListener>>
 listen(const std::string& url)
 {
-  if (auto lib = load_libpq(); !lib) return Unexpected(lib.error());
-  PGconn* conn = connect_and_listen(url);
-  if (!conn) {
+  auto session = connect_and_listen(url);
+  if (!session) {
     return make_error("store.unavailable",
                       "cannot LISTEN for run changes on the observation store (the server "
                       "refused or is unreachable)");
   }
-  return std::unique_ptr<StoreListener>(new PgListener(url, conn));
+  return std::unique_ptr<StoreListener>(new PgListener(url, std::move(session)));
 }
 
 } // namespace hb::postgres
