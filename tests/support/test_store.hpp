@@ -3,7 +3,8 @@
 // conformance test twice: as registered (SQLite, a file in the test's
 // temporary directory) and with the prefix `pg.` against the throw-away
 // server scripts/pg-test-server started (its URL in the file
-// $HOMEBOY_TEST_PG_URL_FILE names, or in $HOMEBOY_TEST_PG): one fresh
+// $HOMEBOY_TEST_PG_URL_FILE names, or in $HOMEBOY_TEST_PG; `pg-libpq.`
+// tests the same through libpq, see postgres_url_file()): one fresh
 // schema per temporary store path, so tests never see each other's rows
 // and two connections of one test share theirs.
 
@@ -21,18 +22,32 @@
 
 namespace hb::test {
 
+/// The file holding the test server's URL: $HOMEBOY_TEST_PG_URL_FILE, or
+/// $HOMEBOY_TEST_PG_LIBPQ_URL_FILE for the pass through libpq (`pg-libpq.`:
+/// it sets HOMEBOY_PG_CLIENT=libpq for the whole test process). Empty: none.
+inline std::string
+postgres_url_file()
+{
+  if (const char* file = std::getenv("HOMEBOY_TEST_PG_LIBPQ_URL_FILE"); file && *file) {
+    ::setenv("HOMEBOY_PG_CLIENT", "libpq", 1);
+    return file;
+  }
+  const char* file = std::getenv("HOMEBOY_TEST_PG_URL_FILE");
+  return file ? file : "";
+}
+
 /// The test server's URL; empty when this run of the suite is SQLite's.
 inline std::string
 postgres_base()
 {
   if (const char* url = std::getenv("HOMEBOY_TEST_PG"); url && *url) return url;
-  const char* file = std::getenv("HOMEBOY_TEST_PG_URL_FILE");
-  if (!file || !*file) return {};
+  const std::string file = postgres_url_file();
+  if (file.empty()) return {};
   std::ifstream in(file);
   std::string url;
   if (!std::getline(in, url) || url.empty()) {
     std::fprintf(stderr, "test_store: %s has no URL: the PostgreSQL test server did not start "
-                 "(see the ctest pg_server_start)\n", file);
+                 "(see the ctest pg_server_start)\n", file.c_str());
     std::abort();
   }
   return url;

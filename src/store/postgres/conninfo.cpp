@@ -190,11 +190,12 @@ needs_libpq(const ConnOptions& options)
                            "PGREQUIREAUTH", "PGSSLNEGOTIATION"}) {
     if (!env(name).empty()) return fmt::format("{} is set", name);
   }
+  const std::string& host = options.at("host");
+  // libpq uses no TLS on a Unix socket, whatever sslmode says.
   const std::string& sslmode = options.at("sslmode");
-  if (sslmode != "disable" && sslmode != "prefer") {
+  if (!is_socket_dir(host) && sslmode != "disable" && sslmode != "prefer") {
     return fmt::format("sslmode={} (TLS)", sslmode);
   }
-  const std::string& host = options.at("host");
   if (host.find(',') != std::string::npos || options.at("port").find(',') != std::string::npos) {
     return std::string("several hosts");
   }

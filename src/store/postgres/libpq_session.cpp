@@ -139,10 +139,11 @@ private:
     const auto status = result ? lib.PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
       const char* state = result ? lib.PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-      std::string message = trimmed(result ? lib.PQresultErrorMessage(result) : lib.PQerrorMessage(m_conn));
-      if (message.empty()) message = trimmed(lib.PQerrorMessage(m_conn));
+      Outcome failed = Outcome::failure(state ? state : "", trimmed(result ? lib.PQresultErrorMessage(result)
+                                                                          : lib.PQerrorMessage(m_conn)));
+      if (failed.message.empty()) failed.message = trimmed(lib.PQerrorMessage(m_conn));
       if (result) lib.PQclear(result);
-      return Outcome::failure(state ? state : "", message);
+      return failed;
     }
     Outcome out;
     out.rows = lib.PQntuples(result);

@@ -3,6 +3,7 @@
 // installed (skipped elsewhere).
 
 #include "measure/instruction_counter.hpp"
+#include "support/scoped_env.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,8 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+
+using hb::test::ScopedEnv;
 
 using namespace hb::measure;
 
@@ -23,29 +26,6 @@ const char* k_output = "desc: I1 cache:         32768 B, 64 B, 8-way associative
                        "128 2\n"
                        "134 3\n"
                        "summary: 343663\n";
-
-/// Sets an environment variable for one test.
-class ScopedEnv
-{
-public:
-  ScopedEnv(const char* name, const char* value) : m_name(name)
-  {
-    if (const char* old = std::getenv(name)) m_old = old;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv()
-  {
-    if (m_old) {
-      ::setenv(m_name, m_old->c_str(), 1);
-    } else {
-      ::unsetenv(m_name);
-    }
-  }
-
-private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
 
 bool
 have_valgrind()

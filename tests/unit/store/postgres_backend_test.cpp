@@ -6,8 +6,10 @@
 
 #include "store/postgres/connection.hpp"
 #include "store/postgres/schema.hpp"
+#include "store/postgres/session.hpp"
 #include "store/sql/queries.hpp"
 #include "store/store.hpp"
+#include "support/scoped_env.hpp"
 #include "support/test_store.hpp"
 #include "util/fs.hpp"
 #include "util/id.hpp"
@@ -16,8 +18,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 using namespace hb;
+
+using hb::test::ScopedEnv;
 
 namespace {
 
@@ -209,4 +216,136 @@ TEST_F(Postgres, ATransactionWhoseConnectionIsCutMidwayIsRetriedWholeAndLandsOnc
   ASSERT_TRUE(metrics);
   ASSERT_EQ(metrics->size(), 1u);
   EXPECT_EQ((*metrics)[0].samples, (std::vector<double>{1.0, 2.0}));
+}
+
+namespace {
+
+/// The test server's loopback URL (scripts/pg-test-server writes it next
+/// to the socket URL), with `user` instead of homeboy.
+std::string
+tcp_url(const std::string& user)
+{
+  std::ifstream in(std::filesystem::path(test::postgres_url_file()).parent_path() / "tcp_url");
+  std::string url;
+  std::getline(in, url);
+  EXPECT_FALSE(url.empty()) << "no tcp_url beside the test server's url file";
+  return url.empty() ? url : url.replace(url.find("homeboy@"), 8, user + "@");
+}
+
+std::string
+current_user(postgres::Session& session)
+{
+  auto outcome = session.exec("SELECT current_user");
+  EXPECT_TRUE(outcome.ok) << outcome.message;
+  return outcome.ok && outcome.rows == 1 ? std::string(outcome.value(0, 0)) : "";
+}
+
+} // namespace
+
+TEST_F(Postgres, TheBuiltInClientServesTheStoreAndLeavesTlsToLibpq)
+{
+  ScopedEnv forced("HOMEBOY_PG_CLIENT", nullptr);
+  auto session = postgres::open_session(m_url, "hb_client_test");
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_STREQ((*session)->client(), "built-in");
+  EXPECT_EQ(current_user(**session), "homeboy");
+  // Rows, NULLs, bytea and a completion count through the extended protocol.
+  postgres::Params params;
+  params.values = {std::string("\x00\x01\xff", 3), std::nullopt};
+  params.types = {17, 0};
+  params.formats = {1, 0};
+  auto rows = (*session)->execute("", "SELECT $1::bytea, $2::text, n FROM generate_series(1, 3) AS n", params);
+  ASSERT_TRUE(rows.ok) << rows.message;
+  EXPECT_EQ(rows.rows, 3);
+  EXPECT_EQ(rows.changes, 3);
+  EXPECT_EQ(postgres::unescape_bytea(rows.value(2, 0)), std::string("\x00\x01\xff", 3));
+  EXPECT_TRUE(rows.is_null(2, 1));
+  EXPECT_EQ(rows.value(2, 2), "3");
+  // An error keeps the session usable, with its SQLSTATE.
+  auto missing = (*session)->exec("SELECT * FROM no_such_table");
+  EXPECT_FALSE(missing.ok);
+  EXPECT_EQ(missing.sqlstate, "42P01");
+  EXPECT_NE(missing.message.find("no_such_table"), std::string::npos);
+  EXPECT_TRUE((*session)->ok());
+
+  // TLS demanded over TCP: libpq's, which finds this server has none.
+  auto tls = postgres::open_session(tcp_url("homeboy") + "?sslmode=require", "hb_client_test");
+  ASSERT_FALSE(tls);
+  EXPECT_NE(tls.error().message.find("SSL"), std::string::npos) << tls.error().message;
+
+  ScopedEnv libpq("HOMEBOY_PG_CLIENT", "libpq");
+  auto through_libpq = postgres::open_session(m_url, "hb_client_test");
+  ASSERT_TRUE(through_libpq) << through_libpq.error().message;
+  EXPECT_STREQ((*through_libpq)->client(), "libpq");
+  EXPECT_EQ(current_user(**through_libpq), "homeboy");
+}
+
+TEST_F(Postgres, PasswordsByMd5AndScramFromThePasswordFileEitherClient)
+{
+  // Roles are the cluster's: the libpq pass may create them at the same time.
+  for (const char* role : {"hb_md5", "hb_scram"}) {
+    ASSERT_TRUE(m_db->exec(fmt::format("DO $$BEGIN CREATE ROLE {} LOGIN; EXCEPTION WHEN "
+                                       "duplicate_object OR unique_violation THEN NULL; END$$",
+                                       role)));
+  }
+  ASSERT_TRUE(m_db->exec("SET password_encryption = 'md5'"));
+  ASSERT_TRUE(m_db->exec("ALTER ROLE hb_md5 PASSWORD 'md5:secret'"));
+  ASSERT_TRUE(m_db->exec("SET password_encryption = 'scram-sha-256'"));
+  ASSERT_TRUE(m_db->exec("ALTER ROLE hb_scram PASSWORD 'scram secret'"));
+  auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-pgpass");
+  ASSERT_TRUE(dir);
+  const auto passfile = dir->path() / "pgpass";
+  auto write_passfile = [&](const std::string& scram_password) {
+    std::ofstream(passfile) << "*:*:*:hb_md5:md5\\:secret\n127.0.0.1:*:*:hb_scram:" << scram_password << "\n";
+    std::filesystem::permissions(passfile, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  };
+  write_passfile("scram secret");
+  ScopedEnv file("PGPASSFILE", passfile.c_str());
+  ScopedEnv password("PGPASSWORD", nullptr);
+  std::string md5_url = m_url;
+  md5_url.replace(md5_url.find("homeboy@"), 8, "hb_md5@");
+  const std::string scram_url = tcp_url("hb_scram") + "?sslmode=prefer";
+  for (const char* client : {"built-in", "libpq"}) {
+    ScopedEnv forced("HOMEBOY_PG_CLIENT", std::string(client) == "libpq" ? "libpq" : nullptr);
+    auto md5 = postgres::open_session(md5_url, "hb_client_test");
+    ASSERT_TRUE(md5) << client << ": " << md5.error().message;
+    EXPECT_STREQ((*md5)->client(), client);
+    EXPECT_EQ(current_user(**md5), "hb_md5");
+    auto scram = postgres::open_session(scram_url, "hb_client_test");
+    ASSERT_TRUE(scram) << client << ": " << scram.error().message;
+    EXPECT_STREQ((*scram)->client(), client);
+    EXPECT_EQ(current_user(**scram), "hb_scram");
+  }
+  // A wrong password is the server's refusal, worded as libpq words it,
+  // and the store's error says where to look.
+  write_passfile("not it");
+  auto wrong = postgres::open_session(scram_url, "hb_client_test");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("password authentication failed for user \"hb_scram\""),
+            std::string::npos)
+    << wrong.error().message;
+  auto store = open_postgres_store(scram_url);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().message.find("PGPASSFILE or ~/.pgpass"), std::string::npos) << store.error().message;
+  std::filesystem::remove(passfile);
+  auto none = postgres::open_session(md5_url, "hb_client_test");
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no password supplied"), std::string::npos) << none.error().message;
+}
+
+TEST_F(Postgres, AnUnreachableTcpServerIsNamed)
+{
+  ScopedEnv forced("HOMEBOY_PG_CLIENT", nullptr);
+  auto refused = postgres::open_session("postgres://homeboy@127.0.0.1:1/homeboy", "hb_client_test");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("connection to server at \"127.0.0.1\", port 1 failed"),
+            std::string::npos)
+    << refused.error().message;
+  // 192.0.2.1 (TEST-NET-1) is never routed: the connect_timeout (or the
+  // network's refusal) ends it, naming the address.
+  auto silent = postgres::open_session("postgres://homeboy@192.0.2.1:5432/homeboy?connect_timeout=2", "t");
+  ASSERT_FALSE(silent);
+  EXPECT_NE(silent.error().message.find("connection to server at \"192.0.2.1\", port 5432 failed"),
+            std::string::npos)
+    << silent.error().message;
 }
