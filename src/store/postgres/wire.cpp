@@ -32,6 +32,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+/// The largest message accepted (the server's own limit is 1 GB a value).
+constexpr std::size_t k_max_message = std::size_t(1) << 31;
+
 constexpr const char* k_lost =
   "server closed the connection unexpectedly\n\tThis probably means the server terminated "
   "abnormally\n\tbefore or while processing the request.";
@@ -344,8 +347,14 @@ private:
   {
     if (m_in.size() - m_pos < 5) return false;
     Reader header(std::string_view(m_in).substr(m_pos + 1, 4));
-    const auto length = static_cast<std::size_t>(header.i32());
-    if (length < 4 || m_in.size() - m_pos < 1 + length) return false;
+    const auto length = static_cast<std::size_t>(static_cast<std::uint32_t>(header.i32()));
+    if (length < 4 || length > k_max_message) {
+      // Not PostgreSQL speaking: end the session rather than wait for it.
+      close_socket(false);
+      m_error = fmt::format("invalid message length {} from the server", length);
+      return false;
+    }
+    if (m_in.size() - m_pos < 1 + length) return false;
     type = m_in[m_pos];
     body = std::string_view(m_in).substr(m_pos + 5, length - 4);
     m_pos += 1 + length;
@@ -466,12 +475,18 @@ private:
     return outcomes;
   }
 
+  /// Adds a DataRow, as wide as the RowDescription said (a short row is
+  /// padded with NULLs, extra values are dropped).
   static void add_row(Outcome& outcome, std::string_view body)
   {
     Reader r(body);
     const int n = r.i16();
     if (outcome.columns == 0) outcome.columns = n;
-    for (int i = 0; i < n && !r.bad(); ++i) {
+    for (int i = 0; i < outcome.columns; ++i) {
+      if (i >= n || r.bad()) {
+        outcome.add(nullptr, 0);
+        continue;
+      }
       const std::int32_t length = r.i32();
       if (length < 0) {
         outcome.add(nullptr, 0);
