@@ -168,6 +168,8 @@ salted_password(std::string_view password, std::string_view salt, int iterations
   return bytes_of(result);
 }
 
+constexpr int k_max_iterations = 1'000'000;
+
 constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The value of `key=` among the comma-separated attributes of `message`.
@@ -275,6 +277,13 @@ ScramClient::final(std::string_view server_first, std::string& error)
   const int iterations = std::atoi(std::string(*rounds).c_str());
   if (!salt || iterations < 1) {
     error = "malformed SCRAM salt or iteration count from the server";
+    return std::nullopt;
+  }
+  if (iterations > k_max_iterations) {
+    // PostgreSQL's default is 4,096; a count this high only keeps the
+    // client busy (a million take about a second).
+    error = fmt::format("the server asks for {} SCRAM iterations (at most {} are done)", iterations,
+                        k_max_iterations);
     return std::nullopt;
   }
   const std::string salted = salted_password(m_password, *salt, iterations);
