@@ -5,12 +5,18 @@
 
 #include "integration/harness.hpp"
 
+#include <arpa/inet.h>
+#include <atomic>
 #include <csignal>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <fstream>
+#include <netinet/in.h>
+#include <poll.h>
 #include <set>
 #include <sstream>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -65,7 +71,9 @@ protected:
   {
     std::string url = url_.empty() ? base_ : url_;
     auto r = exec({"psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql});
-    if (expect_ok) EXPECT_EQ(r.exit_code, 0) << r.describe();
+    if (expect_ok) {
+      EXPECT_EQ(r.exit_code, 0) << r.describe();
+    }
     return trimmed(r.out);
   }
 
@@ -390,6 +398,186 @@ TEST_F(Fleet, EveryReaderWorksOnTheSharedStoreFromAnyHost)
   ASSERT_EQ(cleaned.exit_code, 0) << cleaned.describe();
   EXPECT_FALSE(fs::exists(shared_ / task_id)) << cleaned.out;
   EXPECT_EQ(on("d", {"runs", "show", task_id}).exit_code, 1);
+}
+
+/// A TCP relay from `listen_ip` (a port of its own) to 127.0.0.1:`target`,
+/// one thread a connection: how a worker inside a network namespace
+/// reaches the test server, which listens on loopback only.
+class Relay
+{
+public:
+  Relay(const std::string& listen_ip, int target) : m_target(target)
+  {
+    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    ::inet_pton(AF_INET, listen_ip.c_str(), &address.sin_addr);
+    if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(m_fd, 16) != 0) {
+      ADD_FAILURE() << "relay cannot listen on " << listen_ip << ": " << std::strerror(errno);
+      return;
+    }
+    socklen_t size = sizeof address;
+    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size);
+    m_port = ntohs(address.sin_port);
+    m_accepter = std::thread([this] { accept_loop(); });
+  }
+  ~Relay()
+  {
+    m_stop = true;
+    if (m_accepter.joinable()) m_accepter.join();
+    for (auto& t : m_pipes) t.join();
+    ::close(m_fd);
+  }
+  int port() const { return m_port; }
+  int connections() const { return m_connections; }
+
+private:
+  void accept_loop()
+  {
+    while (!m_stop) {
+      pollfd p{m_fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) != 1) continue;
+      const int client = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) continue;
+      const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(static_cast<std::uint16_t>(m_target));
+      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      ++m_connections;
+      m_pipes.emplace_back([this, client, server] { pipe(client, server); });
+    }
+  }
+  void pipe(int a, int b)
+  {
+    char buffer[65536];
+    while (!m_stop) {
+      pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+      if (::poll(p, 2, 100) <= 0) continue;
+      bool closed = false;
+      for (int i = 0; i < 2 && !closed; ++i) {
+        if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const ssize_t n = ::recv(p[i].fd, buffer, sizeof buffer, 0);
+        closed = n <= 0 || ::send(p[1 - i].fd, buffer, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n;
+      }
+      if (closed) break;
+    }
+    ::close(a);
+    ::close(b);
+  }
+
+  int m_target;
+  int m_fd = -1;
+  int m_port = 0;
+  std::atomic<bool> m_stop{false};
+  std::atomic<int> m_connections{0};
+  std::thread m_accepter;
+  std::vector<std::thread> m_pipes; // the accepter's only
+};
+
+TEST_F(Fleet, WorkersInSeparateNetworkNamespacesShareTheStoreOverVethPairs)
+{
+  // Two hosts, each a network namespace joined to this one by a veth pair:
+  // their workers reach the server only over TCP to the pair's far end,
+  // through the built-in client with SCRAM authentication.
+  auto ip = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "ip");
+    auto r = exec(args);
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    return r.exit_code == 0;
+  };
+  const std::string tag = std::to_string(::getpid() % 100000);
+  struct Host
+  {
+    std::string name, ns, outer, inner, address, peer;
+  };
+  std::vector<Host> hosts;
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = i == 0 ? "ns-a" : "ns-b";
+    const std::string subnet = "10.213." + std::to_string((::getpid() % 100) * 2 + i) + ".";
+    hosts.push_back({name, "hb" + tag + name, "hb" + tag + "o" + std::to_string(i),
+                     "hb" + tag + "i" + std::to_string(i), subnet + "1", subnet + "2"});
+  }
+  struct Cleanup
+  {
+    std::vector<Host>* hosts;
+    ~Cleanup()
+    {
+      for (const auto& h : *hosts) {
+        std::system(("ip netns del " + h.ns + " 2>/dev/null; ip link del " + h.outer + " 2>/dev/null").c_str());
+      }
+    }
+  } cleanup{&hosts};
+  for (const auto& h : hosts) {
+    ASSERT_TRUE(ip({"netns", "add", h.ns})) << "network namespaces need root (CAP_SYS_ADMIN) and iproute2";
+    ASSERT_TRUE(ip({"link", "add", h.outer, "type", "veth", "peer", "name", h.inner}));
+    ASSERT_TRUE(ip({"link", "set", h.inner, "netns", h.ns}));
+    ASSERT_TRUE(ip({"addr", "add", h.address + "/24", "dev", h.outer}));
+    ASSERT_TRUE(ip({"link", "set", h.outer, "up"}));
+    ASSERT_TRUE(ip({"netns", "exec", h.ns, "ip", "addr", "add", h.peer + "/24", "dev", h.inner}));
+    ASSERT_TRUE(ip({"netns", "exec", h.ns, "ip", "link", "set", h.inner, "up"}));
+    ASSERT_TRUE(ip({"netns", "exec", h.ns, "ip", "link", "set", "lo", "up"}));
+  }
+  // The server's loopback port (scripts/pg-test-server's tcp_url), a role
+  // with a password, and the password file the namespaced hosts read.
+  std::ifstream tcp_file(fs::path(std::getenv("HOMEBOY_TEST_PG_URL_FILE")).parent_path() / "tcp_url");
+  std::string tcp_url;
+  std::getline(tcp_file, tcp_url);
+  ASSERT_FALSE(tcp_url.empty()) << "no tcp_url beside the test server's url file";
+  const int pg_port = std::stoi(tcp_url.substr(tcp_url.rfind(':') + 1));
+  psql("DO $$BEGIN CREATE ROLE hb_fleet_ns LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object OR "
+       "unique_violation THEN NULL; END$$");
+  psql("SET password_encryption = 'scram-sha-256'; ALTER ROLE hb_fleet_ns PASSWORD 'over the veth'");
+  write_file(work_ / "pgpass", "*:*:*:hb_fleet_ns:over the veth\n");
+  fs::permissions(work_ / "pgpass", fs::perms::owner_read | fs::perms::owner_write);
+
+  std::string batch;
+  for (int i = 0; i < 40; ++i) {
+    batch += R"({"argv": ["sh", "-c", "sleep 0.2; echo $HOMEBOY_RUN_ID >> )" + (work_ / "ran.txt").string() +
+             R"("]})" "\n";
+  }
+  write_file(work_ / "batch.jsonl", batch);
+  auto submitted = on("a", {"runs", "submit", "--batch", "batch.jsonl", "--json"});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.describe();
+
+  std::vector<std::unique_ptr<Relay>> relays;
+  std::vector<std::thread> workers;
+  std::vector<RunResult> results(hosts.size());
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    relays.push_back(std::make_unique<Relay>(hosts[i].address, pg_port));
+    const std::string store = "postgres://hb_fleet_ns@" + hosts[i].address + ":" +
+                              std::to_string(relays[i]->port()) + "/homeboy?options=-csearch_path%3D" + schema_;
+    EnvOverrides env = host(hosts[i].name, store);
+    env["PGPASSFILE"] = (work_ / "pgpass").string();
+    workers.emplace_back([&, i, env] {
+      results[i] = exec({"ip", "netns", "exec", hosts[i].ns, HB_BINARY, "worker", "--once", "--concurrency", "2"},
+                        {.env = env, .timeout = 120s});
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    EXPECT_EQ(results[i].exit_code, 0) << hosts[i].name << ": " << results[i].describe();
+    EXPECT_GT(relays[i]->connections(), 0) << hosts[i].name << " never used its veth";
+  }
+  // Every run ran once, and both namespaces took some.
+  std::istringstream lines(read_file(work_ / "ran.txt"));
+  std::vector<std::string> ran;
+  for (std::string line; std::getline(lines, line);) ran.push_back(line);
+  EXPECT_EQ(ran.size(), 40u);
+  EXPECT_EQ(std::set<std::string>(ran.begin(), ran.end()).size(), 40u);
+  auto listed = on("a", {"runs", "list", "--kind", "task", "--status", "succeeded", "--limit", "100", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  const Json rows = listed.payload()["runs"];
+  std::map<std::string, int> per_host;
+  for (const auto& row : rows) per_host[row["host"].get<std::string>()]++;
+  EXPECT_EQ(per_host["ns-a"] + per_host["ns-b"], 40) << listed.out.substr(0, 2000);
+  EXPECT_GT(per_host["ns-a"], 0);
+  EXPECT_GT(per_host["ns-b"], 0);
 }
 
 } // namespace
