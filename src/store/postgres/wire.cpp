@@ -319,7 +319,19 @@ public:
     std::string_view body;
     while (buffered(type, body)) {
       woken = woken || type == 'A';
+      if (type == 'E') {
+        // The server ending the session (FATAL): lost now, not at the EOF.
+        ServerError e = parse_error(body);
+        if (e.fatal) {
+          close_socket(false);
+          m_error = std::move(e.text);
+          break;
+        }
+      }
     }
+    // A listener only ever reads here: keep just the unfinished message.
+    m_in.erase(0, m_pos);
+    m_pos = 0;
     return woken;
   }
 

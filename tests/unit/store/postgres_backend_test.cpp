@@ -5,6 +5,7 @@
 // behaviour both backends share is the conformance suite.
 
 #include "store/postgres/connection.hpp"
+#include "store/postgres/listener.hpp"
 #include "store/postgres/schema.hpp"
 #include "store/postgres/session.hpp"
 #include "store/sql/queries.hpp"
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <poll.h>
 
 using namespace hb;
 
@@ -348,4 +350,36 @@ TEST_F(Postgres, AnUnreachableTcpServerIsNamed)
   EXPECT_NE(silent.error().message.find("connection to server at \"192.0.2.1\", port 5432 failed"),
             std::string::npos)
     << silent.error().message;
+}
+
+TEST_F(Postgres, TheListenerWakesOnARunChangeAndComesBackAfterACut)
+{
+  for (const char* client : {"built-in", "libpq"}) {
+    ScopedEnv forced("HOMEBOY_PG_CLIENT", std::string(client) == "libpq" ? "libpq" : nullptr);
+    auto listener = postgres::listen(m_url);
+    ASSERT_TRUE(listener) << client << ": " << listener.error().message;
+    auto woken_within = [&](int ms) {
+      pollfd p{(*listener)->fd(), POLLIN, 0};
+      return p.fd >= 0 && ::poll(&p, 1, ms) == 1 && (*listener)->drain();
+    };
+    // (No "nothing yet" check: the channel is the database's, and the tests
+    // beside this one write runs in their own schemas.)
+    ASSERT_TRUE(m_store->insert_run(make_run(1000)));
+    EXPECT_TRUE(woken_within(10000)) << client << ": the insert's NOTIFY";
+    // The server ends the listener's session: the next drain finds it lost,
+    // the one after reconnects and counts as a wake.
+    cut_other_connections();
+    bool lost = false;
+    for (int i = 0; i < 20 && !lost; ++i) {
+      // The server's FATAL message and its hang-up may come apart.
+      pollfd p{(*listener)->fd(), POLLIN, 0};
+      ASSERT_EQ(::poll(&p, 1, 10000), 1) << client << ": the cut is readable";
+      EXPECT_FALSE((*listener)->drain()) << client;
+      lost = (*listener)->fd() == -1;
+    }
+    ASSERT_TRUE(lost) << client << ": the listener saw its session end";
+    EXPECT_TRUE((*listener)->drain()) << client << ": reconnected";
+    ASSERT_TRUE(m_store->insert_run(make_run(2000)));
+    EXPECT_TRUE(woken_within(10000)) << client << ": notifications after the reconnect";
+  }
 }
