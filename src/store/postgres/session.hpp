@@ -38,11 +38,16 @@ struct Outcome
   std::vector<std::int64_t> cells; // per value: offset into data, -1 for NULL
   std::vector<std::int32_t> lengths;
 
-  bool is_null(int row, int column) const { return cells[index(row, column)] < 0; }
+  /// Out of range reads as NULL.
+  bool is_null(int row, int column) const
+  {
+    const std::size_t i = index(row, column);
+    return i >= cells.size() || cells[i] < 0;
+  }
   std::string_view value(int row, int column) const
   {
     const std::size_t i = index(row, column);
-    if (cells[i] < 0) return {};
+    if (i >= cells.size() || cells[i] < 0) return {};
     return std::string_view(data).substr(static_cast<std::size_t>(cells[i]),
                                          static_cast<std::size_t>(lengths[i]));
   }
@@ -70,6 +75,7 @@ struct Outcome
 private:
   std::size_t index(int row, int column) const
   {
+    if (row < 0 || column < 0 || column >= columns) return cells.size();
     return static_cast<std::size_t>(row) * static_cast<std::size_t>(columns) +
            static_cast<std::size_t>(column);
   }

@@ -455,8 +455,8 @@ private:
         case '1':
           if (step < steps.size() && steps[step] == '1') ++step;
           break;
-        case 'T':
-          if (step < steps.size()) outcomes[step].columns = Reader(body).i16();
+        case 'T': // a statement's shape, before its rows (never changed after)
+          if (step < steps.size() && outcomes[step].rows == 0) outcomes[step].columns = Reader(body).i16();
           break;
         case 'D':
           if (step < steps.size()) add_row(outcomes[step], body);
