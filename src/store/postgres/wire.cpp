@@ -12,6 +12,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -727,6 +728,11 @@ WireSession::authenticate(Clock::time_point deadline, bool& unsupported)
           return fail("the server asks for a SASL mechanism other than SCRAM-SHA-256");
         }
         if (password().empty()) return fail("fe_sendauth: no password supplied");
+        if (std::any_of(password().begin(), password().end(), [](char c) { return c & 0x80; })) {
+          // SCRAM normalizes a non-ASCII password (SASLprep); libpq does that.
+          unsupported = true;
+          return fail("a non-ASCII password for SCRAM");
+        }
         scram.emplace(password());
         const std::string first = scram->first();
         Message(out, 'p').str("SCRAM-SHA-256").i32(static_cast<std::int32_t>(first.size())).bytes(first);

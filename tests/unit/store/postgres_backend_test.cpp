@@ -285,7 +285,7 @@ TEST_F(Postgres, TheBuiltInClientServesTheStoreAndLeavesTlsToLibpq)
 TEST_F(Postgres, PasswordsByMd5AndScramFromThePasswordFileEitherClient)
 {
   // Roles are the cluster's: the libpq pass may create them at the same time.
-  for (const char* role : {"hb_md5", "hb_scram"}) {
+  for (const char* role : {"hb_md5", "hb_scram", "hb_scram_utf8"}) {
     ASSERT_TRUE(m_db->exec(fmt::format("DO $$BEGIN CREATE ROLE {} LOGIN; EXCEPTION WHEN "
                                        "duplicate_object OR unique_violation THEN NULL; END$$",
                                        role)));
@@ -294,11 +294,13 @@ TEST_F(Postgres, PasswordsByMd5AndScramFromThePasswordFileEitherClient)
   ASSERT_TRUE(m_db->exec("ALTER ROLE hb_md5 PASSWORD 'md5:secret'"));
   ASSERT_TRUE(m_db->exec("SET password_encryption = 'scram-sha-256'"));
   ASSERT_TRUE(m_db->exec("ALTER ROLE hb_scram PASSWORD 'scram secret'"));
+  ASSERT_TRUE(m_db->exec("ALTER ROLE hb_scram_utf8 PASSWORD 'p\u00e4ssw\u00f6rd'"));
   auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-pgpass");
   ASSERT_TRUE(dir);
   const auto passfile = dir->path() / "pgpass";
   auto write_passfile = [&](const std::string& scram_password) {
-    std::ofstream(passfile) << "*:*:*:hb_md5:md5\\:secret\n127.0.0.1:*:*:hb_scram:" << scram_password << "\n";
+    std::ofstream(passfile) << "*:*:*:hb_md5:md5\\:secret\n127.0.0.1:*:*:hb_scram:" << scram_password
+                            << "\n127.0.0.1:*:*:hb_scram_utf8:p\u00e4ssw\u00f6rd\n";
     std::filesystem::permissions(passfile, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   };
   write_passfile("scram secret");
@@ -317,6 +319,15 @@ TEST_F(Postgres, PasswordsByMd5AndScramFromThePasswordFileEitherClient)
     ASSERT_TRUE(scram) << client << ": " << scram.error().message;
     EXPECT_STREQ((*scram)->client(), client);
     EXPECT_EQ(current_user(**scram), "hb_scram");
+  }
+  // A non-ASCII password: SCRAM normalizes it first (SASLprep), which the
+  // built-in client leaves to libpq.
+  {
+    ScopedEnv unforced("HOMEBOY_PG_CLIENT", nullptr);
+    auto utf8 = postgres::open_session(tcp_url("hb_scram_utf8") + "?sslmode=prefer", "hb_client_test");
+    ASSERT_TRUE(utf8) << utf8.error().message;
+    EXPECT_STREQ((*utf8)->client(), "libpq");
+    EXPECT_EQ(current_user(**utf8), "hb_scram_utf8");
   }
   // A wrong password is the server's refusal, worded as libpq words it,
   // and the store's error says where to look.
