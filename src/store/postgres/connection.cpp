@@ -10,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -168,16 +169,8 @@ public:
     std::fill(m_params.formats.begin(), m_params.formats.end(), 0);
   }
   std::string text(int column) const override { return std::string(m_result->value(m_row, column)); }
-  std::int64_t int64(int column) const override
-  {
-    const std::string value = text(column);
-    return value.empty() ? 0 : std::strtoll(value.c_str(), nullptr, 10);
-  }
-  double real(int column) const override
-  {
-    const std::string value = text(column);
-    return value.empty() ? 0.0 : std::strtod(value.c_str(), nullptr);
-  }
+  std::int64_t int64(int column) const override { return number<std::int64_t>(column); }
+  double real(int column) const override { return number<double>(column); }
   bool is_null(int column) const override { return m_result->is_null(m_row, column); }
   std::string_view blob(int column) const override
   {
@@ -188,6 +181,15 @@ public:
   int changes() const override { return m_changes; }
 
 private:
+  /// A numeric column read in place (0 for NULL or text that is not one).
+  template <typename T>
+  T number(int column) const
+  {
+    const std::string_view value = m_result->value(m_row, column);
+    T out{};
+    std::from_chars(value.data(), value.data() + value.size(), out);
+    return out;
+  }
   bool slot(int index) const { return index >= 1 && static_cast<std::size_t>(index) <= m_params.values.size(); }
   void set(int index, std::string value, Oid type, int format)
   {

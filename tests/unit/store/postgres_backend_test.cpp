@@ -381,11 +381,12 @@ TEST_F(Postgres, TheListenerWakesOnARunChangeAndComesBackAfterACut)
     // the one after reconnects and counts as a wake.
     cut_other_connections();
     bool lost = false;
-    for (int i = 0; i < 20 && !lost; ++i) {
-      // The server's FATAL message and its hang-up may come apart.
+    for (int i = 0; i < 100 && !lost; ++i) {
+      // The server's FATAL message and its hang-up may come apart, and the
+      // tests beside this one may notify meanwhile (the channel is shared).
       pollfd p{(*listener)->fd(), POLLIN, 0};
       ASSERT_EQ(::poll(&p, 1, 10000), 1) << client << ": the cut is readable";
-      EXPECT_FALSE((*listener)->drain()) << client;
+      (void)(*listener)->drain();
       lost = (*listener)->fd() == -1;
     }
     ASSERT_TRUE(lost) << client << ": the listener saw its session end";
