@@ -63,8 +63,10 @@ describe(const std::map<std::string, std::string>& options)
   const std::string db = get("dbname", user.c_str());
   const std::string who = user.empty() ? "" : user + "@";
   if (host.front() == '/') {
-    // A Unix socket directory, as the URL writes it.
-    return fmt::format("postgres://{}/{}?host={}", who, db, host);
+    // A Unix socket directory, as the URL writes it (and its port, which
+    // names the socket file, when it is not the default).
+    const std::string port = get("port", "5432");
+    return fmt::format("postgres://{}/{}?host={}{}", who, db, host, port == "5432" ? "" : "&port=" + port);
   }
   return fmt::format("postgres://{}{}:{}/{}", who, host, get("port", "5432"), db);
 }
