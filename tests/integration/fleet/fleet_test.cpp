@@ -268,6 +268,10 @@ TEST_F(Fleet, StoreCopyOf10000RunsTwiceAddsNothingTheSecondTimeAndSurvivesAnInte
   for (int i = 0; i < 2; ++i) {
     auto r = run({"runs", "start", "--", "sh", "-c", "echo copied-log-line"});
     ASSERT_EQ(r.exit_code, 0) << r.describe();
+    // `runs start` returns at once; its detached supervisor records the log
+    // when the command ends, and the copy must find it recorded.
+    auto done = run({"runs", "status", trimmed(r.out), "--wait", "--timeout", "60s"});
+    ASSERT_EQ(done.exit_code, 0) << done.describe();
   }
   sqlite("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) "
          "INSERT INTO runs (id, kind, status, component_id, created_at, metadata) "
