@@ -168,7 +168,22 @@ add_store_commands(CLI::App& app, Invocation& inv)
       report->metrics, report->artifacts, report->files_copied, human_size(
         static_cast<std::int64_t>(report->bytes_copied)),
       report->findings, report->trace_spans, report->events, report->attempts);
-    inv.exit_code = emit(*copy_output, "store", app::copy_payload(r, *report), text);
+    if (report->runs_active > 0) {
+      text += fmt::format("{} run{} still queued or running in the source {} left out; copy again "
+                          "once {} settled (or cancel {}): a later copy adds {}.\n",
+                          report->runs_active, report->runs_active == 1 ? "" : "s",
+                          report->runs_active == 1 ? "was" : "were",
+                          report->runs_active == 1 ? "it has" : "they have",
+                          report->runs_active == 1 ? "it" : "them",
+                          report->runs_active == 1 ? "it" : "them");
+    }
+    // Not everything moved: a script checking the exit code must see it.
+    const int code = report->runs_active > 0 ? 1 : 0;
+    if (code && copy_output->json) {
+      fmt::print(stderr, "{} run(s) still active in the source were left out; copy again once "
+                         "they have settled\n", report->runs_active);
+    }
+    inv.exit_code = emit(*copy_output, "store", app::copy_payload(r, *report), text, code);
   });
 }
 

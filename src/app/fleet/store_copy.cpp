@@ -184,7 +184,12 @@ copy_store(const CopyRequest& request, const CopyProgress& progress)
     }
     std::vector<Run> missing;
     for (auto& run : listed->runs) {
-      if (!present.count(run.id)) missing.push_back(run);
+      if (present.count(run.id)) continue;
+      if (!is_terminal(run.status)) {
+        ++report.runs_active;
+        continue;
+      }
+      missing.push_back(run);
     }
     report.runs_present += present.size();
     if (!missing.empty()) {
@@ -250,6 +255,7 @@ copy_payload(const CopyRequest& request, const CopyReport& r)
               {"runs_total", r.runs_total},
               {"runs_copied", r.runs_copied},
               {"runs_present", r.runs_present},
+              {"runs_active", r.runs_active},
               {"artifacts", r.artifacts},
               {"files_copied", r.files_copied},
               {"bytes_copied", r.bytes_copied},

@@ -5,7 +5,7 @@
 // trace spans, events, earlier attempts), in batches, each batch one
 // transaction on the destination; a run the destination has already is
 // skipped, so a copy that was interrupted, or is made twice, ends with each
-// run once.
+// run once. Runs not yet settled in the source are left for a later copy.
 //
 // Threads: one; it opens its own two stores.
 
@@ -41,6 +41,10 @@ struct CopyReport
   std::size_t runs_total = 0; // in the source
   std::size_t runs_copied = 0;
   std::size_t runs_present = 0; // the destination had them already
+  /// Queued or running in the source: left out (their record is still
+  /// changing, and a queued run copied could run twice); a later copy
+  /// takes them once they have settled.
+  std::size_t runs_active = 0;
   std::size_t artifacts = 0, files_copied = 0, metrics = 0, findings = 0, trace_spans = 0,
               events = 0, attempts = 0;
   std::uint64_t bytes_copied = 0;

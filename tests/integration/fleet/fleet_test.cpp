@@ -304,11 +304,28 @@ TEST_F(Fleet, StoreCopyOf10000RunsTwiceAddsNothingTheSecondTimeAndSurvivesAnInte
   EXPECT_EQ(second.payload()["runs_present"], 10002);
   EXPECT_EQ(psql("SELECT count(*) FROM runs"), "10002");
   EXPECT_EQ(psql("SELECT count(*) FROM metrics"), "10000");
+
+  // Runs still queued or running in the source are left for a later copy
+  // (their record is still changing; a queued one could run twice), and
+  // the copy says so and fails until they have settled.
+  sqlite("INSERT INTO runs (id, kind, status, created_at, metadata) VALUES "
+         "('active-queued', 'bench', 'queued', 1800000000000, '{}'), "
+         "('active-running', 'bench', 'running', 1800000000001, '{}')");
+  auto partial = run({"store", "copy", "--from", from, "--to", url_}, host("a"));
+  EXPECT_EQ(partial.exit_code, 1) << partial.describe();
+  EXPECT_NE(partial.out.find("2 runs still queued or running in the source were left out"),
+            std::string::npos) << partial.describe();
+  EXPECT_EQ(psql("SELECT count(*) FROM runs WHERE id LIKE 'active-%'"), "0");
+  sqlite("UPDATE runs SET status = 'succeeded', finished_at = 1800000000100 WHERE id LIKE 'active-%'");
+  auto settled = run({"store", "copy", "--from", from, "--to", url_, "--json"}, host("a"));
+  ASSERT_EQ(settled.exit_code, 0) << settled.describe();
+  EXPECT_EQ(settled.payload()["runs_copied"], 2);
+  EXPECT_EQ(settled.payload()["runs_active"], 0);
   EXPECT_EQ(psql("SELECT count(*) FROM events WHERE run_id LIKE 'seed-%'"), "10000");
 
   // The readers on the shared store, from another host.
   auto status = on("b", {"store", "status", "--json"});
-  EXPECT_EQ(status.payload()["runs"], 10002);
+  EXPECT_EQ(status.payload()["runs"], 10004);
   auto shown = on("b", {"runs", "show", "seed-00042", "--json"});
   ASSERT_EQ(shown.exit_code, 0) << shown.describe();
   EXPECT_EQ(shown.payload()["run"]["metadata"]["n"], 42);
