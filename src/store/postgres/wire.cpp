@@ -267,8 +267,7 @@ public:
     std::string out;
     write_parse(out, name, sql, types);
     Message(out, 'S');
-    auto outcomes = round_trip(out, {'1'});
-    return outcomes.front();
+    return std::move(round_trip(out, {'1'}).front());
   }
 
   Outcome execute(const std::string& name, const std::string& sql, const Params& params) override
@@ -282,7 +281,7 @@ public:
     write_bind_execute(out, name, params);
     Message(out, 'S');
     steps.push_back('E');
-    return round_trip(out, steps).back();
+    return std::move(round_trip(out, steps).back());
   }
 
   std::pair<Outcome, Outcome> execute_after(const std::string& before, const std::string& name,
@@ -294,7 +293,7 @@ public:
     write_bind_execute(out, name, params);
     Message(out, 'S');
     auto outcomes = round_trip(out, {'1', 'E', 'E'});
-    return {outcomes[1], outcomes[2]};
+    return {std::move(outcomes[1]), std::move(outcomes[2])};
   }
 
   int socket() const override { return m_fd; }
