@@ -38,7 +38,7 @@ parse_url(const std::string& url, std::string& message)
   char* error = nullptr;
   PQconninfoOption* options = pq().PQconninfoParse(url.c_str(), &error);
   if (!options) {
-    message = error ? error : "not a connection URL";
+    message = error ? message_of(error) : "not a connection URL";
     pq().PQfreemem(error);
     return std::nullopt;
   }
@@ -69,14 +69,6 @@ describe(const std::map<std::string, std::string>& options)
     return fmt::format("postgres://{}/{}?host={}{}", who, db, host, port == "5432" ? "" : "&port=" + port);
   }
   return fmt::format("postgres://{}{}:{}/{}", who, host, get("port", "5432"), db);
-}
-
-std::string
-trimmed(const char* text)
-{
-  std::string s = text ? text : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 /// Rewrites SQLite placeholders to PostgreSQL's: `?N` is `$N`, a bare `?`
@@ -239,7 +231,7 @@ public:
     if (code == "store.unavailable") {
       detail += " (the connection to the server was lost; check that it is running)";
     }
-    return Error{code, fmt::format("observation store {}: {}", m_where, trimmed(detail.c_str())), "{}"};
+    return Error{code, fmt::format("observation store {}: {}", m_where, detail), "{}"};
   }
 
   /// Reconnects when the connection was lost and no transaction is open
@@ -252,7 +244,7 @@ public:
     if (!m_session->ok()) {
       return make_error("store.unavailable",
                         fmt::format("observation store {}: cannot reconnect: {}", m_where,
-                                    trimmed(m_session->error_message().c_str())));
+                                    m_session->error_message()));
     }
     return {};
   }
@@ -473,7 +465,7 @@ open_connection(const std::string& url)
     return make_error("config.invalid",
                       fmt::format("the store URL is not a PostgreSQL connection URL: {}; write it "
                                   "as postgres://user@host:port/database",
-                                  trimmed(message.c_str())));
+                                  message));
   }
   if (options->count("password")) {
     return make_error("config.invalid",
@@ -488,7 +480,7 @@ open_connection(const std::string& url)
   auto session = open_session(url, "homeboy");
   if (!session) {
     if (session.error().code != "store.connect") return Unexpected(session.error());
-    const std::string detail = trimmed(session.error().message.c_str());
+    const std::string& detail = session.error().message;
     std::string hint = detail.find("password") != std::string::npos
                          ? "check the user and the password in PGPASSFILE or ~/.pgpass (0600)"
                          : "check that the server runs and accepts connections from this host, "

@@ -88,6 +88,14 @@ pq()
   return g_libpq;
 }
 
+std::string
+message_of(const char* text)
+{
+  std::string s = text ? text : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
 PGconn*
 connect(const std::string& url, const char* application_name)
 {

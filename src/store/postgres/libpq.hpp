@@ -58,6 +58,10 @@ Result<const Libpq*> load_libpq();
 /// The loaded library; only after load_libpq() succeeded.
 const Libpq& pq();
 
+/// libpq's message `text` (nullptr: none) without the newline and spaces it
+/// ends with, as homeboy's messages quote it.
+std::string message_of(const char* text);
+
 /// Connects to `url` as every homeboy connection does: giving up after 5 s
 /// unless the URL sets its own connect_timeout, named `application_name`
 /// unless the URL names itself. Only after load_libpq() succeeded; check

@@ -13,14 +13,6 @@ namespace hb::postgres {
 
 namespace {
 
-std::string
-trimmed(const char* text)
-{
-  std::string s = text ? text : "";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 void
 ignore_notice(void*, const char*)
 {
@@ -35,7 +27,7 @@ public:
   LibpqSession& operator=(const LibpqSession&) = delete;
 
   bool ok() const override { return pq().PQstatus(m_conn) == CONNECTION_OK; }
-  std::string error_message() const override { return trimmed(pq().PQerrorMessage(m_conn)); }
+  std::string error_message() const override { return message_of(pq().PQerrorMessage(m_conn)); }
   void reset() override { pq().PQreset(m_conn); }
   const char* client() const override { return "libpq"; }
 
@@ -136,9 +128,9 @@ private:
     const auto status = result ? lib.PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
       const char* state = result ? lib.PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-      Outcome failed = Outcome::failure(state ? state : "", trimmed(result ? lib.PQresultErrorMessage(result)
+      Outcome failed = Outcome::failure(state ? state : "", message_of(result ? lib.PQresultErrorMessage(result)
                                                                           : lib.PQerrorMessage(m_conn)));
-      if (failed.message.empty()) failed.message = trimmed(lib.PQerrorMessage(m_conn));
+      if (failed.message.empty()) failed.message = message_of(lib.PQerrorMessage(m_conn));
       if (result) lib.PQclear(result);
       return failed;
     }
@@ -168,7 +160,7 @@ open_libpq(const std::string& url, const char* application_name)
   if (auto lib = load_libpq(); !lib) return Unexpected(lib.error());
   PGconn* conn = connect(url, application_name);
   if (!conn || pq().PQstatus(conn) != CONNECTION_OK) {
-    std::string detail = conn ? trimmed(pq().PQerrorMessage(conn)) : "out of memory";
+    std::string detail = conn ? message_of(pq().PQerrorMessage(conn)) : "out of memory";
     pq().PQfinish(conn);
     return make_error("store.connect", detail);
   }

@@ -97,7 +97,8 @@ public:
 
   /// Whether the session is usable (false once the connection was lost).
   virtual bool ok() const = 0;
-  /// The last connection-level failure, as libpq words it.
+  /// The last connection-level failure, as libpq words it (no trailing
+  /// newline, as every message a Session gives).
   virtual std::string error_message() const = 0;
   /// Connects again with the same options; ok() says whether it worked.
   virtual void reset() = 0;

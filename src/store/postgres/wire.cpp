@@ -180,6 +180,7 @@ parse_error(std::string_view body)
   if (!detail.empty()) e.text += "\nDETAIL:  " + detail;
   if (!hint.empty()) e.text += "\nHINT:  " + hint;
   if (!context.empty()) e.text += "\nCONTEXT:  " + context;
+  while (!e.text.empty() && (e.text.back() == '\n' || e.text.back() == ' ')) e.text.pop_back();
   return e;
 }
 
@@ -329,9 +330,7 @@ public:
         }
       }
     }
-    // A listener only ever reads here: keep just the unfinished message.
-    m_in.erase(0, m_pos);
-    m_pos = 0;
+    drop_read(); // a listener only ever reads here
     return woken;
   }
 
@@ -352,6 +351,14 @@ private:
       sent += static_cast<std::size_t>(n);
     }
     return true;
+  }
+
+  /// Forgets the messages already taken, keeping only an unfinished one
+  /// (a body taken earlier is no longer valid).
+  void drop_read()
+  {
+    m_in.erase(0, m_pos);
+    m_pos = 0;
   }
 
   /// The next complete message already read, if any.
@@ -378,13 +385,6 @@ private:
   /// which). `body` is valid until the next call.
   bool next(char& type, std::string_view& body, std::optional<Clock::time_point> deadline = std::nullopt)
   {
-    if (m_pos > 0 && m_pos == m_in.size()) {
-      m_in.clear();
-      m_pos = 0;
-    } else if (m_pos > (1u << 20)) {
-      m_in.erase(0, m_pos);
-      m_pos = 0;
-    }
     while (!buffered(type, body)) {
       if (m_fd < 0) return false;
       if (deadline) {
@@ -398,10 +398,7 @@ private:
           return false;
         }
       }
-      if (m_pos > 0) {
-        m_in.erase(0, m_pos);
-        m_pos = 0;
-      }
+      drop_read();
       char chunk[65536];
       const ssize_t n = ::recv(m_fd, chunk, sizeof chunk, 0);
       if (n < 0 && errno == EINTR) continue;
