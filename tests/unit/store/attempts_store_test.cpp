@@ -3,10 +3,7 @@
 // the next attempt in the same transaction, and a queued retry is not
 // claimed before its time.
 
-#include "store/store.hpp"
-#include "support/test_store.hpp"
-#include "util/fs.hpp"
-#include "util/id.hpp"
+#include "support/store_fixture.hpp"
 #include "util/json.hpp"
 
 #include <gtest/gtest.h>
@@ -15,19 +12,9 @@ using namespace hb;
 
 namespace {
 
-class AttemptsStore : public ::testing::Test
+class AttemptsStore : public test::StoreTest
 {
 protected:
-  void SetUp() override
-  {
-    auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-att-");
-    ASSERT_TRUE(dir);
-    m_dir.emplace(std::move(*dir));
-    auto store = test::open_test_store(m_dir->path() / "homeboy.sqlite");
-    ASSERT_TRUE(store) << store.error().message;
-    m_store = std::move(*store);
-  }
-
   // A run claimed, running and settled failed with an exit code.
   hb::Run failed_run(TimeMs at = 1000)
   {
@@ -57,9 +44,6 @@ protected:
     EXPECT_TRUE(m_store->settle_run(run.id, RunStatus::running, 1, out));
     return *m_store->get_run(run.id).value();
   }
-
-  std::optional<fs::TempDir> m_dir;
-  std::unique_ptr<Store> m_store;
 };
 
 } // namespace

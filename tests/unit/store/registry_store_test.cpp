@@ -2,10 +2,7 @@
 // claimers, compare-and-set writes fenced by the lease epoch, cancel
 // requests, heartbeats and the event log.
 
-#include "store/store.hpp"
-#include "support/test_store.hpp"
-#include "util/fs.hpp"
-#include "util/id.hpp"
+#include "support/store_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,20 +15,9 @@ using namespace hb;
 
 namespace {
 
-class RegistryStore : public ::testing::Test
+class RegistryStore : public test::StoreTest
 {
 protected:
-  void SetUp() override
-  {
-    auto dir = fs::TempDir::create(std::filesystem::temp_directory_path(), "hb-reg-");
-    ASSERT_TRUE(dir);
-    m_dir.emplace(std::move(*dir));
-    auto store = test::open_test_store(path());
-    ASSERT_TRUE(store) << store.error().message;
-    m_store = std::move(*store);
-  }
-  std::filesystem::path path() const { return m_dir->path() / "homeboy.sqlite"; }
-
   hb::Run queued(TimeMs created)
   {
     hb::Run run;
@@ -52,9 +38,6 @@ protected:
     for (const auto& e : *events) out.push_back(e.type);
     return out;
   }
-
-  std::optional<fs::TempDir> m_dir;
-  std::unique_ptr<Store> m_store;
 };
 
 } // namespace
